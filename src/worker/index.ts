@@ -1,7 +1,14 @@
 import { Hono } from "hono";
-export { ClusterObject } from "./cluster-object";
+import { clusterRoutes } from "./http/cluster-routes";
+export { ClusterObject } from "./cluster/object";
 
-const app = new Hono<{ Bindings: Env }>();
-app.get("/healthz", (c) => c.json({ ok: true }));
+const app = new Hono<{ Bindings: Env }>()
+  .get("/healthz", (c) => c.json({ ok: true }))
+  .route("/v1/clusters", clusterRoutes)
+  .notFound((c) => c.json({ error: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404))
+  .onError((err, c) => {
+    console.error(JSON.stringify({ msg: "unhandled error", route: c.req.path, error: err.message }));
+    return c.json({ error: "internal error" }, 500);
+  });
 
 export default app;

@@ -1,0 +1,62 @@
+/**
+ * Runs the worker in workerd through `wrangler dev`, for staging, end-to-end tests and benchmarks.
+ * Vars are passed on the command line so nothing is read from or written to .dev.vars.
+ */
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+
+export interface WorkerProcessOptions {
+  port: number;
+  vars: Record<string, string>;
+  persistTo: string;
+  /** Where wrangler's own output goes; default: discarded. */
+  stdio?: "inherit" | "ignore";
+  startTimeoutMs?: number;
+}
+
+export interface WorkerProcess {
+  url: string;
+  stop(): Promise<void>;
+  /** Resolves when the process exits on its own (not through stop()). */
+  exited: Promise<number | null>;
+}
+
+const wranglerBin = join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin", "wrangler.js");
+
+export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<WorkerProcess> {
+  const args = [wranglerBin, "dev", "--ip", "127.0.0.1", "--port", String(opts.port), "--persist-to", opts.persistTo, "--show-interactive-dev-session=false"];
+  for (const [k, v] of Object.entries(opts.vars)) args.push("--var", `${k}:${v}`);
+  const child = spawn(process.execPath, args, {
+    stdio: ["ignore", opts.stdio ?? "ignore", opts.stdio ?? "ignore"],
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    detached: false,
+  });
+  let stopping = false;
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const url = `http://127.0.0.1:${opts.port}`;
+  const stop = async () => {
+    stopping = true;
+    if (child.exitCode === null) {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode} before answering`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`worker did not answer ${url}/healthz in time`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { url, stop, exited: exited.then((code) => (stopping ? new Promise<never>(() => {}) : code)) };
+}

@@ -1,0 +1,33 @@
+import { z } from "zod";
+import { IntOrString } from "./container";
+import { StoredObjectMeta } from "./object-meta";
+
+export const ServicePort = z.looseObject({
+  name: z.string().optional(),
+  protocol: z.enum(["TCP", "UDP", "SCTP"]).optional(),
+  appProtocol: z.string().optional(),
+  port: z.int().min(1).max(65535),
+  targetPort: IntOrString.optional(),
+  nodePort: z.int().optional(),
+});
+export type ServicePort = z.infer<typeof ServicePort>;
+
+/** A stored `core/v1 Service`: what the Flycast mapping reads (type, selector, ports, cluster IPs). */
+export const Service = z.looseObject({
+  apiVersion: z.literal("v1").optional(),
+  kind: z.literal("Service").optional(),
+  metadata: StoredObjectMeta,
+  spec: z
+    .looseObject({
+      type: z.enum(["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"]).optional(),
+      selector: z.record(z.string(), z.string()).nullish(),
+      ports: z.array(ServicePort).optional(),
+      clusterIP: z.string().optional(),
+      clusterIPs: z.array(z.string()).optional(),
+      ipFamilies: z.array(z.string()).optional(),
+      ipFamilyPolicy: z.string().optional(),
+      publishNotReadyAddresses: z.boolean().optional(),
+    })
+    .optional(),
+});
+export type Service = z.infer<typeof Service>;

@@ -1,0 +1,32 @@
+import { z } from "zod";
+import { reviewPod } from "./review-pod";
+
+export const admissionReviewSchema = z.looseObject({
+  apiVersion: z.literal("admission.k8s.io/v1"),
+  kind: z.literal("AdmissionReview"),
+  request: z.looseObject({
+    uid: z.string().min(1),
+    kind: z.looseObject({ group: z.string(), version: z.string(), kind: z.string() }),
+    operation: z.enum(["CREATE", "UPDATE", "DELETE", "CONNECT"]),
+    subResource: z.string().optional(),
+    object: z.unknown().optional(),
+  }),
+});
+export type AdmissionReview = z.infer<typeof admissionReviewSchema>;
+
+/** The AdmissionReview v1 answer: same apiVersion/kind, the request's uid echoed. */
+export function answerAdmission(review: AdmissionReview, cluster: string) {
+  const { uid, kind, operation, subResource, object } = review.request;
+  const respond = (response: Record<string, unknown>) => ({ apiVersion: review.apiVersion, kind: review.kind, response: { uid, ...response } });
+  if (kind.kind !== "Pod" || kind.group !== "" || subResource || (operation !== "CREATE" && operation !== "UPDATE")) {
+    return respond({ allowed: true });
+  }
+  const verdict = reviewPod(object, cluster);
+  const warnings = verdict.warnings.length ? { warnings: verdict.warnings.map((w) => `machinelet: ${w}`) } : {};
+  if (verdict.allowed) return respond({ allowed: true, ...warnings });
+  return respond({
+    allowed: false,
+    status: { code: 403, reason: "Forbidden", message: `machinelet cannot run this pod as a Fly Machine: ${verdict.denials.join("; ")}` },
+    ...warnings,
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * Versioned schema of a cluster's SQLite storage. Append only: a shipped migration never changes;
+ * `user_version`-style bookkeeping lives in `schema_version` so a test can start from any older version.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // v1: cluster meta, pods, tombstones, due work (`gen` bumps on every schedule so a finishing step never drops newer work)
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE pods (
+     uid TEXT PRIMARY KEY,
+     namespace TEXT NOT NULL,
+     name TEXT NOT NULL,
+     resource_version TEXT NOT NULL,
+     desired TEXT NOT NULL CHECK (desired IN ('run', 'delete', 'destroy')),
+     pod_json TEXT NOT NULL,
+     config_json TEXT,
+     config_hash TEXT,
+     region TEXT,
+     machine_name TEXT NOT NULL,
+     grace_s INTEGER NOT NULL DEFAULT 30,
+     machine_id TEXT,
+     machine_version TEXT,
+     applied_hash TEXT,
+     machine_state TEXT,
+     machine_json TEXT,
+     create_intent_at INTEGER,
+     stop_requested_at INTEGER,
+     problem_json TEXT,
+     status_json TEXT,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE INDEX pods_by_machine ON pods(machine_id);
+   CREATE TABLE tombstones (uid TEXT PRIMARY KEY, deleted_at INTEGER NOT NULL);
+   CREATE TABLE work (
+     uid TEXT PRIMARY KEY,
+     due_at INTEGER NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     gen INTEGER NOT NULL DEFAULT 0,
+     last_error TEXT
+   );
+   CREATE INDEX work_by_due ON work(due_at);`,
+  // v2: objects of the other kinds (stored for the issues that map them), the status feed, and
+  // machines of this cluster whose pod is unknown (destroyed when seen on two consecutive passes)
+  `CREATE TABLE objects (
+     uid TEXT PRIMARY KEY,
+     kind TEXT NOT NULL,
+     namespace TEXT NOT NULL,
+     name TEXT NOT NULL,
+     resource_version TEXT NOT NULL,
+     object_json TEXT NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE INDEX objects_by_kind ON objects(kind, namespace, name);
+   CREATE TABLE status_feed (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     uid TEXT NOT NULL,
+     namespace TEXT NOT NULL,
+     name TEXT NOT NULL,
+     status_json TEXT NOT NULL,
+     gone INTEGER NOT NULL DEFAULT 0,
+     at INTEGER NOT NULL
+   );
+   CREATE TABLE orphans (machine_id TEXT PRIMARY KEY, uid TEXT, last_pass INTEGER NOT NULL);`,
+];
+
+/** Brings `sql` to the newest schema; returns the version it started from. Each step is atomic. */
+export function migrate(storage: DurableObjectStorage, upTo = MIGRATIONS.length): number {
+  const sql = storage.sql;
+  sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+  const row = sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0];
+  const from = row?.version ?? 0;
+  if (!row) sql.exec("INSERT INTO schema_version (version) VALUES (0)");
+  for (let v = from; v < upTo; v++) {
+    storage.transactionSync(() => {
+      sql.exec(MIGRATIONS[v]!);
+      sql.exec("UPDATE schema_version SET version = ?", v + 1);
+    });
+  }
+  return from;
+}

@@ -1,0 +1,62 @@
+/**
+ * Client-side budgets matching Fly's documented Machines API limits, so a burst of pods is
+ * paced instead of answered with 429s: each action is limited per machine (or per app when
+ * there is no machine yet) to 1 req/s sustained with a burst of 3; getting a machine to 5/s
+ * with a burst of 10. Buckets live in memory: after an eviction they start full, which is what
+ * Fly's own buckets hold after the idle time an eviction implies.
+ */
+export type BudgetAction =
+  | "create"
+  | "update"
+  | "start"
+  | "stop"
+  | "delete"
+  | "restart"
+  | "get"
+  | "wait"
+  | "list";
+
+interface Limit {
+  ratePerS: number;
+  burst: number;
+}
+
+const DEFAULT_LIMIT: Limit = { ratePerS: 1, burst: 3 };
+const LIMITS: Partial<Record<BudgetAction, Limit>> = {
+  get: { ratePerS: 5, burst: 10 },
+  wait: { ratePerS: 5, burst: 10 },
+};
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+export class RateBudget {
+  private readonly buckets = new Map<string, Bucket>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /**
+   * Reserves one call of `action` on `scope` (machine id or app). Returns 0 when the call may go
+   * now, else the ms until its reserved slot: the token is already spent, so callers queue in
+   * order instead of all waking at once and racing for the next token.
+   */
+  reserve(action: BudgetAction, scope: string): number {
+    const limit = LIMITS[action] ?? DEFAULT_LIMIT;
+    const key = `${action}:${scope}`;
+    const now = this.now();
+    const b = this.buckets.get(key) ?? { tokens: limit.burst, at: now };
+    b.tokens = Math.min(limit.burst, b.tokens + ((now - b.at) / 1000) * limit.ratePerS);
+    b.at = now;
+    this.buckets.set(key, b);
+    b.tokens -= 1;
+    return b.tokens >= 0 ? 0 : Math.ceil((-b.tokens / limit.ratePerS) * 1000);
+  }
+
+  /** After a 429 despite the budget (another client shares the app): empty the bucket for `waitMs`. */
+  drain(action: BudgetAction, scope: string, waitMs: number): void {
+    const limit = LIMITS[action] ?? DEFAULT_LIMIT;
+    this.buckets.set(`${action}:${scope}`, { tokens: 1 - (waitMs / 1000) * limit.ratePerS, at: this.now() });
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The ordered feed of pod status changes the relay follows (contract: GET .../status).
+ * Delivery is at least once: a reader asking `after=N` acknowledges everything up to N, which
+ * is then compacted away; a reader starting from 0 (or from a cursor this store never issued)
+ * first gets every known pod's current status.
+ */
+export interface FeedEntry {
+  uid: string;
+  namespace: string;
+  name: string;
+  status: unknown;
+  gone: boolean;
+}
+
+export interface FeedPage {
+  cursor: string;
+  pods: FeedEntry[];
+}
+
+const PAGE = 500;
+/** Unacknowledged history kept before older entries of pods with a newer entry are dropped. */
+const MAX_ROWS = 20_000;
+
+type Row = { seq: number; uid: string; namespace: string; name: string; status_json: string; gone: number };
+
+export class StatusFeed {
+  private waiters = new Set<() => void>();
+
+  constructor(private readonly sql: SqlStorage) {}
+
+  append(entry: { uid: string; namespace: string; name: string; statusJson: string; gone: boolean }): void {
+    this.sql.exec(
+      "INSERT INTO status_feed (uid, namespace, name, status_json, gone, at) VALUES (?, ?, ?, ?, ?, ?)",
+      entry.uid,
+      entry.namespace,
+      entry.name,
+      entry.statusJson,
+      entry.gone ? 1 : 0,
+      Date.now(),
+    );
+    if (this.lastSeq() % 1000 === 0 && this.size() > MAX_ROWS) this.compactSuperseded();
+    for (const wake of this.waiters) wake();
+    this.waiters.clear();
+  }
+
+  /** Entries after `after`, waiting up to `waitMs` for one when there are none. */
+  async read(after: number, waitMs: number, currentPods: () => FeedEntry[]): Promise<FeedPage> {
+    const last = this.lastSeq();
+    if (after > last) after = 0;
+    if (after === 0) {
+      const pods = currentPods();
+      if (pods.length > 0 || last > 0) return { cursor: String(last), pods };
+    } else {
+      this.sql.exec("DELETE FROM status_feed WHERE seq <= ?", after);
+    }
+    let page = this.page(after);
+    if (page.length === 0 && waitMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.waiters.delete(done);
+          resolve();
+        }, waitMs);
+        const done = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        this.waiters.add(done);
+      });
+      page = this.page(after);
+    }
+    const cursor = page.length ? page[page.length - 1]!.seq : after;
+    return {
+      cursor: String(cursor),
+      pods: page.map((r) => ({ uid: r.uid, namespace: r.namespace, name: r.name, status: JSON.parse(r.status_json), gone: r.gone === 1 })),
+    };
+  }
+
+  private page(after: number): Row[] {
+    return this.sql.exec<Row>("SELECT seq, uid, namespace, name, status_json, gone FROM status_feed WHERE seq > ? ORDER BY seq LIMIT ?", after, PAGE).toArray();
+  }
+
+  lastSeq(): number {
+    const row = this.sql.exec<{ s: number | null }>("SELECT max(seq) AS s FROM status_feed").one();
+    if (row.s !== null) return row.s;
+    // Empty after compaction: AUTOINCREMENT remembers the last seq in sqlite_sequence.
+    return this.sql.exec<{ seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'status_feed'").toArray()[0]?.seq ?? 0;
+  }
+
+  private size(): number {
+    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM status_feed").one().n;
+  }
+
+  /** Keeps only the newest unacknowledged entry per pod: a reader still sees every pod's latest status, in order. */
+  private compactSuperseded(): void {
+    this.sql.exec("DELETE FROM status_feed WHERE seq NOT IN (SELECT max(seq) FROM status_feed GROUP BY uid)");
+  }
+}

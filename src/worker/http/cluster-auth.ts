@@ -1,0 +1,28 @@
+import { createMiddleware } from "hono/factory";
+import { SIGNATURE_HEADER, verifySignature } from "./signature";
+import { MAX_BODY_BYTES } from "./events-body";
+
+export type ClusterVars = { cluster: string; rawBody: string };
+
+const CLUSTER_NAME = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
+
+/**
+ * For every `/v1/clusters/{cluster}/...` route but admission: checks the cluster name and the
+ * body size, then the relay's signature over the raw body. Nothing behind it runs unless all pass.
+ */
+export const clusterAuth = createMiddleware<{ Bindings: Env; Variables: ClusterVars }>(async (c, next) => {
+  const cluster = c.req.param("cluster") ?? "";
+  if (!CLUSTER_NAME.test(cluster)) {
+    return c.json({ error: "cluster name must be 1-40 lowercase letters, digits or '-', starting and ending alphanumeric", path: "cluster" }, 400);
+  }
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES) return c.json({ error: `body larger than ${MAX_BODY_BYTES} bytes` }, 413);
+  const rawBody = await c.req.text();
+  if (new TextEncoder().encode(rawBody).byteLength > MAX_BODY_BYTES) return c.json({ error: `body larger than ${MAX_BODY_BYTES} bytes` }, 413);
+  const url = new URL(c.req.url);
+  const check = await verifySignature(c.env.RELAY_SECRET, c.req.header(SIGNATURE_HEADER), c.req.method, url.pathname + url.search, rawBody);
+  if (!check.ok) return c.json({ error: `unauthorized: ${check.reason}` }, 401);
+  c.set("cluster", cluster);
+  c.set("rawBody", rawBody);
+  await next();
+});

@@ -1,0 +1,58 @@
+import { Hono } from "hono";
+import { clusterAuth, type ClusterVars } from "./cluster-auth";
+import { eventsBodySchema } from "./events-body";
+import { snapshotSchema } from "../cluster/snapshot";
+import { z } from "zod";
+import { admissionReviewSchema, answerAdmission } from "../admission/admission-review";
+
+const reconcileBodySchema = z.object({ snapshot: snapshotSchema.optional() });
+const MAX_FEED_WAIT_S = 30;
+
+/** Parses a JSON body against `schema`; the error names the first wrong field. */
+function parseBody<T>(raw: string, schema: z.ZodType<T>): { ok: true; data: T } | { ok: false; error: string; path?: string } {
+  let json: unknown;
+  try {
+    json = raw === "" ? {} : JSON.parse(raw);
+  } catch (e) {
+    return { ok: false, error: `body is not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  const r = schema.safeParse(json);
+  if (r.success) return { ok: true, data: r.data };
+  const issue = r.error.issues[0]!;
+  return { ok: false, error: issue.message, path: issue.path.join(".") || "(body)" };
+}
+
+type AppEnv = { Bindings: Env; Variables: ClusterVars };
+
+const clusterObject = (env: Env, cluster: string) => env.CLUSTER.getByName(cluster);
+
+export const clusterRoutes = new Hono<AppEnv>()
+  .use("/:cluster/*", async (c, next) => (c.req.path.endsWith("/admission") ? next() : clusterAuth(c, next)))
+  // Called by the Kubernetes API server, not the relay: unsigned, side-effect free.
+  .post("/:cluster/admission", async (c) => {
+    const body = parseBody(await c.req.text(), admissionReviewSchema);
+    if (!body.ok) return c.json({ error: body.error, path: body.path }, 400);
+    return c.json(answerAdmission(body.data, c.req.param("cluster")));
+  })
+  .post("/:cluster/events", async (c) => {
+    const body = parseBody(c.get("rawBody"), eventsBodySchema);
+    if (!body.ok) return c.json({ error: body.error, path: body.path }, 400);
+    const results = await clusterObject(c.env, c.get("cluster")).applyEvents(c.get("cluster"), body.data.events);
+    return c.json({ results });
+  })
+  .post("/:cluster/reconcile", async (c) => {
+    const body = parseBody(c.get("rawBody"), reconcileBodySchema);
+    if (!body.ok) return c.json({ error: body.error, path: body.path }, 400);
+    return c.json(await clusterObject(c.env, c.get("cluster")).reconcile(c.get("cluster"), body.data.snapshot));
+  })
+  .get("/:cluster/status", async (c) => {
+    const after = c.req.query("after") ?? "0";
+    const wait = c.req.query("wait") ?? "0";
+    if (!/^\d{1,15}$/.test(after)) return c.json({ error: "after must be a cursor this endpoint returned (digits)", path: "after" }, 400);
+    if (!/^\d{1,3}$/.test(wait) || Number(wait) > MAX_FEED_WAIT_S) return c.json({ error: `wait must be 0..${MAX_FEED_WAIT_S} seconds`, path: "wait" }, 400);
+    return c.json(await clusterObject(c.env, c.get("cluster")).statusFeed(c.get("cluster"), Number(after), Number(wait) * 1000));
+  })
+  .get("/:cluster/pods/:uid", async (c) => {
+    const pod = await clusterObject(c.env, c.get("cluster")).getPod(c.req.param("uid"));
+    return pod ? c.json(pod) : c.json({ error: `pod ${c.req.param("uid")} is not known to cluster ${c.get("cluster")}` }, 404);
+  });

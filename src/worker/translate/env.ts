@@ -1,0 +1,141 @@
+import type { Container, Pod } from "../../shared/k8s";
+import type { TranslateContext } from "./context";
+import { fieldRefValue, resourceFieldValue } from "./downward-api";
+import type { FindingsLog } from "./findings";
+import type { EnvFrom, MachineGuest, MachineSecret } from "./machine-config";
+
+type Source = { literal: string } | { machineField: "private_ip" } | { appSecret: string };
+
+/** A container's environment split by where Fly takes each value from. */
+export interface ContainerEnv {
+  env: Record<string, string>;
+  envFrom: EnvFrom[];
+  secrets: MachineSecret[];
+  /** Expands `$(VAR)` references in command and args the way the kubelet does. */
+  expand(text: string, path: string): string;
+}
+
+interface EnvInputs {
+  pod: Pod;
+  ctx: TranslateContext;
+  guest: MachineGuest;
+  log: FindingsLog;
+}
+
+/**
+ * Resolves `envFrom` then `env` (later names win, as in Kubernetes). Literal values, ConfigMap
+ * values and downward-API metadata become `env`; the pod IP becomes `env_from` `private_ip`;
+ * Secret values become container `secrets` naming the Fly app secret the resolver gives.
+ * A missing ConfigMap/Secret (or key) is an error unless `optional`; without a resolver the
+ * variable is reported unsupported.
+ */
+export function containerEnv(c: Container, path: string, { pod, ctx, guest, log }: EnvInputs): ContainerEnv {
+  const vars = new Map<string, Source>();
+  const namespace = pod.metadata.namespace;
+  const expand = (text: string, at: string): string =>
+    expandReferences(text, (name) => {
+      const s = vars.get(name);
+      if (!s) return undefined;
+      if ("literal" in s) return s.literal;
+      log.notHonoured(at, `$(${name}) is only known when the Machine runs and is left unexpanded`);
+      return undefined;
+    });
+
+  (c.envFrom ?? []).forEach((from, i) => {
+    const at = `${path}.envFrom[${i}]`;
+    const prefix = from.prefix ?? "";
+    if (from.configMapRef) {
+      const ref = from.configMapRef;
+      if (!ctx.configMap) return log.notHonoured(`${at}.configMapRef`, "ConfigMap values are not available to this translation");
+      const cm = ctx.configMap(namespace, ref.name ?? "");
+      if (!cm) return ref.optional ? undefined : log.error(`${at}.configMapRef`, `ConfigMap "${ref.name}" not found`);
+      for (const [k, v] of Object.entries(cm.data ?? {})) vars.set(prefix + k, { literal: v });
+    } else if (from.secretRef) {
+      const ref = from.secretRef;
+      if (!ctx.secret) return log.notHonoured(`${at}.secretRef`, "Secret values are not available to this translation");
+      const names = ctx.secret(namespace, ref.name ?? "");
+      if (!names) return ref.optional ? undefined : log.error(`${at}.secretRef`, `Secret "${ref.name}" not found`);
+      for (const [k, n] of Object.entries(names)) vars.set(prefix + k, { appSecret: n.env });
+    }
+  });
+
+  (c.env ?? []).forEach((v, i) => {
+    const at = `${path}.env[${i}]`;
+    const from = v.valueFrom;
+    if (!from) return void vars.set(v.name, { literal: expand(v.value ?? "", `${at}.value`) });
+    if (from.fieldRef) {
+      const value = fieldRefValue(pod, from.fieldRef.fieldPath);
+      if ("unsupported" in value) return log.notHonoured(`${at}.valueFrom.fieldRef`, value.unsupported);
+      return void vars.set(v.name, value);
+    }
+    if (from.resourceFieldRef) {
+      const ref = from.resourceFieldRef;
+      const owner = ref.containerName ? [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].find((x) => x.name === ref.containerName) : c;
+      if (!owner) return log.error(`${at}.valueFrom.resourceFieldRef.containerName`, `no container "${ref.containerName}"`);
+      const value = resourceFieldValue(owner, ref.resource, ref.divisor, guest);
+      if ("unsupported" in value) return log.notHonoured(`${at}.valueFrom.resourceFieldRef`, value.unsupported);
+      return void vars.set(v.name, value);
+    }
+    if (from.configMapKeyRef) {
+      const ref = from.configMapKeyRef;
+      if (!ctx.configMap) return log.notHonoured(`${at}.valueFrom.configMapKeyRef`, "ConfigMap values are not available to this translation");
+      const cm = ctx.configMap(namespace, ref.name ?? "");
+      const value = cm?.data?.[ref.key];
+      if (value === undefined) {
+        return ref.optional ? undefined : log.error(`${at}.valueFrom.configMapKeyRef`, cm ? `ConfigMap "${ref.name}" has no key "${ref.key}"` : `ConfigMap "${ref.name}" not found`);
+      }
+      return void vars.set(v.name, { literal: value });
+    }
+    if (from.secretKeyRef) {
+      const ref = from.secretKeyRef;
+      if (!ctx.secret) return log.notHonoured(`${at}.valueFrom.secretKeyRef`, "Secret values are not available to this translation");
+      const secret = ctx.secret(namespace, ref.name ?? "");
+      const names = secret?.[ref.key];
+      if (!names) {
+        return ref.optional ? undefined : log.error(`${at}.valueFrom.secretKeyRef`, secret ? `Secret "${ref.name}" has no key "${ref.key}"` : `Secret "${ref.name}" not found`);
+      }
+      return void vars.set(v.name, { appSecret: names.env });
+    }
+    log.notHonoured(`${at}.valueFrom`, "this value source is not available on Fly Machines");
+  });
+
+  const out: ContainerEnv = { env: {}, envFrom: [], secrets: [], expand };
+  for (const [name, s] of vars) {
+    if ("literal" in s) out.env[name] = s.literal;
+    else if ("machineField" in s) out.envFrom.push({ env_var: name, field_ref: s.machineField });
+    else out.secrets.push({ env_var: name, name: s.appSecret });
+  }
+  return out;
+}
+
+/**
+ * Kubernetes' `$(VAR)` expansion: `$$` is a literal `$`; `$(NAME)` becomes the value `lookup`
+ * gives, or stays as written when it gives none; any other `$` is kept.
+ */
+export function expandReferences(text: string, lookup: (name: string) => string | undefined): string {
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch !== "$" || i + 1 >= text.length) {
+      out += ch;
+      continue;
+    }
+    const next = text[i + 1];
+    if (next === "$") {
+      out += "$";
+      i++;
+    } else if (next === "(") {
+      const close = text.indexOf(")", i + 2);
+      if (close < 0) {
+        out += text.slice(i);
+        break;
+      }
+      const name = text.slice(i + 2, close);
+      out += lookup(name) ?? `$(${name})`;
+      i = close;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,30 @@
+import type { MachineConfig } from "./machine-config";
+
+/**
+ * A fingerprint of a Machine config: FNV-1a (64-bit) over its canonical JSON (object keys
+ * sorted, `undefined` members dropped, array order kept), as 16 hex digits. Equal configs hash
+ * equal however their keys were ordered, so a changed hash means a change the Machine must get.
+ */
+export function machineConfigHash(config: MachineConfig): string {
+  return fnv1a64(canonicalJson(config));
+}
+
+/** JSON with object keys in sorted order at every level. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+    return sorted;
+  });
+}
+
+const FNV_OFFSET = 0xcbf29ce484222325n;
+const FNV_PRIME = 0x100000001b3n;
+const MASK = (1n << 64n) - 1n;
+
+function fnv1a64(text: string): string {
+  let h = FNV_OFFSET;
+  for (const byte of new TextEncoder().encode(text)) h = ((h ^ BigInt(byte)) * FNV_PRIME) & MASK;
+  return h.toString(16).padStart(16, "0");
+}
