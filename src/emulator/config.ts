@@ -12,6 +12,8 @@ const probability = z.number().min(0).max(1);
 const checkStatus = z.enum(["passing", "warning", "critical"]);
 
 const faultsSchema = z.strictObject({
+  /** Apps whose calls `errorRate`, `failNext` and `create408` apply to; empty = every app. Lets parallel tests inject faults without touching each other. */
+  apps: z.array(z.string().min(1)),
   /** Per route template ("POST /v1/apps/{app_name}/machines"): probability that a call answers `errorStatus` and does nothing. */
   errorRate: z.record(z.string(), probability),
   /** Per route template: the next N calls answer `errorStatus` and do nothing (a deterministic `errorRate`). */
@@ -56,7 +58,7 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   bootMs: 300,
   transitionMs: 100,
   rateLimits: true,
-  faults: { errorRate: {}, failNext: {}, errorStatus: 503, create408: 0, failBoots: 0 },
+  faults: { apps: [], errorRate: {}, failNext: {}, errorStatus: 503, create408: 0, failBoots: 0 },
   exec: { default: { exit_code: 0, stdout: "", stderr: "" }, rules: [] },
   checkStatus: "passing",
   destroyedRetentionMs: 30_000,

@@ -35,8 +35,9 @@ function bearerToken(header: string | undefined): string | undefined {
 }
 
 /** An injected 5xx for this route, from `faults.failNext` first, then `faults.errorRate`. */
-function injectedFault(st: EmulatorState, route: string): FlyError | undefined {
+function injectedFault(st: EmulatorState, route: string, app: string | undefined): FlyError | undefined {
   const faults = st.config.faults;
+  if (!faultsApply(st, app)) return undefined;
   const status = faults.errorStatus;
   const pending = faults.failNext[route] ?? 0;
   if (pending > 0) {
@@ -59,7 +60,7 @@ async function rejection(st: EmulatorState, c: Parameters<MiddlewareHandler<FlyE
     const key = `${route} ${limitScope(pathParams(template, c.req.path))}`;
     if (!st.limiter.take(key, limitFor(route))) return new FlyError(429, "rate limit exceeded");
   }
-  return injectedFault(st, route);
+  return injectedFault(st, route, pathParams(template, c.req.path).app_name);
 }
 
 /**
@@ -78,4 +79,10 @@ export function v1Pipeline(st: EmulatorState): MiddlewareHandler<FlyEnv> {
     await next();
     st.stats.record(route, c.res.status);
   };
+}
+
+/** Whether injected faults apply to calls on `app` (`faults.apps` empty: every app). */
+export function faultsApply(st: EmulatorState, app: string | undefined): boolean {
+  const only = st.config.faults.apps;
+  return only.length === 0 || (app !== undefined && only.includes(app));
 }

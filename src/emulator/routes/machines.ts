@@ -6,6 +6,7 @@ import { honoPath, pathParam, type FlyApp, type FlyEnv } from "../hono-env";
 import { newMachineId, newMachineName, tokenOwner } from "../ids";
 import { acquireLease, assertLeaseHolder, LEASE_NONCE_HEADER } from "../leases";
 import { destroy, launch, replace } from "../lifecycle";
+import { faultsApply } from "../v1-middleware";
 import { machineConfigSchema, normalizeMachineConfig } from "../machine-config";
 import { machineView } from "../machine-view";
 import type { MachineRecord } from "../model";
@@ -87,7 +88,7 @@ async function createMachine(st: EmulatorState, c: Context<FlyEnv>) {
   if (placed.volume) placed.volume.attachedMachineId = m.id;
   const lease = body.lease_ttl ? acquireLease(st, m, { ttlSeconds: body.lease_ttl, description: undefined, owner: tokenOwner(c.var.token), nonce: undefined }) : undefined;
   launch(st, m, body.skip_launch ?? false);
-  if (st.config.faults.create408 > 0) {
+  if (st.config.faults.create408 > 0 && faultsApply(st, app.name)) {
     st.config.faults.create408 -= 1;
     throw new FlyError(408, "deadline_exceeded: timed out waiting for the machine to be created");
   }

@@ -104,6 +104,15 @@ describe("faults", () => {
     expect((await h.fly("POST", `/v1/apps/${APP}/machines`, { body: { config: { image: "nginx" } } })).status).toBe(200);
   });
 
+  it("faults.apps scopes injected faults to the named apps", async () => {
+    await h.fly("POST", "/v1/apps", { body: { name: "other-app", org_slug: "personal" } });
+    await h.setConfig({ faults: { apps: ["other-app"], create408: 1, failNext: { "GET /v1/apps/{app_name}": 1 } } });
+    expect((await h.fly("GET", `/v1/apps/${APP}`)).status).toBe(200);
+    expect((await h.fly("POST", `/v1/apps/${APP}/machines`, { body: { config: { image: "nginx" } } })).status).toBe(200);
+    expect((await h.fly("GET", "/v1/apps/other-app")).status).toBe(503);
+    expect((await h.fly("POST", "/v1/apps/other-app/machines", { body: { config: { image: "nginx" } } })).status).toBe(408);
+  });
+
   it("failBoots: the next boots end in failed; a failed machine can be started or destroyed", async () => {
     await h.setConfig({ faults: { failBoots: 1 } });
     const m = await h.createMachine();
