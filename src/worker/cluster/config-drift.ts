@@ -16,3 +16,11 @@ function carries(observed: unknown, desired: unknown): boolean {
   const o = observed as Record<string, unknown>;
   return Object.entries(desired as Record<string, unknown>).every(([k, v]) => carries(o[k], v));
 }
+
+/**
+ * For a machine adopted after a lost create (found by metadata): the hash of the config it
+ * carries when that is the pod's config, else null so that the next step updates it.
+ */
+export function adoptedHash(row: { config_json: string | null; config_hash: string | null }, machineConfig: unknown): string | null {
+  return row.config_json && !configDrifted(JSON.parse(row.config_json), machineConfig) ? row.config_hash : null;
+}

@@ -2,6 +2,7 @@ import type { MachinesClient } from "../../machines/client";
 import { MachinesApiError } from "../../machines/errors";
 import type { Machine, MachineConfig } from "../../machines/schemas";
 import { backoffMs } from "./backoff";
+import { adoptedHash } from "./config-drift";
 import { lastExitCode } from "./machine-facts";
 import type { PodRow, PodStore } from "./pod-store";
 import { waitingForBudget, type Problem } from "./problem";
@@ -84,7 +85,7 @@ async function ensureRunning(ctx: ConvergeContext, row: PodRow): Promise<StepRes
     if (row.create_intent_at !== null) {
       const found = await findMachine(ctx, row);
       if (found) {
-        record(ctx, row, found, { applied_hash: found.config ? undefined : null });
+        record(ctx, row, found, { applied_hash: adoptedHash(row, found.config) });
         return again(0);
       }
     }
@@ -98,7 +99,7 @@ async function ensureRunning(ctx: ConvergeContext, row: PodRow): Promise<StepRes
     return again(0);
   }
   if (row.machine_state === null || SETTLING.has(row.machine_state)) return await observe(ctx, row);
-  if (row.machine_state === "destroyed") return vanished(ctx, row);
+  if (GONE.has(row.machine_state)) return vanished(ctx, row);
   if (STOPPED.has(row.machine_state) && wantsRestart(row)) {
     const id = row.machine_id;
     await within(ctx, row, "start", id, () => ctx.client.startMachine(ctx.app, id));
@@ -155,7 +156,7 @@ async function observe(ctx: ConvergeContext, row: PodRow): Promise<StepResult> {
   record(ctx, row, m, {});
   if (SETTLING.has(m.state)) return again(250);
   // Stopped or gone: the next step decides (restart per policy, or recreate).
-  return m.state === "destroyed" || STOPPED.has(m.state) ? again(0) : DONE;
+  return GONE.has(m.state) || STOPPED.has(m.state) ? again(0) : DONE;
 }
 
 async function ensureGone(ctx: ConvergeContext, row: PodRow): Promise<StepResult> {

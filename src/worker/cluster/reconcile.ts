@@ -1,7 +1,7 @@
 import type { MachinesClient } from "../../machines/client";
 import { MachinesApiError } from "../../machines/errors";
 import type { Machine } from "../../machines/schemas";
-import { configDrifted } from "./config-drift";
+import { adoptedHash, configDrifted } from "./config-drift";
 import type { PodStore } from "./pod-store";
 import type { BudgetAction, RateBudget } from "./rate-budget";
 
@@ -57,7 +57,13 @@ export async function reconcilePass(ctx: ReconcileContext): Promise<ReconcileCou
     seen.add(uid);
     if (row.machine_id === null) {
       // Created by a step that did not live to record it.
-      ctx.store.update(uid, { machine_id: m.id, machine_version: m.version ?? null, machine_state: m.state, machine_json: JSON.stringify(m) });
+      ctx.store.update(uid, {
+        machine_id: m.id,
+        machine_version: m.version ?? null,
+        machine_state: m.state,
+        machine_json: JSON.stringify(m),
+        applied_hash: adoptedHash(row, m.config),
+      });
       ctx.refreshStatus(uid);
       ctx.schedule(uid);
       counts.updated++;

@@ -1,0 +1,69 @@
+/**
+ * The shape of stored objects in the K8s stand-in (staging and tests only): plain JSON as the API
+ * server serves it, with the few metadata fields the stand-in itself reads typed.
+ */
+
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  [field: string]: unknown;
+}
+
+export interface K8sObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  [field: string]: unknown;
+}
+
+export type JsonObject = Record<string, unknown>;
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A metav1.Time: RFC 3339 to the second, the way the API server serializes it. */
+export function formatTime(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** A metav1.MicroTime: RFC 3339 with exactly six fractional digits. */
+export function formatMicroTime(date: Date): string {
+  return date.toISOString().replace(/Z$/, "000Z");
+}
+
+/** `namespace/name` for namespaced objects, `name` otherwise: the store's key within one resource. */
+export function objectKey(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+/** Deep copy; stored objects are never mutated in place, so every edit starts from a clone. */
+export function cloneObject<T>(value: T): T {
+  return structuredClone(value);
+}
+
+/** List items carry no kind/apiVersion on the wire, as the real API server serves them. */
+export function withoutTypeMeta(obj: K8sObject): K8sObject {
+  const { apiVersion: _apiVersion, kind: _kind, ...rest } = obj;
+  return rest as K8sObject;
+}
+
+/** Structural equality of JSON values, ignoring key order. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => jsonEqual(item, b[i]));
+  if (isJsonObject(a) && isJsonObject(b)) {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && jsonEqual(a[key], b[key]));
+  }
+  return false;
+}

@@ -1,0 +1,68 @@
+/**
+ * Strategic-merge-patch metadata of the K8s stand-in (staging and tests only): which lists merge,
+ * and by which key. Taken from the `x-kubernetes-patch-strategy` / `x-kubernetes-patch-merge-key`
+ * tags of the Kubernetes 1.36 OpenAPI for the kinds the stand-in serves. Lists not named here are
+ * replaced whole, as the real API server does (e.g. pod `status.containerStatuses`, `spec.tolerations`).
+ */
+
+export type MergeRule =
+  /** A list of objects merged element by element on `key`. */
+  | { kind: "objects"; key: string }
+  /** A list of scalars merged as a set. */
+  | { kind: "scalars" };
+
+const CONTAINER: Record<string, MergeRule> = {
+  env: { kind: "objects", key: "name" },
+  ports: { kind: "objects", key: "containerPort" },
+  volumeMounts: { kind: "objects", key: "mountPath" },
+  volumeDevices: { kind: "objects", key: "devicePath" },
+};
+
+function nested(prefix: string, rules: Record<string, MergeRule>): Record<string, MergeRule> {
+  return Object.fromEntries(Object.entries(rules).map(([path, rule]) => [`${prefix}.${path}`, rule]));
+}
+
+const METADATA: Record<string, MergeRule> = {
+  "metadata.finalizers": { kind: "scalars" },
+  "metadata.ownerReferences": { kind: "objects", key: "uid" },
+};
+
+const CONDITIONS_BY_TYPE: MergeRule = { kind: "objects", key: "type" };
+
+/** Dotted paths (list indices left out) per kind. */
+const RULES: Record<string, Record<string, MergeRule>> = {
+  Pod: {
+    "spec.containers": { kind: "objects", key: "name" },
+    "spec.initContainers": { kind: "objects", key: "name" },
+    "spec.ephemeralContainers": { kind: "objects", key: "name" },
+    ...nested("spec.containers", CONTAINER),
+    ...nested("spec.initContainers", CONTAINER),
+    ...nested("spec.ephemeralContainers", CONTAINER),
+    "spec.volumes": { kind: "objects", key: "name" },
+    "spec.imagePullSecrets": { kind: "objects", key: "name" },
+    "spec.hostAliases": { kind: "objects", key: "ip" },
+    "spec.resourceClaims": { kind: "objects", key: "name" },
+    "spec.schedulingGates": { kind: "objects", key: "name" },
+    "spec.topologySpreadConstraints": { kind: "objects", key: "topologyKey" },
+    "status.conditions": CONDITIONS_BY_TYPE,
+    "status.podIPs": { kind: "objects", key: "ip" },
+    "status.hostIPs": { kind: "objects", key: "ip" },
+    "status.resourceClaimStatuses": { kind: "objects", key: "name" },
+  },
+  Node: {
+    "spec.podCIDRs": { kind: "scalars" },
+    "status.conditions": CONDITIONS_BY_TYPE,
+    "status.addresses": { kind: "objects", key: "type" },
+  },
+  Namespace: { "status.conditions": CONDITIONS_BY_TYPE },
+  Service: {
+    "spec.ports": { kind: "objects", key: "port" },
+    "status.conditions": CONDITIONS_BY_TYPE,
+  },
+  PersistentVolumeClaim: { "status.conditions": CONDITIONS_BY_TYPE },
+};
+
+export function mergeRuleFor(kind: string, path: readonly string[]): MergeRule | undefined {
+  const dotted = path.join(".");
+  return METADATA[dotted] ?? RULES[kind]?.[dotted];
+}

@@ -1,0 +1,316 @@
+/**
+ * HTTP routing of the K8s stand-in (staging and tests only): authentication, discovery, and the
+ * REST verbs on /api/v1/... and /apis/<group>/<version>/... as the API server lays them out.
+ */
+import { timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { ApiError, badRequest, methodNotAllowed, routeNotFound, unauthorized } from "./api-errors";
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery";
+import { Query, checkAccept, parseJson, readBody, readDocument, sendError, sendJson } from "./http-io";
+import type { K8sObject } from "./k8s-object";
+import { isJsonObject, objectKey, withoutTypeMeta } from "./k8s-object";
+import { openApiV3Document, openApiV3Index } from "./openapi";
+import { patchTypeOf } from "./patch";
+import type { DeleteOptions, Registry, Selection } from "./registry";
+import type { ResourceType } from "./resources";
+import { apiVersionOf, fieldsOf, findResource } from "./resources";
+import { SelectorError, parseFieldSelector, parseLabelSelector } from "./selectors";
+import type { Store } from "./store";
+import type { IncludeObject } from "./table";
+import { toTable, wantsTable } from "./table";
+import type { WatchSettings } from "./watch-stream";
+import { checkWatchRequest, serveWatch } from "./watch-stream";
+
+export interface StandinContext {
+  registry: Registry;
+  store: Store;
+  token: string;
+  /** host:port clients reach the server on, for APIVersions. */
+  serverAddress: string;
+  watchSettings: WatchSettings;
+  /** Stop functions of open watches, ended at shutdown. */
+  watches: Set<() => void>;
+}
+
+interface ResourceRequest {
+  rt: ResourceType;
+  namespace: string | undefined;
+  name: string | undefined;
+  subresource: string | undefined;
+}
+
+const UNAUTHENTICATED_PATHS = new Set(["/version", "/healthz", "/livez", "/readyz"]);
+
+export async function handleRequest(ctx: StandinContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    await route(ctx, req, res);
+  } catch (err) {
+    if (err instanceof ApiError) sendError(res, err);
+    else {
+      console.error("k8s stand-in: internal error", err);
+      sendError(res, new ApiError(500, "InternalError", `Internal error occurred: ${(err as Error).message}`));
+    }
+  }
+}
+
+function authenticated(req: IncomingMessage, token: string): boolean {
+  const header = req.headers.authorization ?? "";
+  const match = /^Bearer\s+(.+)$/i.exec(header);
+  if (!match?.[1]) return false;
+  const given = Buffer.from(match[1].trim());
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+async function route(ctx: StandinContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://stand-in");
+  const path = url.pathname.replace(/\/+$/, "") || "/";
+  const method = req.method ?? "GET";
+  if (UNAUTHENTICATED_PATHS.has(path)) {
+    if (path === "/version") sendJson(res, 200, versionInfo());
+    else {
+      res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" });
+      res.end("ok");
+    }
+    return;
+  }
+  if (!authenticated(req, ctx.token)) throw unauthorized();
+  checkAccept(req.headers.accept);
+  const segments = path
+    .split("/")
+    .filter(Boolean)
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        throw badRequest(`malformed path segment "${segment}"`);
+      }
+    });
+  const query = new Query(url.searchParams);
+
+  if (segments[0] === "api") {
+    if (segments.length === 1) return serveDocument(res, method, apiVersions(ctx.serverAddress));
+    if (segments.length === 2) return serveDocument(res, method, apiResourceList("", segments[1] ?? ""));
+    return resource(ctx, req, res, query, parseResourcePath("", segments[1] ?? "", segments.slice(2)));
+  }
+  if (segments[0] === "openapi" && segments[1] === "v3") {
+    if (segments.length === 2) return serveDocument(res, method, openApiV3Index());
+    return serveDocument(res, method, openApiV3Document(segments.slice(2).join("/")));
+  }
+  if (segments[0] === "apis") {
+    if (segments.length === 1) return serveDocument(res, method, apiGroupList());
+    if (segments.length === 2) return serveDocument(res, method, apiGroup(segments[1] ?? ""));
+    if (segments.length === 3) return serveDocument(res, method, apiResourceList(segments[1] ?? "", segments[2] ?? ""));
+    return resource(ctx, req, res, query, parseResourcePath(segments[1] ?? "", segments[2] ?? "", segments.slice(3)));
+  }
+  throw routeNotFound();
+}
+
+/** A read-only document (discovery, OpenAPI); undefined means no such document. */
+function serveDocument(res: ServerResponse, method: string, document: unknown): void {
+  if (document === undefined) throw routeNotFound();
+  if (method !== "GET") throw methodNotAllowed(method);
+  sendJson(res, 200, document);
+}
+
+function parseResourcePath(group: string, version: string, rest: readonly string[]): ResourceRequest | undefined {
+  const namespacedForm = rest[0] === "namespaces" && rest.length >= 3 && findResource(group, version, rest[2] ?? "")?.namespaced === true;
+  const [namespace, parts] = namespacedForm ? [rest[1], rest.slice(2)] : [undefined, rest];
+  const [resourceName, name, subresource, ...extra] = parts;
+  if (extra.length > 0 || !resourceName) return undefined;
+  const rt = findResource(group, version, resourceName);
+  if (!rt) return undefined;
+  if (rt.namespaced !== (namespace !== undefined) && !(rt.namespaced && name === undefined)) return undefined;
+  if (subresource !== undefined && !rt.subresources.includes(subresource as ResourceType["subresources"][number])) return undefined;
+  return { rt, namespace, name, subresource };
+}
+
+function selectionOf(rt: ResourceType, query: Query): Selection {
+  try {
+    const labelSelector = parseLabelSelector(query.string("labelSelector") ?? "");
+    const fieldSelector = parseFieldSelector(query.string("fieldSelector") ?? "");
+    const known = Object.keys(fieldsOf(rt, { metadata: {} }));
+    for (const requirement of fieldSelector) {
+      if (!known.includes(requirement.field)) throw badRequest(`field label not supported: ${requirement.field}`);
+    }
+    return { labelSelector, fieldSelector };
+  } catch (err) {
+    if (err instanceof SelectorError) throw badRequest(err.message);
+    throw err;
+  }
+}
+
+function includeObjectOf(query: Query): IncludeObject {
+  const value = query.string("includeObject") ?? "Metadata";
+  if (value !== "None" && value !== "Metadata" && value !== "Object") throw badRequest(`includeObject: Unsupported value: "${value}"`);
+  return value;
+}
+
+interface ContinueToken {
+  rv: number;
+  after: string;
+}
+
+function encodeContinue(token: ContinueToken): string {
+  return Buffer.from(JSON.stringify(token)).toString("base64url");
+}
+
+function decodeContinue(raw: string): ContinueToken {
+  try {
+    const token = JSON.parse(Buffer.from(raw, "base64url").toString("utf8")) as unknown;
+    if (isJsonObject(token) && typeof token.rv === "number" && typeof token.after === "string") return { rv: token.rv, after: token.after };
+  } catch {
+    // reported below
+  }
+  throw badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+}
+
+function itemKey(obj: K8sObject): string {
+  return objectKey(obj.metadata.namespace, obj.metadata.name ?? "");
+}
+
+async function deleteOptionsOf(req: IncomingMessage, query: Query): Promise<DeleteOptions> {
+  const body = await readDocument(req);
+  if (body !== undefined && !isJsonObject(body)) throw badRequest("the DeleteOptions body must be an object");
+  const options: DeleteOptions = { dryRun: query.dryRun() };
+  const grace = query.int("gracePeriodSeconds");
+  if (grace !== undefined) options.gracePeriodSeconds = grace;
+  const policy = query.string("propagationPolicy");
+  if (policy !== undefined) options.propagationPolicy = policy;
+  if (body) {
+    if (typeof body.gracePeriodSeconds === "number") options.gracePeriodSeconds = body.gracePeriodSeconds;
+    if (typeof body.propagationPolicy === "string") options.propagationPolicy = body.propagationPolicy;
+    if (isJsonObject(body.preconditions)) {
+      const { uid, resourceVersion } = body.preconditions;
+      options.preconditions = {
+        ...(typeof uid === "string" ? { uid } : {}),
+        ...(typeof resourceVersion === "string" ? { resourceVersion } : {}),
+      };
+    }
+    if (Array.isArray(body.dryRun) && body.dryRun.includes("All")) options.dryRun = true;
+  }
+  return options;
+}
+
+function deletedResponse(rt: ResourceType, obj: K8sObject, removed: boolean): unknown {
+  if (!removed || rt.returnDeletedObject) return obj;
+  return {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Success",
+    details: { name: obj.metadata.name, ...(rt.group ? { group: rt.group } : {}), kind: rt.resource, uid: obj.metadata.uid },
+  };
+}
+
+async function resource(ctx: StandinContext, req: IncomingMessage, res: ServerResponse, query: Query, request: ResourceRequest | undefined): Promise<void> {
+  if (!request) throw routeNotFound();
+  const { rt, namespace, name, subresource } = request;
+  const { registry } = ctx;
+  const method = req.method ?? "GET";
+  const table = wantsTable(req.headers.accept);
+  const render = (obj: K8sObject): unknown => (table ? toTable(rt, [obj], obj.metadata.resourceVersion ?? "", includeObjectOf(query)) : obj);
+
+  if (name === undefined) {
+    switch (method) {
+      case "GET":
+        if (query.bool("watch")) return watch(ctx, res, query, rt, namespace, table);
+        return list(ctx, res, query, rt, namespace, table);
+      case "POST": {
+        if (rt.namespaced && namespace === undefined) throw methodNotAllowed(method);
+        const created = registry.create(rt, namespace, await readDocument(req), { dryRun: query.dryRun() });
+        return sendJson(res, 201, render(created));
+      }
+      case "DELETE": {
+        const options = await deleteOptionsOf(req, query);
+        const selection = selectionOf(rt, query);
+        const items = registry.list(rt, namespace, selection).map((obj) => registry.delete(rt, obj.metadata.namespace, obj.metadata.name ?? "", options).object);
+        return sendJson(res, 200, {
+          kind: `${rt.kind}List`,
+          apiVersion: apiVersionOf(rt),
+          metadata: { resourceVersion: String(registry.resourceVersion) },
+          items: items.map(withoutTypeMeta),
+        });
+      }
+      default:
+        throw methodNotAllowed(method);
+    }
+  }
+
+  if (subresource === "binding") {
+    if (method !== "POST") throw methodNotAllowed(method);
+    const binding = await readDocument(req);
+    const target = isJsonObject(binding) && isJsonObject(binding.target) ? binding.target : {};
+    if (typeof target.name !== "string" || target.name === "") throw badRequest("a Binding needs target.name");
+    registry.bind(namespace ?? "", name, target.name, { dryRun: query.dryRun() });
+    return sendJson(res, 201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 });
+  }
+
+  const writeOptions = { dryRun: query.dryRun(), ...(subresource === "status" ? { subresource: "status" as const } : {}) };
+  switch (method) {
+    case "GET":
+      return sendJson(res, 200, render(registry.get(rt, namespace, name)));
+    case "PUT": {
+      const existed = registry.find(rt, namespace, name) !== undefined;
+      const updated = registry.update(rt, namespace, name, await readDocument(req), writeOptions);
+      return sendJson(res, existed ? 200 : 201, render(updated));
+    }
+    case "PATCH": {
+      const type = patchTypeOf(req.headers["content-type"]);
+      const body = parseJson(await readBody(req));
+      return sendJson(res, 200, render(registry.patch(rt, namespace, name, type, body, writeOptions)));
+    }
+    case "DELETE": {
+      if (subresource) throw methodNotAllowed(method);
+      const { object, removed } = registry.delete(rt, namespace, name, await deleteOptionsOf(req, query));
+      return sendJson(res, 200, deletedResponse(rt, object, removed));
+    }
+    default:
+      throw methodNotAllowed(method);
+  }
+}
+
+function list(ctx: StandinContext, res: ServerResponse, query: Query, rt: ResourceType, namespace: string | undefined, table: boolean): void {
+  const selection = selectionOf(rt, query);
+  const limit = query.int("limit");
+  if (limit !== undefined && limit < 0) throw badRequest(`limit must be non-negative, got ${limit}`);
+  const rawContinue = query.string("continue");
+  const token = rawContinue ? decodeContinue(rawContinue) : undefined;
+  const resourceVersion = token?.rv ?? ctx.registry.resourceVersion;
+  let items = ctx.registry.list(rt, namespace, selection);
+  if (token) items = items.filter((obj) => itemKey(obj) > token.after);
+  let metadata: Record<string, unknown> = { resourceVersion: String(resourceVersion) };
+  if (limit !== undefined && limit > 0 && items.length > limit) {
+    const page = items.slice(0, limit);
+    const last = page[page.length - 1];
+    metadata = {
+      ...metadata,
+      continue: encodeContinue({ rv: resourceVersion, after: last ? itemKey(last) : "" }),
+      remainingItemCount: items.length - limit,
+    };
+    items = page;
+  }
+  if (table) {
+    sendJson(res, 200, { ...(toTable(rt, items, String(resourceVersion), includeObjectOf(query)) as object), metadata });
+    return;
+  }
+  sendJson(res, 200, { kind: `${rt.kind}List`, apiVersion: apiVersionOf(rt), metadata, items: items.map(withoutTypeMeta) });
+}
+
+function watch(ctx: StandinContext, res: ServerResponse, query: Query, rt: ResourceType, namespace: string | undefined, table: boolean): void {
+  const include = includeObjectOf(query);
+  const request = {
+    rt,
+    namespace,
+    selection: selectionOf(rt, query),
+    resourceVersion: query.string("resourceVersion"),
+    timeoutSeconds: query.int("timeoutSeconds"),
+    allowWatchBookmarks: query.bool("allowWatchBookmarks") ?? false,
+    sendInitialEvents: query.bool("sendInitialEvents"),
+    encode: (obj: K8sObject): unknown => (table ? toTable(rt, [obj], obj.metadata.resourceVersion ?? "", include) : obj),
+  };
+  checkWatchRequest(request);
+  const stop = serveWatch(res, ctx.store, request, ctx.watchSettings);
+  ctx.watches.add(stop);
+  res.on("close", () => ctx.watches.delete(stop));
+}

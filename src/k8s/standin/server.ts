@@ -1,0 +1,140 @@
+/**
+ * The K8s stand-in: a small Kubernetes API server FOR STAGING AND TESTS ONLY, never for production.
+ * Faithful enough that @kubernetes/client-node informers and a real kubectl work against it:
+ * HTTPS with a self-signed certificate, bearer-token auth, discovery, core/v1 namespaces, pods,
+ * services, secrets, configmaps, persistentvolumeclaims, nodes and coordination.k8s.io/v1 leases,
+ * list/watch with resourceVersions, bookmarks and 410 Expired, selectors, patches, graceful
+ * deletion, and a scheduler that binds pods to one virtual node. State lives in memory.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { createServer } from "node:https";
+import type { AddressInfo, Socket } from "node:net";
+import { dirname } from "node:path";
+import { kubeconfigFor } from "./kubeconfig";
+import { startNamespaceController } from "./namespace-controller";
+import { NAMESPACES, Registry } from "./registry";
+import { resourceByKind } from "./resources";
+import type { StandinContext } from "./routes";
+import { handleRequest } from "./routes";
+import { startScheduler } from "./scheduler";
+import { createSelfSignedCert } from "./self-signed-cert";
+import { Store } from "./store";
+
+export interface K8sStandinOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Loopback by default. */
+  host?: string;
+  /** The virtual node the scheduler binds pods to; default `fks-staging`. */
+  nodeName?: string;
+  /** Bearer token clients must send; random when not given. */
+  token?: string;
+  /** Where to write a kubeconfig for this server, when given. */
+  kubeconfigPath?: string;
+  /** Changes kept for watches to resume from; older resourceVersions get 410 Expired. Default 10000. */
+  historyLimit?: number;
+  /** How often watches with allowWatchBookmarks=true get a BOOKMARK. Default 60 s, like the API server. */
+  bookmarkIntervalMs?: number;
+  /** Watch duration when the request names no timeoutSeconds. Default 1800 s. */
+  defaultWatchTimeoutSeconds?: number;
+}
+
+export interface K8sStandin {
+  /** https://host:port */
+  url: string;
+  port: number;
+  token: string;
+  /** PEM of the self-signed certificate clients must trust. */
+  ca: string;
+  /** The kubeconfig text (also written to kubeconfigPath when given). */
+  kubeconfig: string;
+  kubeconfigPath?: string;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_NODE_NAME = "fks-staging";
+const DEFAULT_NAMESPACES = ["default", "kube-system", "kube-node-lease", "kube-public"];
+
+/** What a fresh cluster has: the default namespaces and the `kubernetes` Service. */
+function seed(registry: Registry): void {
+  for (const name of DEFAULT_NAMESPACES) registry.create(NAMESPACES, undefined, { metadata: { name } });
+  registry.create(resourceByKind("Service"), "default", {
+    metadata: { name: "kubernetes", labels: { component: "apiserver", provider: "kubernetes" } },
+    spec: { clusterIP: "10.43.0.1", ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: 6443 }] },
+  });
+}
+
+export async function startK8sStandin(options: K8sStandinOptions = {}): Promise<K8sStandin> {
+  const host = options.host ?? "127.0.0.1";
+  const token = options.token ?? randomBytes(24).toString("hex");
+  const store = new Store(options.historyLimit ?? 10_000);
+  const registry = new Registry(store);
+  seed(registry);
+  const { cert, key } = createSelfSignedCert([...new Set([host, "127.0.0.1", "localhost"])]);
+
+  const ctx: StandinContext = {
+    registry,
+    store,
+    token,
+    serverAddress: "",
+    watchSettings: {
+      bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
+      defaultTimeoutSeconds: options.defaultWatchTimeoutSeconds ?? 1800,
+    },
+    watches: new Set(),
+  };
+  let closing = false;
+  const sockets = new Set<Socket>();
+  const server = createServer({ cert, key }, (req, res) => {
+    // A connection accepted just before close() may still bring a request (e.g. an informer's re-watch).
+    if (closing) {
+      res.writeHead(503, { Connection: "close" }).end();
+      return;
+    }
+    void handleRequest(ctx, req, res);
+  });
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  ctx.serverAddress = `${host}:${port}`;
+  const url = `https://${host}:${port}`;
+
+  const stopScheduler = startScheduler(store, registry, { nodeName: options.nodeName ?? DEFAULT_NODE_NAME });
+  const stopNamespaceController = startNamespaceController(store, registry);
+
+  const kubeconfig = kubeconfigFor(url, cert, token);
+  if (options.kubeconfigPath) {
+    await mkdir(dirname(options.kubeconfigPath), { recursive: true });
+    await writeFile(options.kubeconfigPath, kubeconfig, { mode: 0o600 });
+  }
+
+  return {
+    url,
+    port,
+    token,
+    ca: cert,
+    kubeconfig,
+    ...(options.kubeconfigPath ? { kubeconfigPath: options.kubeconfigPath } : {}),
+    close: async () => {
+      closing = true;
+      stopScheduler();
+      stopNamespaceController();
+      for (const stop of [...ctx.watches]) stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Every socket, including those still in the TLS handshake that closeAllConnections() does not know.
+        for (const socket of sockets) socket.destroy();
+      });
+    },
+  };
+}

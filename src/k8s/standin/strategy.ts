@@ -1,0 +1,31 @@
+/**
+ * Per-kind write rules of the K8s stand-in (staging and tests only), after the API server's
+ * RESTCreateStrategy / RESTUpdateStrategy / RESTGracefulDeleteStrategy.
+ */
+import type { FieldError } from "./api-errors";
+import type { K8sObject } from "./k8s-object";
+import type { NameRule } from "./validation";
+
+export interface WriteContext {
+  /** Next free Service ClusterIP. */
+  allocateClusterIP(): string;
+  /** Next free Service NodePort. */
+  allocateNodePort(): number;
+}
+
+export interface Strategy {
+  nameRule: NameRule;
+  /** Decoding-time defaults and timestamp normalization, applied to every written object; idempotent. Throws 400 on undecodable fields. */
+  normalize(obj: K8sObject): void;
+  /** Create-only changes, e.g. resetting pod status or allocating a ClusterIP. */
+  prepareForCreate(obj: K8sObject, ctx: WriteContext): void;
+  /** Main-resource updates: carries over what only a subresource may change (e.g. status). */
+  prepareForUpdate(obj: K8sObject, old: K8sObject): void;
+  validate(obj: K8sObject): FieldError[];
+  validateUpdate(obj: K8sObject, old: K8sObject): FieldError[];
+  /**
+   * For kinds with graceful deletion (pods): the grace period a DELETE gets, given the requested one.
+   * 0 means delete at once.
+   */
+  gracePeriodForDelete?(obj: K8sObject, requested: number | undefined): number;
+}

@@ -1,0 +1,220 @@
+/**
+ * Server-side printing (meta.k8s.io/v1 Table) for the K8s stand-in (staging and tests only):
+ * `kubectl get` asks for `Accept: application/json;as=Table;v=v1;g=meta.k8s.io` and prints the
+ * columns the server chooses. Columns follow pkg/printers/internalversion for the kinds served.
+ */
+import type { JsonObject, K8sObject } from "./k8s-object";
+import { isJsonObject } from "./k8s-object";
+import type { ResourceType } from "./resources";
+
+interface Column {
+  name: string;
+  type: "string" | "integer" | "date";
+  format?: "name";
+  description: string;
+  /** 0: always shown; 1: only with `-o wide`. */
+  priority: 0 | 1;
+  cell(obj: K8sObject, now: Date): string | number;
+}
+
+export type IncludeObject = "None" | "Metadata" | "Object";
+
+const objectSection = (obj: K8sObject, key: string): JsonObject => (isJsonObject(obj[key]) ? (obj[key] as JsonObject) : {});
+const list = (value: unknown): JsonObject[] => (Array.isArray(value) ? value.filter(isJsonObject) : []);
+
+/** kubectl's duration.HumanDuration. */
+export function humanDuration(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  if (seconds < 120) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
+  if (minutes < 180) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
+  if (hours < 48) return `${hours}h`;
+  const days = Math.floor(hours / 24);
+  if (hours < 192) return hours % 24 === 0 ? `${days}d` : `${days}d${hours % 24}h`;
+  if (days < 730) return `${days}d`;
+  return `${Math.floor(days / 365)}y`;
+}
+
+const NAME: Column = {
+  name: "Name",
+  type: "string",
+  format: "name",
+  description: "Name must be unique within a namespace.",
+  priority: 0,
+  cell: (o) => o.metadata.name ?? "",
+};
+
+const AGE: Column = {
+  name: "Age",
+  type: "string",
+  description: "CreationTimestamp is a timestamp representing the server time when this object was created.",
+  priority: 0,
+  cell: (o, now) => (o.metadata.creationTimestamp ? humanDuration(now.getTime() - Date.parse(o.metadata.creationTimestamp)) : "<unknown>"),
+};
+
+function podStatusText(pod: K8sObject): string {
+  const status = objectSection(pod, "status");
+  let reason = String(status.reason ?? status.phase ?? "");
+  for (const cs of list(status.containerStatuses)) {
+    const state = isJsonObject(cs.state) ? cs.state : {};
+    if (isJsonObject(state.waiting) && state.waiting.reason) reason = String(state.waiting.reason);
+    else if (isJsonObject(state.terminated) && state.terminated.reason) reason = String(state.terminated.reason);
+  }
+  if (pod.metadata.deletionTimestamp) reason = "Terminating";
+  return reason;
+}
+
+const POD_COLUMNS: Column[] = [
+  NAME,
+  {
+    name: "Ready",
+    type: "string",
+    description: "The aggregate readiness state of this pod for accepting traffic.",
+    priority: 0,
+    cell: (pod) => {
+      const spec = objectSection(pod, "spec");
+      const ready = list(objectSection(pod, "status").containerStatuses).filter((cs) => cs.ready === true).length;
+      return `${ready}/${list(spec.containers).length}`;
+    },
+  },
+  { name: "Status", type: "string", description: "The aggregate status of the containers in this pod.", priority: 0, cell: podStatusText },
+  {
+    name: "Restarts",
+    type: "string",
+    description: "The number of times the containers in this pod have been restarted.",
+    priority: 0,
+    cell: (pod) => String(list(objectSection(pod, "status").containerStatuses).reduce((sum, cs) => sum + (typeof cs.restartCount === "number" ? cs.restartCount : 0), 0)),
+  },
+  AGE,
+  { name: "IP", type: "string", description: "IP address allocated to the pod.", priority: 1, cell: (pod) => String(objectSection(pod, "status").podIP ?? "<none>") },
+  { name: "Node", type: "string", description: "Name of the node the pod is assigned to.", priority: 1, cell: (pod) => String(objectSection(pod, "spec").nodeName ?? "<none>") },
+];
+
+const NODE_COLUMNS: Column[] = [
+  NAME,
+  {
+    name: "Status",
+    type: "string",
+    description: "The status of the node",
+    priority: 0,
+    cell: (node) => {
+      const ready = list(objectSection(node, "status").conditions).find((c) => c.type === "Ready");
+      const text = ready?.status === "True" ? "Ready" : ready ? "NotReady" : "Unknown";
+      return objectSection(node, "spec").unschedulable === true ? `${text},SchedulingDisabled` : text;
+    },
+  },
+  {
+    name: "Roles",
+    type: "string",
+    description: "The roles of the node",
+    priority: 0,
+    cell: (node) => {
+      const labels = node.metadata.labels ?? {};
+      const roles = Object.keys(labels)
+        .filter((key) => key.startsWith("node-role.kubernetes.io/"))
+        .map((key) => key.slice("node-role.kubernetes.io/".length));
+      if (labels["kubernetes.io/role"]) roles.push(labels["kubernetes.io/role"]);
+      return roles.length > 0 ? roles.sort().join(",") : "<none>";
+    },
+  },
+  AGE,
+  {
+    name: "Version",
+    type: "string",
+    description: "Kubelet Version reported by the node.",
+    priority: 0,
+    cell: (node) => String((isJsonObject(objectSection(node, "status").nodeInfo) ? (objectSection(node, "status").nodeInfo as JsonObject) : {}).kubeletVersion ?? ""),
+  },
+  {
+    name: "Internal-IP",
+    type: "string",
+    description: "List of internal IPs associated with the node.",
+    priority: 1,
+    cell: (node) => String(list(objectSection(node, "status").addresses).find((a) => a.type === "InternalIP")?.address ?? "<none>"),
+  },
+];
+
+const NAMESPACE_COLUMNS: Column[] = [
+  NAME,
+  { name: "Status", type: "string", description: "The status of the namespace", priority: 0, cell: (ns) => String(objectSection(ns, "status").phase ?? "") },
+  AGE,
+];
+
+const SERVICE_COLUMNS: Column[] = [
+  NAME,
+  { name: "Type", type: "string", description: "The type of the service.", priority: 0, cell: (svc) => String(objectSection(svc, "spec").type ?? "") },
+  { name: "Cluster-IP", type: "string", description: "The cluster IP of the service.", priority: 0, cell: (svc) => String(objectSection(svc, "spec").clusterIP ?? "<none>") },
+  { name: "External-IP", type: "string", description: "The external IP of the service.", priority: 0, cell: () => "<none>" },
+  {
+    name: "Port(s)",
+    type: "string",
+    description: "The ports of the service.",
+    priority: 0,
+    cell: (svc) => {
+      const ports = list(objectSection(svc, "spec").ports).map((p) => `${String(p.port)}${p.nodePort ? `:${String(p.nodePort)}` : ""}/${String(p.protocol ?? "TCP")}`);
+      return ports.length > 0 ? ports.join(",") : "<none>";
+    },
+  },
+  AGE,
+];
+
+const EVENT_COLUMNS: Column[] = [
+  {
+    name: "Last Seen",
+    type: "string",
+    description: "Time when last this event was seen.",
+    priority: 0,
+    cell: (ev, now) => {
+      const at = String(ev.lastTimestamp ?? ev.eventTime ?? ev.metadata.creationTimestamp ?? "");
+      return at ? humanDuration(now.getTime() - Date.parse(at)) : "<unknown>";
+    },
+  },
+  { name: "Type", type: "string", description: "Type of this event (Normal, Warning).", priority: 0, cell: (ev) => String(ev.type ?? "") },
+  { name: "Reason", type: "string", description: "Why the action was taken.", priority: 0, cell: (ev) => String(ev.reason ?? "") },
+  {
+    name: "Object",
+    type: "string",
+    description: "The object this event is about.",
+    priority: 0,
+    cell: (ev) => {
+      const involved = objectSection(ev, "involvedObject");
+      return `${String(involved.kind ?? "").toLowerCase()}/${String(involved.name ?? "")}`;
+    },
+  },
+  { name: "Message", type: "string", description: "A description of the status of this operation.", priority: 0, cell: (ev) => String(ev.message ?? "") },
+];
+
+const COLUMNS: Readonly<Record<string, Column[]>> = {
+  Pod: POD_COLUMNS,
+  Node: NODE_COLUMNS,
+  Namespace: NAMESPACE_COLUMNS,
+  Service: SERVICE_COLUMNS,
+  Event: EVENT_COLUMNS,
+};
+
+export function wantsTable(accept: string | undefined): boolean {
+  return (accept ?? "").split(",").some((part) => /;\s*as=Table/.test(part) && /;\s*g=meta\.k8s\.io/.test(part));
+}
+
+function rowObject(obj: K8sObject, include: IncludeObject): unknown {
+  if (include === "None") return undefined;
+  if (include === "Object") return obj;
+  return { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: obj.metadata };
+}
+
+export function toTable(rt: ResourceType, objects: readonly K8sObject[], resourceVersion: string, include: IncludeObject, now = new Date()): unknown {
+  const columns = COLUMNS[rt.kind] ?? [NAME, AGE];
+  return {
+    kind: "Table",
+    apiVersion: "meta.k8s.io/v1",
+    metadata: { resourceVersion },
+    columnDefinitions: columns.map(({ cell: _cell, ...definition }) => ({ format: "", ...definition })),
+    rows: objects.map((obj) => {
+      const object = rowObject(obj, include);
+      return { cells: columns.map((c) => c.cell(obj, now)), ...(object === undefined ? {} : { object }) };
+    }),
+  };
+}

@@ -1,0 +1,368 @@
+/**
+ * client-node ListWatch informers on the kinds the worker needs, turned into an ordered stream
+ * of ADDED/MODIFIED/DELETED events carrying the raw API objects.
+ *
+ * What this adds to ListWatch (kubernetes-side.md §1.2):
+ * - a raw, paginated list function, so list items are the server's JSON (with kind/apiVersion
+ *   set here) just like watch events, not client-node model objects;
+ * - bookmarks and a server-side timeout on every watch;
+ * - restart with backoff when the informer stops on an error, and a watchdog that restarts an
+ *   informer from which nothing (list, watch connect, event, bookmark) has come for too long;
+ * - UID awareness: ListWatch's cache is keyed by name, so a name that comes back with a new UID
+ *   becomes DELETED (old UID) + ADDED (new UID) here;
+ * - across a restart (which relists from scratch) the previous cache is carried over, so objects
+ *   deleted meanwhile still produce DELETED and unchanged ones produce nothing.
+ * Each restart uses a fresh ListWatch and Watch ("run"): every callback of a superseded run is
+ * ignored, so a late answer of an aborted request can never act on the current state.
+ */
+import { ListWatch, Watch, type KubeConfig } from "@kubernetes/client-node";
+import { Backoff, type BackoffPolicy } from "./backoff";
+import type { EventType, WatchEvent } from "./event-queue";
+import type { Snapshot } from "./forwarder";
+import type { KubeApi, KubeList, KubeObject } from "./kube-api";
+import { errorMessage, type Logger } from "./log";
+
+export interface ResourceSpec {
+  kind: string;
+  plural: string;
+  snapshotKey: keyof Snapshot;
+}
+
+/** The kinds the relay forwards (all core/v1). */
+export const WATCHED_RESOURCES: readonly ResourceSpec[] = [
+  { kind: "Pod", plural: "pods", snapshotKey: "pods" },
+  { kind: "Service", plural: "services", snapshotKey: "services" },
+  { kind: "Secret", plural: "secrets", snapshotKey: "secrets" },
+  { kind: "ConfigMap", plural: "configmaps", snapshotKey: "configMaps" },
+  { kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", snapshotKey: "persistentVolumeClaims" },
+];
+
+export interface InformerOptions {
+  api: KubeApi;
+  log: Logger;
+  resource: ResourceSpec;
+  /** Undefined: all namespaces. */
+  namespace?: string;
+  fieldSelector?: string;
+  watchTimeoutSeconds: number;
+  watchdogMs: number;
+  listPageSize: number;
+  backoff: BackoffPolicy;
+  onEvent: (ev: WatchEvent) => void;
+  /** After each (re)list has been applied to the cache. */
+  onListed: () => void;
+}
+
+interface Run {
+  stale: boolean;
+  abort: AbortController;
+  lw: ListWatch<KubeObject>;
+  /** A list has been fetched and is being applied; the next watch() call means it is done. */
+  listing: boolean;
+  listedOnce: boolean;
+  /** Stopped on an error, waiting for its restart: its cache is no longer followed. */
+  failed: boolean;
+  /** The previous run's cache, for the first list of this run. */
+  baseline?: Map<string, KubeObject>;
+  /** Names whose cached object was replaced by one with another UID: their next `update` is an ADDED. */
+  replaced: Set<string>;
+}
+
+const nameKey = (o: KubeObject) => `${o.metadata.namespace ?? ""}/${o.metadata.name ?? ""}`;
+/** A promise that never settles; a fresh one each time, so nothing waiting on it outlives its run. */
+const never = () => new Promise<never>(() => {});
+
+function abortedController(): AbortController {
+  const c = new AbortController();
+  c.abort();
+  return c;
+}
+
+/** A Watch that reports activity and events to its run, and goes silent once the run is superseded. */
+class RunWatch extends Watch {
+  constructor(
+    kc: KubeConfig,
+    private readonly run: () => Run,
+    private readonly hooks: { beforeWatch: (run: Run) => void; onRawEvent: (run: Run, phase: string, obj: KubeObject) => void },
+  ) {
+    super(kc);
+  }
+
+  override async watch(
+    path: string,
+    query: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, obj: any, raw?: any) => void,
+    done: (err: any) => void,
+  ): Promise<AbortController> {
+    const run = this.run();
+    if (run.stale) return abortedController();
+    this.hooks.beforeWatch(run);
+    let controller: AbortController;
+    try {
+      controller = await super.watch(
+        path,
+        query,
+        (phase, obj, raw) => {
+          if (run.stale) return;
+          this.hooks.onRawEvent(run, phase, obj);
+          callback(phase, obj, raw);
+        },
+        (err) => {
+          if (!run.stale) done(err);
+        },
+      );
+    } catch (e) {
+      if (!run.stale) done(e);
+      return abortedController();
+    }
+    if (run.stale) controller.abort();
+    return controller;
+  }
+}
+
+export class ResourceInformer {
+  private run: Run | undefined;
+  /** The last synced cache of a superseded run, until the next run has listed. */
+  private carry: Map<string, KubeObject> | undefined;
+  private lastActivity = Date.now();
+  private readonly backoff: Backoff;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private stopped = true;
+  private readonly log: Logger;
+  private readonly collectionPath: string;
+
+  constructor(private readonly opts: InformerOptions) {
+    this.backoff = new Backoff(opts.backoff);
+    this.log = opts.log.child({ informer: opts.resource.plural, ...(opts.namespace ? { namespace: opts.namespace } : {}) });
+    this.collectionPath = opts.namespace ? `/api/v1/namespaces/${opts.namespace}/${opts.resource.plural}` : `/api/v1/${opts.resource.plural}`;
+  }
+
+  /** True while the current run follows the API: listed and not stopped on an error. */
+  get synced(): boolean {
+    return this.run?.listedOnce === true && !this.run.failed;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.lastActivity = Date.now();
+    this.beginRun();
+    this.watchdog = setInterval(() => this.checkWatchdog(), Math.max(50, Math.min(1000, this.opts.watchdogMs / 4)));
+    this.watchdog.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.watchdog);
+    clearTimeout(this.restartTimer);
+    if (this.run) await this.supersede(this.run);
+  }
+
+  list(): KubeObject[] {
+    return this.run ? [...this.run.lw.list()] : [];
+  }
+
+  get(namespace: string, name: string): KubeObject | undefined {
+    return this.run?.lw.get(name, namespace);
+  }
+
+  private beginRun(): void {
+    const run: Run = { stale: false, abort: new AbortController(), lw: undefined as unknown as ListWatch<KubeObject>, listing: false, listedOnce: false, failed: false, replaced: new Set() };
+    const watch = new RunWatch(this.opts.api.kubeConfig, () => run, {
+      beforeWatch: (r) => this.beforeWatch(r),
+      onRawEvent: (r, phase, obj) => this.onRawEvent(r, phase, obj),
+    });
+    const watchPath = `${this.collectionPath}?allowWatchBookmarks=true&timeoutSeconds=${this.opts.watchTimeoutSeconds}`;
+    run.lw = new ListWatch<KubeObject>(watchPath, watch, () => this.listFor(run), false, undefined, this.opts.fieldSelector);
+    run.lw.on("add", (o) => this.onCacheChange(run, "add", o));
+    run.lw.on("update", (o) => this.onCacheChange(run, "update", o));
+    run.lw.on("delete", (o) => this.onCacheChange(run, "delete", o));
+    run.lw.on("connect", () => {
+      if (!run.stale) this.touch();
+    });
+    run.lw.on("error", (err) => this.onError(run, err));
+    this.run = run;
+    run.lw.start().catch((err) => this.onError(run, err));
+  }
+
+  private async supersede(run: Run): Promise<void> {
+    if (run.listedOnce) this.carry = new Map(run.lw.list().map((o) => [nameKey(o), o]));
+    run.stale = true;
+    run.abort.abort();
+    await run.lw.stop();
+  }
+
+  private restart(reason: string): void {
+    if (this.stopped || !this.run) return;
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    this.log.info("restarting informer", { reason });
+    void this.supersede(this.run);
+    this.lastActivity = Date.now();
+    this.beginRun();
+  }
+
+  private onError(run: Run, err: unknown): void {
+    if (run.stale || this.stopped || this.restartTimer) return;
+    run.failed = true;
+    const delay = this.backoff.next();
+    this.log.warn("informer stopped on an error, restarting", { error: errorMessage(err), delayMs: Math.round(delay) });
+    this.restartTimer = setTimeout(() => this.restart("error"), delay);
+  }
+
+  private checkWatchdog(): void {
+    if (this.stopped || this.restartTimer) return;
+    const silentMs = Date.now() - this.lastActivity;
+    if (silentMs > this.opts.watchdogMs) {
+      this.log.warn("informer silent, restarting", { silentMs });
+      this.restart("watchdog");
+    }
+  }
+
+  private touch(): void {
+    this.lastActivity = Date.now();
+  }
+
+  /** ListWatch's listFn: raw pages; a superseded run's list never settles, so ListWatch does nothing with it. */
+  private async listFor(run: Run): Promise<KubeList> {
+    let list: KubeList;
+    try {
+      list = await this.fetchList(run.abort.signal);
+    } catch (e) {
+      if (run.stale) return never();
+      throw e;
+    }
+    if (run.stale) return never();
+    this.touch();
+    this.beforeListApplied(run, list.items);
+    return list;
+  }
+
+  private async fetchList(signal: AbortSignal): Promise<KubeList> {
+    const items: KubeObject[] = [];
+    let resourceVersion: string | undefined;
+    let cont: string | undefined;
+    do {
+      const q = new URLSearchParams({ limit: String(this.opts.listPageSize) });
+      if (this.opts.fieldSelector) q.set("fieldSelector", this.opts.fieldSelector);
+      if (cont) q.set("continue", cont);
+      const page = await this.opts.api.request<KubeList>("GET", `${this.collectionPath}?${q}`, { signal });
+      resourceVersion ??= page.metadata?.resourceVersion;
+      for (const item of page.items ?? []) items.push({ ...item, apiVersion: "v1", kind: this.opts.resource.kind });
+      cont = page.metadata?.continue || undefined;
+    } while (cont);
+    return { metadata: { resourceVersion }, items };
+  }
+
+  /** Before ListWatch applies a list: DELETED for what vanished since the previous run, and for names now held by another UID. */
+  private beforeListApplied(run: Run, items: KubeObject[]): void {
+    run.listing = true;
+    if (!run.listedOnce && this.carry) {
+      run.baseline = this.carry;
+      this.carry = undefined;
+      const listed = new Set(items.map(nameKey));
+      for (const [key, old] of run.baseline) if (!listed.has(key)) this.emit("DELETED", old);
+    }
+    for (const item of items) {
+      const key = nameKey(item);
+      const prev = run.lw.get(item.metadata.name ?? "", item.metadata.namespace) ?? run.baseline?.get(key);
+      if (prev && prev.metadata.uid !== item.metadata.uid) {
+        this.emit("DELETED", prev);
+        run.baseline?.delete(key);
+        if (run.lw.get(item.metadata.name ?? "", item.metadata.namespace)) run.replaced.add(key);
+      }
+    }
+  }
+
+  /** Every watch (re)connect; the first one after a list means the list is applied. */
+  private beforeWatch(run: Run): void {
+    this.touch();
+    if (!run.listing) return;
+    run.listing = false;
+    run.listedOnce = true;
+    run.baseline = undefined;
+    this.log.debug("listed", { objects: run.lw.list().length });
+    this.opts.onListed();
+  }
+
+  /** Before ListWatch sees a watch event. Only a watch that delivers something resets the restart backoff, so a watch that always fails right after its list cannot relist in a tight loop. */
+  private onRawEvent(run: Run, phase: string, obj: KubeObject): void {
+    this.touch();
+    this.backoff.reset();
+    if (phase === "ERROR") {
+      this.log.debug("watch error event", { code: (obj as { code?: number }).code, reason: (obj as { reason?: string }).reason });
+      return;
+    }
+    if (phase !== "ADDED" && phase !== "MODIFIED") return;
+    const prev = run.lw.get(obj.metadata.name ?? "", obj.metadata.namespace);
+    if (prev && prev.metadata.uid !== obj.metadata.uid) {
+      this.emit("DELETED", prev);
+      run.replaced.add(nameKey(obj));
+    }
+  }
+
+  private onCacheChange(run: Run, verb: "add" | "update" | "delete", obj: KubeObject): void {
+    if (run.stale) return;
+    const key = nameKey(obj);
+    if (verb === "delete") return this.emit("DELETED", obj);
+    if (verb === "update") return this.emit(run.replaced.delete(key) ? "ADDED" : "MODIFIED", obj);
+    const base = run.baseline?.get(key);
+    if (!base) return this.emit("ADDED", obj);
+    if (base.metadata.resourceVersion !== obj.metadata.resourceVersion) this.emit("MODIFIED", obj);
+  }
+
+  private emit(type: EventType, object: KubeObject): void {
+    this.opts.onEvent({ type, object });
+  }
+}
+
+export interface InformerSetOptions extends Omit<InformerOptions, "resource" | "namespace" | "fieldSelector"> {
+  nodeName: string;
+  /** Empty: all namespaces. */
+  namespaces: readonly string[];
+}
+
+/** One informer per watched kind (and per namespace when namespaces are configured). */
+export class InformerSet {
+  private readonly informers: { spec: ResourceSpec; informer: ResourceInformer }[] = [];
+
+  constructor(opts: InformerSetOptions) {
+    const scopes = opts.namespaces.length ? opts.namespaces : [undefined];
+    for (const spec of WATCHED_RESOURCES) {
+      for (const namespace of scopes) {
+        const fieldSelector = spec.kind === "Pod" ? `spec.nodeName=${opts.nodeName}` : undefined;
+        this.informers.push({ spec, informer: new ResourceInformer({ ...opts, resource: spec, namespace, fieldSelector }) });
+      }
+    }
+  }
+
+  start(): void {
+    for (const { informer } of this.informers) informer.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.informers.map(({ informer }) => informer.stop()));
+  }
+
+  get allSynced(): boolean {
+    return this.informers.every(({ informer }) => informer.synced);
+  }
+
+  /** The full current lists, or undefined until every informer has synced. */
+  snapshot(): Snapshot | undefined {
+    if (!this.allSynced) return undefined;
+    const snapshot: Snapshot = { pods: [], services: [], secrets: [], configMaps: [], persistentVolumeClaims: [] };
+    for (const { spec, informer } of this.informers) snapshot[spec.snapshotKey].push(...informer.list());
+    return snapshot;
+  }
+
+  /** The cached Pod of that name on the virtual node, if any. */
+  pod(namespace: string, name: string): KubeObject | undefined {
+    for (const { spec, informer } of this.informers) {
+      if (spec.kind !== "Pod") continue;
+      const pod = informer.get(namespace, name);
+      if (pod) return pod;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * The relay: wires the informers to the forwarder, the status feed to pod status, and the
+ * worker's health to the virtual Node's readiness. `startRelay` is the one entry point for
+ * main.ts, staging and tests.
+ */
+import { networkInterfaces } from "node:os";
+import { resolveRelayConfig, type RelayConfig, type RelayOptions } from "./config";
+import { fileCursorStore, memoryCursorStore } from "./cursor-store";
+import { Forwarder } from "./forwarder";
+import { InformerSet } from "./informers";
+import { KubeApi, loadKubeConfig } from "./kube-api";
+import { createLogger, type Logger } from "./log";
+import { NodeHeartbeat } from "./node-heartbeat";
+import { StatusSync } from "./status-sync";
+import { WorkerClient } from "./worker-client";
+import { WorkerHealth } from "./worker-health";
+
+export interface RelayStatus {
+  informersSynced: boolean;
+  workerReachable: boolean;
+  nodeRegistered: boolean;
+  nodeReady: boolean;
+  pendingEvents: number;
+  sentEvents: number;
+  cursor: string | undefined;
+}
+
+export interface Relay {
+  readonly config: RelayConfig;
+  status(): RelayStatus;
+  /** Stops informers, flushes pending events for up to `shutdownFlushMs`, stops the feed and heartbeats. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts every part of the relay and returns at once; connections to the API server and the
+ * worker are retried in the background. Throws only for bad configuration (naming what is wrong)
+ * or an unloadable kubeconfig.
+ */
+export async function startRelay(options: RelayOptions, deps: { log?: Logger } = {}): Promise<Relay> {
+  const config = resolveRelayConfig(options);
+  const log = deps.log ?? createLogger({ level: config.logLevel });
+  const kubeConfig = loadKubeConfig(config);
+  const api = new KubeApi(kubeConfig, config.requestTimeoutMs);
+  const worker = new WorkerClient(config.workerUrl, config.cluster, config.relaySecret, config.requestTimeoutMs);
+  const backoff = { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs };
+
+  const heartbeat = new NodeHeartbeat({
+    api,
+    log,
+    settings: { ...config, nodeAddress: config.nodeAddress ?? hostAddress() },
+    leaseIntervalMs: config.leaseIntervalMs,
+    leaseDurationSeconds: config.leaseDurationSeconds,
+    nodeStatusIntervalMs: config.nodeStatusIntervalMs,
+    backoff,
+  });
+  const health = new WorkerHealth({
+    worker,
+    log,
+    intervalMs: config.healthIntervalMs,
+    unreachableAfterMs: config.unreachableAfterMs,
+    onChange: (reachable, message) => heartbeat.setReady(reachable, message),
+  });
+  const forwarder: Forwarder = new Forwarder({
+    worker,
+    log,
+    backoff,
+    maxPendingDeletes: config.maxPendingDeletes,
+    snapshotSource: () => informers.snapshot(),
+  });
+  const informers = new InformerSet({
+    api,
+    log,
+    nodeName: config.nodeName,
+    namespaces: config.namespaces,
+    watchTimeoutSeconds: config.watchTimeoutSeconds,
+    watchdogMs: config.watchdogMs,
+    listPageSize: config.listPageSize,
+    backoff,
+    onEvent: (ev) => forwarder.enqueue(ev),
+    onListed: () => forwarder.requestSnapshot(),
+  });
+  const statusSync = new StatusSync({
+    worker,
+    api,
+    log,
+    cursorStore: config.cursorFile ? fileCursorStore(config.cursorFile) : memoryCursorStore(),
+    feedWaitSeconds: config.feedWaitSeconds,
+    backoff,
+    cachedPod: (namespace, name) => informers.pod(namespace, name),
+    onFeedAnswer: (ok) => health.report("feed", ok),
+  });
+
+  heartbeat.start();
+  health.start();
+  forwarder.start();
+  informers.start();
+  statusSync.start();
+  log.info("relay started", {
+    cluster: config.cluster,
+    node: config.nodeName,
+    worker: new URL(config.workerUrl).origin,
+    api: kubeConfig.getCurrentCluster()?.server,
+    namespaces: config.namespaces.length ? config.namespaces : "all",
+  });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    config,
+    status: () => ({
+      informersSynced: informers.allSynced,
+      workerReachable: health.isReachable,
+      nodeRegistered: heartbeat.registered,
+      nodeReady: heartbeat.ready,
+      pendingEvents: forwarder.stats().pending,
+      sentEvents: forwarder.stats().sent,
+      cursor: statusSync.currentCursor,
+    }),
+    stop: () =>
+      (stopping ??= (async () => {
+        log.info("relay stopping");
+        await informers.stop();
+        health.stop();
+        await Promise.all([forwarder.stop(config.shutdownFlushMs), statusSync.stop()]);
+        await heartbeat.stop();
+        log.info("relay stopped");
+      })()),
+  };
+}
+
+/** The first non-internal IPv4 address of this host: the virtual Node's InternalIP by default. */
+function hostAddress(): string {
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  }
+  return "127.0.0.1";
+}

@@ -1,0 +1,114 @@
+/**
+ * Status feed -> pod status, over real HTTP: the relay patches what the worker reports onto the
+ * pod in the stand-in (leaving PodScheduled and terminal pods alone) and finishes deleting pods
+ * whose machine is gone, guarded by the pod's UID.
+ */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { KubeObject } from "../../../src/relay/kube-api";
+import { createPod, getPod, harness, NODE, waitFor, type Harness } from "./helpers";
+
+type Status = { phase?: string; conditions?: { type: string; status: string; reason?: string }[]; containerStatuses?: unknown[]; podIP?: string };
+const statusOf = (p: KubeObject | undefined) => (p?.status ?? {}) as Status;
+
+let h: Harness;
+beforeEach(async () => {
+  h = await harness();
+});
+afterEach(async () => {
+  await h?.close();
+});
+
+async function boundPod(name: string): Promise<KubeObject> {
+  await waitFor("node registered", () => h.relay!.status().nodeRegistered);
+  await createPod(h.kube, name);
+  return waitFor(`${name} bound`, async () => {
+    const p = await getPod(h.kube, name);
+    return (p?.spec as { nodeName?: string } | undefined)?.nodeName === NODE && p;
+  });
+}
+
+const running = (name: string) => ({
+  phase: "Running",
+  podIP: "fdaa:0:1::3",
+  podIPs: [{ ip: "fdaa:0:1::3" }],
+  startTime: "2026-11-25T10:00:00Z",
+  conditions: [
+    { type: "Initialized", status: "True", lastProbeTime: null, lastTransitionTime: "2026-11-25T10:00:00Z" },
+    { type: "Ready", status: "True", lastProbeTime: null, lastTransitionTime: "2026-11-25T10:00:01Z" },
+    { type: "ContainersReady", status: "True", lastProbeTime: null, lastTransitionTime: "2026-11-25T10:00:01Z" },
+    { type: "PodScheduled", status: "False", reason: "FromTheWorker", lastProbeTime: null, lastTransitionTime: "2026-11-25T10:00:00Z" },
+  ],
+  containerStatuses: [
+    { name, image: "docker.io/library/nginx:1.27", imageID: "", containerID: "fly://m1", ready: true, started: true, restartCount: 0, state: { running: { startedAt: "2026-11-25T10:00:01Z" } }, lastState: {} },
+  ],
+});
+
+describe("status sync", () => {
+  it("patches the reported status onto the pod, leaving PodScheduled to the scheduler", async () => {
+    await h.start();
+    const pod = await boundPod("web");
+    h.worker.pushStatus({ uid: pod.metadata.uid!, namespace: "default", name: "web", status: running("main"), gone: false });
+    const patched = await waitFor("Running", async () => {
+      const p = await getPod(h.kube, "web");
+      return statusOf(p).phase === "Running" && p;
+    });
+    const s = statusOf(patched);
+    expect(s.podIP).toBe("fdaa:0:1::3");
+    expect(s.containerStatuses).toHaveLength(1);
+    const scheduled = s.conditions!.find((c) => c.type === "PodScheduled")!;
+    expect(scheduled.status).toBe("True");
+    expect(s.conditions!.find((c) => c.type === "Ready")!.status).toBe("True");
+    await waitFor("cursor advanced", () => h.relay!.status().cursor === "1");
+  });
+
+  it("never moves a pod out of a terminal phase", async () => {
+    await h.start();
+    const pod = await boundPod("job");
+    const uid = pod.metadata.uid!;
+    h.worker.pushStatus({ uid, namespace: "default", name: "job", status: { ...running("main"), phase: "Succeeded" }, gone: false });
+    await waitFor("Succeeded", async () => statusOf(await getPod(h.kube, "job")).phase === "Succeeded");
+    h.worker.pushStatus({ uid, namespace: "default", name: "job", status: running("main"), gone: false });
+    await waitFor("feed consumed", () => h.relay!.status().cursor === "2");
+    expect(statusOf(await getPod(h.kube, "job")).phase).toBe("Succeeded");
+  });
+
+  it("deletes a gone pod with grace 0, but not a new pod that took its name", async () => {
+    await h.start();
+    const old = await boundPod("db-0");
+    h.worker.pushStatus({ uid: old.metadata.uid!, namespace: "default", name: "db-0", status: null, gone: true });
+    await waitFor("db-0 deleted", async () => (await getPod(h.kube, "db-0")) === undefined);
+
+    const replacement = await boundPod("db-0");
+    expect(replacement.metadata.uid).not.toBe(old.metadata.uid);
+    // A late "gone" for the old UID, and a status for it, must not touch the new pod.
+    h.worker.pushStatus(
+      { uid: old.metadata.uid!, namespace: "default", name: "db-0", status: null, gone: true },
+      { uid: old.metadata.uid!, namespace: "default", name: "db-0", status: running("main"), gone: false },
+    );
+    await waitFor("feed consumed", () => h.relay!.status().cursor === "3");
+    const still = await getPod(h.kube, "db-0");
+    expect(still?.metadata.uid).toBe(replacement.metadata.uid);
+    expect(statusOf(still).phase).not.toBe("Running");
+  });
+
+  it("keeps the cursor in a file across restarts", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "relay-cursor-"));
+    const cursorFile = join(dir, "cursor");
+    try {
+      await h.start({ cursorFile });
+      const pod = await boundPod("c");
+      h.worker.pushStatus({ uid: pod.metadata.uid!, namespace: "default", name: "c", status: running("main"), gone: false });
+      await waitFor("cursor file", async () => (await readFile(cursorFile, "utf8").catch(() => "")).trim() === "1");
+      await h.relay!.stop();
+      const before = h.worker.feedCursors.length;
+      await h.start({ cursorFile });
+      await waitFor("a feed request after restart", () => h.worker.feedCursors.length > before);
+      expect(h.worker.feedCursors[before]).toBe("1");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
