@@ -1,19 +1,25 @@
 /**
  * `npm run staging`: the whole system on loopback, per the contract's "Staging" section.
- * Starts the Machines emulator and the worker in workerd (wrangler dev), prints `staging ready`
- * once each answers, and stops everything on Ctrl-C.
+ * Starts the Machines emulator, the worker in workerd (wrangler dev), the K8s stand-in and the
+ * relay as virtual node `fks-staging`; prints `staging ready` once all of them answer, and stops
+ * everything on Ctrl-C.
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { startWorkerProcess } from "../src/dev/worker-process";
 import { startEmulator } from "../src/emulator/server";
+import { startK8sStandin } from "../src/k8s/standin/server";
+import { startRelay } from "../src/relay/relay";
 
 const MACHINES_PORT = Number(process.env.MACHINELET_MACHINES_PORT ?? 4280);
 const WORKER_PORT = Number(process.env.MACHINELET_WORKER_PORT ?? 8787);
+const K8S_PORT = Number(process.env.MACHINELET_K8S_PORT ?? 6443);
+const KUBECONFIG = ".staging/kubeconfig";
 const STAGING = {
   cluster: "staging",
   app: "fks-staging",
   token: "staging-token",
   relaySecret: "staging-relay-secret",
+  node: "fks-staging",
 };
 
 const closers: Array<() => Promise<void>> = [];
@@ -48,7 +54,27 @@ async function main(): Promise<void> {
     console.error(`worker (wrangler dev) exited with ${code}`);
     void stop(1);
   });
-  console.log(`worker on http://127.0.0.1:${WORKER_PORT} (cluster ${STAGING.cluster}, RELAY_SECRET=${STAGING.relaySecret})`);
+  console.log(`worker on ${worker.url} (cluster ${STAGING.cluster}, RELAY_SECRET=${STAGING.relaySecret})`);
+
+  const k8s = await startK8sStandin({ port: K8S_PORT, nodeName: STAGING.node, kubeconfigPath: KUBECONFIG });
+  closers.push(() => k8s.close());
+  console.log(`k8s stand-in on ${k8s.url} (kubeconfig ${KUBECONFIG})`);
+
+  const relay = await startRelay({
+    kubeconfigPath: KUBECONFIG,
+    workerUrl: worker.url,
+    cluster: STAGING.cluster,
+    relaySecret: STAGING.relaySecret,
+    nodeName: STAGING.node,
+    nodeAddress: "127.0.0.1",
+  });
+  closers.push(() => relay.stop());
+  const deadline = Date.now() + 60_000;
+  while (!(relay.status().nodeReady && relay.status().informersSynced)) {
+    if (Date.now() > deadline) throw new Error(`relay did not become ready: ${JSON.stringify(relay.status())}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  console.log(`relay joined as node ${STAGING.node}`);
   console.log("staging ready");
 }
 
