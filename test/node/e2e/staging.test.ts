@@ -1,0 +1,202 @@
+/**
+ * The whole system end to end, as staging runs it: K8s stand-in + relay + worker (workerd via
+ * wrangler dev) + Machines emulator. Pods go in through the Kubernetes API; machines come out
+ * in the emulator; status comes back onto the pods.
+ */
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { KubeConfig } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startWorkerProcess, type WorkerProcess } from "../../../src/dev/worker-process";
+import { startEmulator, type RunningEmulator } from "../../../src/emulator/server";
+import { startK8sStandin, type K8sStandin } from "../../../src/k8s/standin/server";
+import { KubeApi, isStatus } from "../../../src/relay/kube-api";
+import { startRelay, type Relay } from "../../../src/relay/relay";
+
+const CLUSTER = "e2e";
+const APP = `fks-${CLUSTER}`;
+const NODE = "fks-e2e";
+const SECRET = "e2e-relay-secret";
+const KUBECTL = "/usr/bin/kubectl";
+
+interface Pod {
+  metadata: { name: string; uid: string; deletionTimestamp?: string };
+  spec: { nodeName?: string };
+  status?: { phase?: string; podIP?: string; conditions?: Array<{ type: string; status: string }>; containerStatuses?: Array<{ ready: boolean; containerID?: string }> };
+}
+interface RawMachine {
+  id: string;
+  state: string;
+  privateIp: string;
+  config: { image?: string; metadata?: Record<string, string> };
+}
+
+let dir: string;
+let emulator: RunningEmulator;
+let worker: WorkerProcess;
+let k8s: K8sStandin;
+let relay: Relay;
+let kube: KubeApi;
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+const relayOptions = () => ({
+  kubeconfigPath: join(dir, "kubeconfig"),
+  workerUrl: worker.url,
+  cluster: CLUSTER,
+  relaySecret: SECRET,
+  nodeName: NODE,
+  nodeAddress: "127.0.0.1",
+  leaseIntervalMs: 300,
+  nodeStatusIntervalMs: 1000,
+  healthIntervalMs: 300,
+  feedWaitSeconds: 2,
+});
+
+async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+      last = v;
+    } catch (e) {
+      last = e instanceof Error ? e.message : e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const machines = async (): Promise<RawMachine[]> => {
+  const res = await fetch(`${emulator.url}/_emulator/apps/${APP}/machines`);
+  return res.ok ? ((await res.json()) as RawMachine[]) : [];
+};
+const machineOf = async (uid: string) => (await machines()).find((m) => m.config.metadata?.machinelet_pod_uid === uid && m.state !== "destroyed");
+const getPod = (name: string) => kube.request<Pod>("GET", `/api/v1/namespaces/default/pods/${name}`);
+const podGone = async (name: string) => {
+  try {
+    await getPod(name);
+    return false;
+  } catch (e) {
+    return isStatus(e, 404);
+  }
+};
+const createPod = (name: string, image = "nginx:1.27") =>
+  kube.request<Pod>("POST", "/api/v1/namespaces/default/pods", {
+    body: { apiVersion: "v1", kind: "Pod", metadata: { name, labels: { app: name } }, spec: { containers: [{ name: "main", image }], terminationGracePeriodSeconds: 2 } },
+  });
+const deletePod = (name: string) => kube.request("DELETE", `/api/v1/namespaces/default/pods/${name}`);
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "machinelet-e2e-"));
+  emulator = await startEmulator({ tokens: ["e2e-token"], apps: [APP], config: { bootMs: 50, transitionMs: 50 } });
+  worker = await startWorkerProcess({
+    port: await freePort(),
+    persistTo: join(dir, "worker-state"),
+    vars: { MACHINES_API_URL: emulator.url, FLY_API_TOKEN: "e2e-token", RELAY_SECRET: SECRET, RECONCILE_INTERVAL_S: "2" },
+  });
+  k8s = await startK8sStandin({ nodeName: NODE, kubeconfigPath: join(dir, "kubeconfig") });
+  relay = await startRelay(relayOptions());
+  const kc = new KubeConfig();
+  kc.loadFromString(k8s.kubeconfig);
+  kube = new KubeApi(kc, 10_000);
+  await waitFor("relay ready", async () => relay.status().nodeReady && relay.status().informersSynced);
+}, 90_000);
+
+afterAll(async () => {
+  await relay?.stop();
+  await k8s?.close();
+  await worker?.stop();
+  await emulator?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe("through the Kubernetes API", () => {
+  it("a pod reaches Running with its machine's IPv6, follows an image change, and deletion removes machine and pod", async () => {
+    const created = await createPod("web");
+    const running = await waitFor("pod Running", async () => {
+      const p = await getPod("web");
+      return p.status?.phase === "Running" && p.status.podIP ? p : undefined;
+    });
+    const m = (await machineOf(created.metadata.uid))!;
+    expect(m.config.metadata).toMatchObject({ machinelet_cluster: CLUSTER, machinelet_namespace: "default", machinelet_pod: "web" });
+    expect(running.spec.nodeName).toBe(NODE);
+    expect(running.status!.podIP).toBe(m.privateIp);
+    expect(running.status!.conditions).toContainEqual(expect.objectContaining({ type: "Ready", status: "True" }));
+    expect(running.status!.conditions).toContainEqual(expect.objectContaining({ type: "PodScheduled", status: "True" }));
+
+    await kube.request("PATCH", "/api/v1/namespaces/default/pods/web", {
+      body: { spec: { containers: [{ name: "main", image: "nginx:1.28" }] } },
+      contentType: "application/strategic-merge-patch+json",
+    });
+    await waitFor("machine updated in place", async () => {
+      const now = await machineOf(created.metadata.uid);
+      return now?.id === m.id && now.config.image === "nginx:1.28" && now.state === "started";
+    });
+
+    await deletePod("web");
+    await waitFor("pod gone", () => podGone("web"));
+    expect((await machines()).find((x) => x.id === m.id)?.state).toBe("destroyed");
+  });
+
+  it("keeps the node Ready while its Lease is renewed", async () => {
+    type Lease = { spec: { renewTime: string } };
+    const lease = () => kube.request<Lease>("GET", `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${NODE}`);
+    const first = await lease();
+    await waitFor("lease renewed", async () => (await lease()).spec.renewTime > first.spec.renewTime);
+    const node = await kube.request<{ status: { conditions: Array<{ type: string; status: string }> } }>("GET", `/api/v1/nodes/${NODE}`);
+    expect(node.status.conditions).toContainEqual(expect.objectContaining({ type: "Ready", status: "True" }));
+  });
+
+  it("pods deleted while the relay is down are cleaned up after it restarts: machines destroyed, nothing leaks", async () => {
+    const a = await createPod("keep");
+    const b = await createPod("drop");
+    await waitFor("both running", async () => (await getPod("keep")).status?.phase === "Running" && (await getPod("drop")).status?.phase === "Running");
+    const dropMachine = (await machineOf(b.metadata.uid))!;
+
+    await relay.stop();
+    // Force-delete while nobody watches: the relay will only learn it from its relist.
+    await kube.request("DELETE", "/api/v1/namespaces/default/pods/drop", { body: { gracePeriodSeconds: 0 } });
+    await waitFor("drop gone from the API", () => podGone("drop"));
+    relay = await startRelay(relayOptions());
+
+    await waitFor("dropped pod's machine destroyed", async () => (await machines()).find((x) => x.id === dropMachine.id)?.state === "destroyed");
+    expect((await machineOf(a.metadata.uid))?.state).toBe("started");
+    expect((await getPod("keep")).status?.phase).toBe("Running");
+    await deletePod("keep");
+    await waitFor("keep gone", () => podGone("keep"));
+  });
+});
+
+describe.skipIf(!existsSync(KUBECTL))("with kubectl", () => {
+  const kubectl = (...args: string[]) => promisify(execFile)(KUBECTL, ["--kubeconfig", join(dir, "kubeconfig"), ...args], { timeout: 30_000 });
+
+  it("kubectl run, get and delete drive a machine", async () => {
+    await kubectl("run", "kweb", "--image=nginx");
+    const ip = await waitFor("kubectl sees Running", async () => {
+      const { stdout } = await kubectl("get", "pod", "kweb", "-o", "jsonpath={.status.phase} {.status.podIP}");
+      const [phase, podIP] = stdout.split(" ");
+      return phase === "Running" && podIP ? podIP : undefined;
+    });
+    expect(ip).toMatch(/^fdaa:/);
+    const { stdout: nodes } = await kubectl("get", "nodes", "--no-headers");
+    expect(nodes).toMatch(new RegExp(`^${NODE}\\s+Ready`));
+    await kubectl("delete", "pod", "kweb");
+    await waitFor("pod gone", () => podGone("kweb"));
+    expect((await machines()).filter((m) => m.config.metadata?.machinelet_pod === "kweb").every((m) => m.state === "destroyed")).toBe(true);
+  });
+});
+if (!existsSync(KUBECTL)) console.warn(`NOTICE: ${KUBECTL} not found: the kubectl end-to-end test is skipped`);
