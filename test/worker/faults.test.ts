@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allMachines, emulatorConfig, emulatorUrl, eventually, getPod, newCluster, pod, podPhase, postEvents } from "./helpers";
+import { allMachines, emulatorConfig, emulatorUrl, eventually, getPod, newCluster, pod, podPhase, postEvents, signedFetch } from "./helpers";
 
 const CREATE = "POST /v1/apps/{app_name}/machines";
 
@@ -55,6 +55,28 @@ describe("crash safety and retries", () => {
     expect(view.status.message).toMatch(/resources/);
     expect(await allMachines(app)).toHaveLength(0);
   });
+});
+
+describe("when the cluster's app cannot be used", () => {
+  it("pods say why they wait, reconcile answers 503, and everything converges once the API recovers", async () => {
+    const { cluster, app } = newCluster("fapp");
+    await emulatorConfig({ faults: { apps: [app], failNext: { "GET /v1/apps/{app_name}": 1000 } } });
+    const p = pod();
+    await postEvents(cluster, [{ type: "ADDED", object: p }]);
+    const waiting = await eventually("pod reports the app problem", async () => {
+      const v = await getPod(cluster, p.metadata.uid);
+      return v?.status.reason === "ProviderAppUnavailable" ? v : undefined;
+    });
+    expect(waiting.status.phase).toBe("Pending");
+    expect(waiting.status.message).toMatch(/getApp: 503/);
+    const res = await signedFetch(`/v1/clusters/${cluster}/reconcile`, { body: {} });
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: string }).error).toMatch(/cannot converge now/);
+
+    await emulatorConfig({ faults: { apps: [], failNext: { "GET /v1/apps/{app_name}": 0 } } });
+    await podPhase(cluster, p.metadata.uid, "Running");
+    expect(await allMachines(app)).toHaveLength(1);
+  }, 20_000);
 });
 
 describe("rate budgets", () => {

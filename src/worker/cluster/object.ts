@@ -13,6 +13,11 @@ import { reconcilePass, type ReconcileCounts } from "./reconcile";
 import { StatusFeed, type FeedEntry, type FeedPage } from "./status-feed";
 import type { Snapshot } from "./snapshot";
 
+/** The cluster's Fly app cannot be used (missing and not creatable, or the API refuses): nothing can converge. */
+export class AppUnavailable extends Error {
+  override readonly name = "AppUnavailable";
+}
+
 /** Pods converging at once; each holds at most one API request (or one short `wait`) open. */
 const CONCURRENCY = 32;
 const DEFAULT_RECONCILE_INTERVAL_S = 20;
@@ -61,16 +66,22 @@ export class ClusterObject extends DurableObject<Env> {
    * Converges now. With a snapshot (the relay's full lists after a relist), desired state is
    * first replaced by it: whatever is stored but absent is deleted. Concurrent calls share one pass.
    */
-  async reconcile(cluster: string, snapshot?: Snapshot): Promise<ReconcileCounts> {
+  async reconcile(cluster: string, snapshot?: Snapshot): Promise<{ counts: ReconcileCounts } | { unavailable: string }> {
     this.setCluster(cluster);
     let fromSnapshot = { destroyed: 0 };
     if (snapshot) {
       const ctx = this.intakeContext(cluster);
       fromSnapshot = this.ctx.storage.transactionSync(() => applySnapshot(ctx, snapshot));
     }
-    const counts = await this.reconcileNow();
-    await this.kick();
-    return { ...counts, destroyed: Math.max(counts.destroyed, fromSnapshot.destroyed) };
+    try {
+      const counts = await this.reconcileNow();
+      await this.kick();
+      return { counts: { ...counts, destroyed: Math.max(counts.destroyed, fromSnapshot.destroyed) } };
+    } catch (e) {
+      // The snapshot is stored either way; convergence resumes once the app is usable.
+      if (e instanceof AppUnavailable) return { unavailable: e.message };
+      throw e;
+    }
   }
 
   async statusFeed(cluster: string, after: number, waitMs: number): Promise<FeedPage> {
@@ -102,7 +113,7 @@ export class ClusterObject extends DurableObject<Env> {
   private reconcileNow(): Promise<ReconcileCounts> {
     this.reconciling ??= (async () => {
       try {
-        if (!(await this.ensureApp())) throw new Error(this.meta("app_error") ?? "app not ready");
+        if (!(await this.ensureApp())) throw new AppUnavailable(this.meta("app_error") ?? "app not ready");
         const pass = Number(this.meta("reconcile_pass") ?? "0") + 1;
         this.setMeta("reconcile_pass", String(pass));
         const c = this.convergeContext();
@@ -148,12 +159,12 @@ export class ClusterObject extends DurableObject<Env> {
   private drain(): Promise<void> {
     this.draining ??= (async () => {
       try {
-        if (await this.ensureApp()) {
-          await Promise.all(Array.from({ length: CONCURRENCY }, () => this.worker()));
-        }
+        // Without the app no call can succeed; appNotReady has armed the alarm for the retry.
+        if (!(await this.ensureApp())) return;
+        await Promise.all(Array.from({ length: CONCURRENCY }, () => this.worker()));
+        await this.armAlarm();
       } finally {
         this.draining = undefined;
-        await this.armAlarm();
       }
     })();
     return this.draining;
@@ -215,10 +226,19 @@ export class ClusterObject extends DurableObject<Env> {
     return true;
   }
 
+  /** Records why the app is not usable, tells the waiting pods, and retries with backoff. */
   private async appNotReady(e: unknown): Promise<false> {
     const attempts = Number(this.meta("app_attempts") ?? "0");
+    const message = e instanceof Error ? e.message : String(e);
     this.setMeta("app_attempts", String(attempts + 1));
-    this.setMeta("app_error", e instanceof Error ? e.message : String(e));
+    this.setMeta("app_error", message);
+    const problem = JSON.stringify({ reason: "ProviderAppUnavailable", message, terminal: false });
+    for (const row of this.store.all()) {
+      if (row.machine_id === null && row.problem_json !== problem && !row.problem_json?.includes('"terminal":true')) {
+        this.store.update(row.uid, { problem_json: problem });
+        this.refreshStatus(row.uid);
+      }
+    }
     await this.ctx.storage.setAlarm(Date.now() + backoffMs(attempts));
     return false;
   }

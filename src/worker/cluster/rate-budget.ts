@@ -21,6 +21,13 @@ interface Limit {
   burst: number;
 }
 
+/**
+ * Added to every queued slot: Fly's bucket starts when our first call arrives, which may be
+ * later than when we sent it, so a slot computed to the millisecond could land early. A constant
+ * offset, not per slot: it delays a queue once and costs no sustained throughput.
+ */
+const SLOT_MARGIN_MS = 250;
+
 const DEFAULT_LIMIT: Limit = { ratePerS: 1, burst: 3 };
 const LIMITS: Partial<Record<BudgetAction, Limit>> = {
   get: { ratePerS: 5, burst: 10 },
@@ -51,7 +58,7 @@ export class RateBudget {
     b.at = now;
     this.buckets.set(key, b);
     b.tokens -= 1;
-    return b.tokens >= 0 ? 0 : Math.ceil((-b.tokens / limit.ratePerS) * 1000);
+    return b.tokens >= 0 ? 0 : Math.ceil((-b.tokens / limit.ratePerS) * 1000) + SLOT_MARGIN_MS;
   }
 
   /** After a 429 despite the budget (another client shares the app): empty the bucket for `waitMs`. */

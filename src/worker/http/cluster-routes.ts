@@ -43,7 +43,9 @@ export const clusterRoutes = new Hono<AppEnv>()
   .post("/:cluster/reconcile", async (c) => {
     const body = parseBody(c.get("rawBody"), reconcileBodySchema);
     if (!body.ok) return c.json({ error: body.error, path: body.path }, 400);
-    return c.json(await clusterObject(c.env, c.get("cluster")).reconcile(c.get("cluster"), body.data.snapshot));
+    const r = await clusterObject(c.env, c.get("cluster")).reconcile(c.get("cluster"), body.data.snapshot);
+    if ("unavailable" in r) return c.json({ error: `cannot converge now: ${r.unavailable}` }, 503);
+    return c.json(r.counts);
   })
   .get("/:cluster/status", async (c) => {
     const after = c.req.query("after") ?? "0";
