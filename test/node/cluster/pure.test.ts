@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { backoffMs } from "../../../src/worker/cluster/backoff";
+import { adoptedHash, configDrifted } from "../../../src/worker/cluster/config-drift";
+import { RateBudget } from "../../../src/worker/cluster/rate-budget";
+import { isNewer } from "../../../src/worker/cluster/resource-version";
+
+describe("RateBudget: Fly's documented limits as reservations", () => {
+  const clock = () => {
+    let t = 1_000_000;
+    return { now: () => t, advance: (ms: number) => (t += ms) };
+  };
+
+  it("lets a burst of 3 creates per app go at once, then queues one slot per second, in order", () => {
+    const c = clock();
+    const b = new RateBudget(c.now);
+    const waits = Array.from({ length: 6 }, () => b.reserve("create", "app"));
+    expect(waits).toEqual([0, 0, 0, 1_250, 2_250, 3_250]);
+  });
+
+  it("keeps buckets apart per action and per scope", () => {
+    const b = new RateBudget(clock().now);
+    for (let i = 0; i < 3; i++) b.reserve("start", "m1");
+    expect(b.reserve("start", "m1")).toBeGreaterThan(0);
+    expect(b.reserve("start", "m2")).toBe(0);
+    expect(b.reserve("stop", "m1")).toBe(0);
+  });
+
+  it("gives get 5/s with a burst of 10", () => {
+    const b = new RateBudget(clock().now);
+    expect(Array.from({ length: 10 }, () => b.reserve("get", "m"))).toEqual(Array(10).fill(0));
+    expect(b.reserve("get", "m")).toBe(200 + 250);
+  });
+
+  it("refills with time, never above the burst", () => {
+    const c = clock();
+    const b = new RateBudget(c.now);
+    for (let i = 0; i < 3; i++) b.reserve("update", "m");
+    c.advance(60_000);
+    expect([b.reserve("update", "m"), b.reserve("update", "m"), b.reserve("update", "m"), b.reserve("update", "m")]).toEqual([0, 0, 0, 1_250]);
+  });
+
+  it("after a 429 waits out the given time before the next slot", () => {
+    const c = clock();
+    const b = new RateBudget(c.now);
+    b.drain("create", "app", 5_000);
+    expect(b.reserve("create", "app")).toBe(5_000 + 250);
+  });
+});
+
+describe("backoffMs", () => {
+  it.each([
+    [0, 0, 500],
+    [0, 1, 1_000],
+    [3, 0, 4_000],
+    [3, 1, 8_000],
+    [10, 1, 60_000],
+    [40, 0.5, 45_000],
+  ])("attempt %i with jitter %f -> %i ms", (attempts, r, ms) => {
+    expect(backoffMs(attempts, () => r)).toBe(ms);
+  });
+});
+
+describe("configDrifted: only what machinelet set counts", () => {
+  const desired = { image: "nginx", env: { A: "1" }, checks: { r: { port: 80 } }, containers: [{ name: "a", image: "x" }] };
+  it.each([
+    ["identical", desired, false],
+    ["Fly added defaults and fields", { ...desired, init: {}, guest: { cpus: 1 }, checks: { r: { port: 80, interval: "15s" } } }, false],
+    ["image changed", { ...desired, image: "evil" }, true],
+    ["env value changed", { ...desired, env: { A: "2" } }, true],
+    ["env key removed", { ...desired, env: {} }, true],
+    ["a container added", { ...desired, containers: [{ name: "a", image: "x" }, { name: "b", image: "y" }] }, true],
+    ["no config at all", undefined, true],
+  ])("%s -> %s", (_n, observed, drifted) => {
+    expect(configDrifted(desired, observed)).toBe(drifted);
+  });
+
+  it("adoptedHash keeps the pod's hash only for a machine that carries the pod's config", () => {
+    const row = { config_json: JSON.stringify(desired), config_hash: "h1" };
+    expect(adoptedHash(row, { ...desired, extra: true })).toBe("h1");
+    expect(adoptedHash(row, { ...desired, image: "other" })).toBeNull();
+    expect(adoptedHash({ config_json: null, config_hash: null }, desired)).toBeNull();
+  });
+});
+
+describe("isNewer: resourceVersion order", () => {
+  it.each([
+    ["10", "9", true],
+    ["9", "10", false],
+    ["10", "10", false],
+    ["100", "99", true],
+    ["abc", "abd", true],
+    ["abc", "abc", false],
+  ])("%s after %s -> %s", (incoming, stored, newer) => {
+    expect(isNewer(incoming, stored)).toBe(newer);
+  });
+});
