@@ -17,6 +17,9 @@ import { startEmulator, type RunningEmulator } from "../../../src/emulator/serve
 import { startK8sStandin, type K8sStandin } from "../../../src/k8s/standin/server";
 import { KubeApi, isStatus } from "../../../src/relay/kube-api";
 import { startRelay, type Relay } from "../../../src/relay/relay";
+import { waitFor as waitUntil } from "../relay/helpers";
+
+const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>) => waitUntil(what, check, 20_000);
 
 const CLUSTER = "e2e";
 const APP = `fks-${CLUSTER}`;
@@ -63,22 +66,6 @@ const relayOptions = () => ({
   healthIntervalMs: 300,
   feedWaitSeconds: 2,
 });
-
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-      last = v;
-    } catch (e) {
-      last = e instanceof Error ? e.message : e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const machines = async (): Promise<RawMachine[]> => {
   const res = await fetch(`${emulator.url}/_emulator/apps/${APP}/machines`);
