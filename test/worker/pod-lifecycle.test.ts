@@ -24,6 +24,8 @@ describe("a pod becomes exactly one machine", () => {
     expect(view.status.podIP).toMatch(/^fdaa:/);
     expect(view.status.podIPs).toEqual([{ ip: m.private_ip }]);
     expect(view.status.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+    expect(view.status.conditions?.find((c) => c.type === "machinelet.fly.io/Guest")).toMatchObject({ status: "True", message: "shared-cpu-1x, 256 MB" });
+    expect(m.config?.guest).toMatchObject({ cpu_kind: "shared", cpus: 1, memory_mb: 256 });
   });
 
   it("repeated and stale deliveries change nothing; a labels-only change never replaces the VM", async () => {
