@@ -28,6 +28,18 @@ describe("a pod becomes exactly one machine", () => {
     expect(m.config?.guest).toMatchObject({ cpu_kind: "shared", cpus: 1, memory_mb: 256 });
   });
 
+  it("what the machine cannot honour is named in the event outcome and on the pod's status", async () => {
+    const { cluster } = newCluster();
+    const p = pod({ spec: { containers: [{ name: "web", image: "nginx", ports: [{ containerPort: 80, hostPort: 8080 }], lifecycle: { postStart: { exec: { command: ["true"] } } } }] } });
+    const [r] = await postEvents(cluster, [{ type: "ADDED", object: p }]);
+    expect(r!.message).toMatch(/not honoured: .*spec\.containers\[0\]\.ports\[0\]\.hostPort/);
+    expect(r!.message).toMatch(/lifecycle\.postStart/);
+    const view = await podPhase(cluster, p.metadata.uid, "Running");
+    const c = view.status.conditions?.find((x) => x.type === "machinelet.fly.io/NotHonoured");
+    expect(c?.status).toBe("True");
+    expect(c?.message).toMatch(/hostPort/);
+  });
+
   it("repeated and stale deliveries change nothing; a labels-only change never replaces the VM", async () => {
     const { cluster, app } = newCluster();
     const p = pod({ rv: 10 });

@@ -107,6 +107,7 @@ function applyPodEvent(ctx: IntakeContext, type: WatchEvent["type"], pod: Pod): 
       problem_json: problem,
       status_json: null,
       updated_at: ctx.now,
+      unhonoured_json: t.unsupported.length ? JSON.stringify(t.unsupported) : null,
     };
     ctx.store.insert(fresh);
     if (!problem) ctx.schedule(uid);
@@ -119,6 +120,7 @@ function applyPodEvent(ctx: IntakeContext, type: WatchEvent["type"], pod: Pod): 
     resource_version: resourceVersion,
     pod_json: JSON.stringify(pod),
     grace_s: pod.spec.terminationGracePeriodSeconds ?? 30,
+    unhonoured_json: t.unsupported.length ? JSON.stringify(t.unsupported) : null,
     ...(configChanged ? { config_json: t.config ? JSON.stringify(t.config) : null, config_hash: t.configHash, problem_json: problem } : {}),
   });
   if (configChanged && !problem) ctx.schedule(uid);

@@ -60,6 +60,8 @@ export const MIGRATIONS: readonly string[] = [
      at INTEGER NOT NULL
    );
    CREATE TABLE orphans (machine_id TEXT PRIMARY KEY, uid TEXT, last_pass INTEGER NOT NULL);`,
+  // v3: what the machine does not honour of the pod, shown in its status
+  `ALTER TABLE pods ADD COLUMN unhonoured_json TEXT;`,
 ];
 
 /** Brings `sql` to the newest schema; returns the version it started from. Each step is atomic. */

@@ -8,6 +8,8 @@ import { parseProblem } from "./converge";
 
 /** Pod condition naming the Fly guest the pod was sized to (`kubectl describe pod` shows it). */
 export const GUEST_CONDITION = "machinelet.fly.io/Guest";
+/** Pod condition listing what the machine does not honour of the pod, each with its field path. */
+export const UNHONOURED_CONDITION = "machinelet.fly.io/NotHonoured";
 
 /** The pod's status from what its row holds: the pod, the machine last observed, the problem, the status last written. */
 export function podStatusOf(row: PodRow, now = new Date()): PodStatus {
@@ -19,7 +21,18 @@ export function podStatusOf(row: PodRow, now = new Date()): PodStatus {
     previous,
     now: now.toISOString(),
   });
-  return withGuest(status, row, previous, rfc3339(now.toISOString()));
+  const at = rfc3339(now.toISOString());
+  const guest = row.config_json ? (JSON.parse(row.config_json) as MachineConfig).guest : undefined;
+  const unhonoured = row.unhonoured_json ? (JSON.parse(row.unhonoured_json) as string[]) : [];
+  return withConditions(status, previous, at, [
+    guest && { type: GUEST_CONDITION, reason: "GuestSized", message: guestName(guest) },
+    unhonoured.length > 0 && { type: UNHONOURED_CONDITION, reason: "Unsupported", message: unhonoured.join("; ") },
+  ]);
+}
+
+function guestName(guest: NonNullable<MachineConfig["guest"]>): string {
+  const gpu = guest.gpus ? `, ${guest.gpus}x ${guest.gpu_kind}` : "";
+  return `${guest.cpu_kind ?? "shared"}-cpu-${guest.cpus ?? 1}x, ${guest.memory_mb ?? 256} MB${gpu}`;
 }
 
 /** The machine as last read, with the state recorded since (a start or destroy this worker issued). */
@@ -29,18 +42,14 @@ function observedMachine(row: PodRow): ObservedMachine | undefined {
   return { ...m, state: row.machine_state };
 }
 
-function withGuest(status: PodStatus, row: PodRow, previous: PodStatus | undefined, now: string): PodStatus {
-  const guest = row.config_json ? (JSON.parse(row.config_json) as MachineConfig).guest : undefined;
-  if (!guest) return status;
-  const gpu = guest.gpus ? `, ${guest.gpus}x ${guest.gpu_kind}` : "";
-  const message = `${guest.cpu_kind ?? "shared"}-cpu-${guest.cpus ?? 1}x, ${guest.memory_mb ?? 256} MB${gpu}`;
-  const before = previous?.conditions?.find((c) => c.type === GUEST_CONDITION);
-  const condition: PodCondition = {
-    type: GUEST_CONDITION,
-    status: "True",
-    reason: "GuestSized",
-    message,
-    lastTransitionTime: before?.message === message ? before.lastTransitionTime : now,
-  };
-  return { ...status, conditions: [...(status.conditions ?? []).filter((c) => c.type !== GUEST_CONDITION), condition] };
+/** Adds machinelet's own conditions (status True); a condition keeps its transition time while its message holds. */
+function withConditions(status: PodStatus, previous: PodStatus | undefined, now: string, extra: Array<{ type: string; reason: string; message: string } | false | undefined>): PodStatus {
+  const added: PodCondition[] = [];
+  for (const c of extra) {
+    if (!c) continue;
+    const before = previous?.conditions?.find((p) => p.type === c.type);
+    added.push({ ...c, status: "True", lastTransitionTime: before?.message === c.message ? before.lastTransitionTime : now });
+  }
+  const ours = new Set([GUEST_CONDITION, UNHONOURED_CONDITION]);
+  return { ...status, conditions: [...(status.conditions ?? []).filter((c) => !ours.has(c.type)), ...added] };
 }

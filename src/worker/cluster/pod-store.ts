@@ -23,6 +23,8 @@ export interface PodRow {
   problem_json: string | null;
   status_json: string | null;
   updated_at: number;
+  /** JSON array of "<field path>: <why>" the machine does not honour. */
+  unhonoured_json: string | null;
 }
 
 export interface WorkRow {
