@@ -79,6 +79,23 @@ describe("when the cluster's app cannot be used", () => {
   }, 20_000);
 });
 
+describe("readiness follows Fly checks", () => {
+  it("a pod is Running but not Ready while its readiness check fails, and Ready once it passes", async () => {
+    const { cluster } = newCluster("chk");
+    await emulatorConfig({ checkStatus: "critical" });
+    try {
+      const p = pod({ spec: { containers: [{ name: "web", image: "nginx", ports: [{ containerPort: 80 }], readinessProbe: { httpGet: { path: "/healthz", port: 80 } } }] } });
+      await postEvents(cluster, [{ type: "ADDED", object: p }]);
+      const running = await podPhase(cluster, p.metadata.uid, "Running");
+      expect(running.status.conditions?.find((c) => c.type === "Ready")?.status).toBe("False");
+      await emulatorConfig({ checkStatus: "passing" });
+      await eventually("Ready", async () => (await getPod(cluster, p.metadata.uid))?.status.conditions?.find((c) => c.type === "Ready")?.status === "True");
+    } finally {
+      await emulatorConfig({ checkStatus: "passing" });
+    }
+  });
+});
+
 describe("rate budgets", () => {
   it("paces a burst of pods within Fly's create limit (burst 3, then 1/s per app) without a single 429", async () => {
     const { cluster, app } = newCluster("burst");

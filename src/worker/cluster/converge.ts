@@ -3,7 +3,7 @@ import { MachinesApiError } from "../../machines/errors";
 import type { Machine, MachineConfig } from "../../machines/schemas";
 import { backoffMs } from "./backoff";
 import { adoptedHash } from "./config-drift";
-import { lastExitCode } from "./machine-facts";
+import { observed, wantsRestart } from "./machine-facts";
 import type { PodRow, PodStore } from "./pod-store";
 import { waitingForBudget, type Problem } from "./problem";
 import type { BudgetAction, RateBudget } from "./rate-budget";
@@ -39,6 +39,8 @@ const SETTLING = new Set(["created", "starting", "replacing", "updating", "resta
 const RUNNING = new Set(["started", "starting", "restarting", "updating", "replacing", "created"]);
 const GONE = new Set(["destroyed", "destroying"]);
 const STOPPED = new Set(["stopped", "failed", "suspended"]);
+/** Reads of a started machine whose checks do not pass yet, one a second, before the periodic reconcile takes over. */
+const CHECK_POLLS = 15;
 /** How long one `wait` call may block the step (Fly allows up to 60 s). */
 const WAIT_TIMEOUT_S = 10;
 
@@ -46,7 +48,7 @@ export async function convergePod(ctx: ConvergeContext, uid: string, attempts: n
   const row = ctx.store.get(uid);
   if (!row) return DONE;
   try {
-    return row.desired === "run" ? await ensureRunning(ctx, row) : await ensureGone(ctx, row);
+    return row.desired === "run" ? await ensureRunning(ctx, row, attempts) : await ensureGone(ctx, row);
   } catch (e) {
     return onError(ctx, row, e, attempts);
   }
@@ -78,7 +80,7 @@ async function within<T>(ctx: ConvergeContext, row: PodRow, action: BudgetAction
   }
 }
 
-async function ensureRunning(ctx: ConvergeContext, row: PodRow): Promise<StepResult> {
+async function ensureRunning(ctx: ConvergeContext, row: PodRow, attempts: number): Promise<StepResult> {
   const problem = parseProblem(row);
   if (problem?.terminal) return DONE;
   if (!row.machine_id) {
@@ -98,7 +100,7 @@ async function ensureRunning(ctx: ConvergeContext, row: PodRow): Promise<StepRes
     record(ctx, row, m, { applied_hash: row.config_hash });
     return again(0);
   }
-  if (row.machine_state === null || SETTLING.has(row.machine_state)) return await observe(ctx, row);
+  if (row.machine_state === null || SETTLING.has(row.machine_state)) return await observe(ctx, row, attempts);
   if (GONE.has(row.machine_state)) return vanished(ctx, row);
   if (STOPPED.has(row.machine_state) && wantsRestart(row)) {
     const id = row.machine_id;
@@ -108,19 +110,6 @@ async function ensureRunning(ctx: ConvergeContext, row: PodRow): Promise<StepRes
     return again(0);
   }
   return DONE;
-}
-
-/**
- * Whether a stopped machine should run again, as the kubelet would decide for the pod's
- * restartPolicy: Always restarts, OnFailure restarts after a non-zero exit (or a stop
- * that was not the container's own exit), Never does not.
- */
-function wantsRestart(row: PodRow): boolean {
-  const policy = (JSON.parse(row.pod_json) as { spec?: { restartPolicy?: string } }).spec?.restartPolicy ?? "Always";
-  if (policy === "Always") return true;
-  if (policy === "Never") return false;
-  const code = lastExitCode(row.machine_json ? (JSON.parse(row.machine_json) as Machine) : undefined);
-  return code !== 0;
 }
 
 /** The machine is gone although the pod should run: forget it, so the next step creates a new one. */
@@ -140,14 +129,23 @@ async function create(ctx: ConvergeContext, row: PodRow): Promise<StepResult> {
   return again(0);
 }
 
-/** Waits briefly for the machine to settle, then reads it whole (state, IP, checks, events). */
-async function observe(ctx: ConvergeContext, row: PodRow): Promise<StepResult> {
+/**
+ * Waits briefly for the machine to settle, then reads it whole (state, IP, checks, events). A
+ * machine that settled as `started` with no checks to report skips the read: the wait answer and
+ * what create or update returned say all its status needs (the next reconcile fills in events).
+ */
+async function observe(ctx: ConvergeContext, row: PodRow, attempts: number): Promise<StepResult> {
   const id = row.machine_id!;
   if (row.machine_state !== null && SETTLING.has(row.machine_state)) {
     try {
-      await within(ctx, row, "wait", id, () =>
+      const w = await within(ctx, row, "wait", id, () =>
         ctx.client.waitMachine(ctx.app, id, { states: ["started", "stopped", "failed", "destroyed"], timeoutS: WAIT_TIMEOUT_S }),
       );
+      const last = row.machine_json ? (JSON.parse(row.machine_json) as Machine) : undefined;
+      if (w.state === "started" && last && !hasChecks(last.config)) {
+        record(ctx, row, { ...last, state: "started", version: w.version ?? last.version }, {});
+        return DONE;
+      }
     } catch (e) {
       if (!(e instanceof MachinesApiError && e.kind === "transient" && e.status === 408)) throw e;
     }
@@ -155,8 +153,17 @@ async function observe(ctx: ConvergeContext, row: PodRow): Promise<StepResult> {
   const m = await within(ctx, row, "get", id, () => ctx.client.getMachine(ctx.app, id));
   record(ctx, row, m, {});
   if (SETTLING.has(m.state)) return again(250);
+  // Checks still coming up: look again each second for a while (Ready follows them), then leave it to the periodic reconcile.
+  if (m.state === "started" && (m.checks ?? []).some((c) => c.status !== "passing") && attempts < CHECK_POLLS) {
+    ctx.store.update(row.uid, { machine_state: null }); // null: read it again; status keeps the last read
+    return again(1_000, undefined, true);
+  }
   // Stopped or gone: the next step decides (restart per policy, or recreate).
   return GONE.has(m.state) || STOPPED.has(m.state) ? again(0) : DONE;
+}
+
+function hasChecks(config: MachineConfig | undefined): boolean {
+  return Object.keys(config?.checks ?? {}).length > 0 || (config?.containers ?? []).some((c) => (c.healthchecks ?? []).length > 0);
 }
 
 async function ensureGone(ctx: ConvergeContext, row: PodRow): Promise<StepResult> {
@@ -215,14 +222,7 @@ async function findMachine(ctx: ConvergeContext, row: PodRow): Promise<Machine |
 }
 
 function record(ctx: ConvergeContext, row: PodRow, m: Machine, extra: Partial<PodRow>): void {
-  ctx.store.update(row.uid, {
-    machine_id: m.id,
-    machine_version: m.version ?? m.instance_id ?? row.machine_version,
-    machine_state: m.state,
-    machine_json: JSON.stringify(m),
-    problem_json: null,
-    ...extra,
-  });
+  ctx.store.update(row.uid, { ...observed(m), machine_id: m.id, problem_json: null, ...extra });
   ctx.refreshStatus(row.uid);
 }
 

@@ -108,6 +108,7 @@ function applyPodEvent(ctx: IntakeContext, type: WatchEvent["type"], pod: Pod): 
       status_json: null,
       updated_at: ctx.now,
       unhonoured_json: t.unsupported.length ? JSON.stringify(t.unsupported) : null,
+      observed_digest: null,
     };
     ctx.store.insert(fresh);
     if (!problem) ctx.schedule(uid);

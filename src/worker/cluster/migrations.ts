@@ -62,6 +62,8 @@ export const MIGRATIONS: readonly string[] = [
    CREATE TABLE orphans (machine_id TEXT PRIMARY KEY, uid TEXT, last_pass INTEGER NOT NULL);`,
   // v3: what the machine does not honour of the pod, shown in its status
   `ALTER TABLE pods ADD COLUMN unhonoured_json TEXT;`,
+  // v4: a digest of the machine as last observed, so an idle reconcile compares strings, not JSON
+  `ALTER TABLE pods ADD COLUMN observed_digest TEXT;`,
 ];
 
 /** Brings `sql` to the newest schema; returns the version it started from. Each step is atomic. */

@@ -25,7 +25,14 @@ export interface PodRow {
   updated_at: number;
   /** JSON array of "<field path>: <why>" the machine does not honour. */
   unhonoured_json: string | null;
+  /** `observedDigest` of the machine as last recorded. */
+  observed_digest: string | null;
 }
+
+/** The columns a reconcile pass compares for every pod; the rest is read only where it acts. */
+export type ReconcileRow = Pick<PodRow, "uid" | "desired" | "machine_id" | "machine_version" | "machine_state" | "applied_hash" | "config_hash" | "observed_digest"> & {
+  terminal: number;
+};
 
 export interface WorkRow {
   uid: string;
@@ -42,6 +49,17 @@ export class PodStore {
 
   get(uid: string): PodRow | undefined {
     return this.sql.exec<Row>("SELECT * FROM pods WHERE uid = ?", uid).toArray()[0] as PodRow | undefined;
+  }
+
+  reconcileIndex(): Map<string, ReconcileRow> {
+    const rows = this.sql
+      .exec<Row>(
+        `SELECT uid, desired, machine_id, machine_version, machine_state, applied_hash, config_hash, observed_digest,
+                coalesce(problem_json LIKE '%"terminal":true%', 0) AS terminal
+         FROM pods`,
+      )
+      .toArray() as unknown as ReconcileRow[];
+    return new Map(rows.map((r) => [r.uid, r]));
   }
 
   all(): PodRow[] {

@@ -2,6 +2,7 @@ import type { MachinesClient } from "../../machines/client";
 import { MachinesApiError } from "../../machines/errors";
 import type { Machine } from "../../machines/schemas";
 import { adoptedHash, configDrifted } from "./config-drift";
+import { observed, observedDigest, wantsRestart } from "./machine-facts";
 import type { PodStore } from "./pod-store";
 import type { BudgetAction, RateBudget } from "./rate-budget";
 
@@ -32,6 +33,8 @@ export interface ReconcileContext {
 
 const PAGE_LIMIT = 1000;
 const SETTLING = new Set(["created", "starting", "replacing", "updating", "restarting", "stopping", "suspending"]);
+const GONE = new Set(["destroyed", "destroying"]);
+const STOPPED = new Set(["stopped", "failed", "suspended"]);
 
 /**
  * One level-based pass over the whole cluster: list its machines (ceil(N/1000) calls), compare
@@ -44,12 +47,13 @@ export async function reconcilePass(ctx: ReconcileContext): Promise<ReconcileCou
   const seen = new Set<string>();
   const candidates: Machine[] = [];
 
+  const index = ctx.store.reconcileIndex();
   for (const m of machines) {
     const meta = m.config?.metadata ?? {};
     // Machines on their way out are neither owners nor orphans.
-    if (meta.machinelet_cluster !== ctx.cluster || m.state === "destroyed" || m.state === "destroying") continue;
+    if (meta.machinelet_cluster !== ctx.cluster || GONE.has(m.state)) continue;
     const uid = meta.machinelet_pod_uid ?? "";
-    const row = ctx.store.get(uid);
+    const row = index.get(uid);
     if (!row || (row.machine_id !== null && row.machine_id !== m.id)) {
       candidates.push(m);
       continue;
@@ -57,32 +61,31 @@ export async function reconcilePass(ctx: ReconcileContext): Promise<ReconcileCou
     seen.add(uid);
     if (row.machine_id === null) {
       // Created by a step that did not live to record it.
-      ctx.store.update(uid, {
-        machine_id: m.id,
-        machine_version: m.version ?? null,
-        machine_state: m.state,
-        machine_json: JSON.stringify(m),
-        applied_hash: adoptedHash(row, m.config),
-      });
+      ctx.store.update(uid, { ...observed(m), machine_id: m.id, applied_hash: adoptedHash(ctx.store.get(uid)!, m.config) });
       ctx.refreshStatus(uid);
       ctx.schedule(uid);
       counts.updated++;
       continue;
     }
-    const observedChanged = m.state !== row.machine_state || (m.version ?? null) !== row.machine_version || JSON.stringify(m.checks ?? []) !== checksOf(row.machine_json);
-    if (observedChanged) {
-      ctx.store.update(uid, { machine_state: m.state, machine_version: m.version ?? row.machine_version, machine_json: JSON.stringify(m) });
+    // Only a new version can carry a changed config; a machine still settling is looked at next pass.
+    const versionMoved = (m.version ?? null) !== row.machine_version;
+    if (versionMoved && SETTLING.has(m.state)) {
+      counts.unchanged++;
+      continue;
+    }
+    if (observedDigest(m) !== row.observed_digest) {
+      ctx.store.update(uid, observed(m));
       ctx.refreshStatus(uid);
     }
     if (row.desired !== "run") {
       ctx.schedule(uid);
       counts.destroyed++;
-    } else if (row.config_json && row.applied_hash === row.config_hash && !SETTLING.has(m.state) && configDrifted(JSON.parse(row.config_json), m.config)) {
+    } else if (versionMoved && row.applied_hash === row.config_hash && drifted(ctx, uid, m)) {
       // Changed behind our back (dashboard, flyctl): put the pod's config back.
       ctx.store.update(uid, { applied_hash: null });
       ctx.schedule(uid);
       counts.updated++;
-    } else if (m.state === "stopped" || m.state === "failed" || m.state === "suspended" || observedChanged) {
+    } else if (STOPPED.has(m.state) && wantsRestart(ctx.store.get(uid)!)) {
       ctx.schedule(uid);
       counts.updated++;
     } else {
@@ -90,7 +93,7 @@ export async function reconcilePass(ctx: ReconcileContext): Promise<ReconcileCou
     }
   }
 
-  for (const row of ctx.store.all()) {
+  for (const row of index.values()) {
     if (seen.has(row.uid)) continue;
     if (row.desired !== "run") {
       ctx.schedule(row.uid);
@@ -100,7 +103,7 @@ export async function reconcilePass(ctx: ReconcileContext): Promise<ReconcileCou
       ctx.store.update(row.uid, { machine_state: null });
       ctx.schedule(row.uid);
       counts.created++;
-    } else if (row.machine_id === null && !row.problem_json?.includes('"terminal":true')) {
+    } else if (row.machine_id === null && !row.terminal) {
       ctx.schedule(row.uid);
       counts.created++;
     } else {
@@ -155,13 +158,13 @@ async function sweepOrphans(ctx: ReconcileContext, candidates: Machine[]): Promi
   return destroyed;
 }
 
+function drifted(ctx: ReconcileContext, uid: string, m: Machine): boolean {
+  const configJson = ctx.store.get(uid)?.config_json;
+  return !!configJson && configDrifted(JSON.parse(configJson), m.config);
+}
+
 /** A pass runs in the background, so it simply waits for its budget slot. */
 async function budgeted(ctx: ReconcileContext, action: BudgetAction, scope: string): Promise<void> {
   const wait = ctx.budget.reserve(action, scope);
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-}
-
-function checksOf(machineJson: string | null): string {
-  if (!machineJson) return "[]";
-  return JSON.stringify((JSON.parse(machineJson) as Machine).checks ?? []);
 }
