@@ -26,6 +26,16 @@ export interface StartEmulatorOptions extends EmulatorOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /** Sees every /v1 response as sent (JSON parsed, text as text, empty as undefined): lets a test suite check each against the spec. */
+  onResponse?: (res: SentResponse) => void;
+}
+
+export interface SentResponse {
+  method: string;
+  /** Path with its query string. */
+  path: string;
+  status: number;
+  body: unknown;
 }
 
 export interface RunningEmulator {
@@ -46,7 +56,8 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
   const { app, state } = createEmulator(opts);
   const host = opts.host ?? "127.0.0.1";
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: opts.port ?? 0, hostname: host }, () => resolve(s as Server)) as Server;
+    const fetch = opts.onResponse ? observed(app.fetch, opts.onResponse) : app.fetch;
+    const s = serve({ fetch, port: opts.port ?? 0, hostname: host }, () => resolve(s as Server)) as Server;
     s.once("error", reject);
   });
   const { port } = server.address() as AddressInfo;
@@ -59,5 +70,17 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),
+  };
+}
+
+function observed(fetch: (req: Request) => Response | Promise<Response>, onResponse: (res: SentResponse) => void) {
+  return async (req: Request): Promise<Response> => {
+    const res = await fetch(req);
+    const url = new URL(req.url);
+    if (!url.pathname.startsWith("/v1/")) return res;
+    const text = await res.clone().text();
+    const json = res.headers.get("content-type")?.includes("application/json");
+    onResponse({ method: req.method, path: url.pathname + url.search, status: res.status, body: text === "" ? undefined : json ? JSON.parse(text) : text });
+    return res;
   };
 }

@@ -44,6 +44,7 @@ export class ClusterObject extends DurableObject<Env> {
   private readonly feed: StatusFeed;
   private draining: Promise<void> | undefined;
   private reconciling: Promise<ReconcileCounts> | undefined;
+  private appCheck: Promise<boolean> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -206,9 +207,14 @@ export class ClusterObject extends DurableObject<Env> {
     };
   }
 
-  /** Makes sure the cluster's app exists (creating it in FLY_ORG when configured) before any machine call. */
-  private async ensureApp(): Promise<boolean> {
-    if (this.meta("app_ready") === this.appName()) return true;
+  /** Makes sure the cluster's app exists (creating it in FLY_ORG when configured) before any machine call. One check at a time. */
+  private ensureApp(): Promise<boolean> {
+    if (this.meta("app_ready") === this.appName()) return Promise.resolve(true);
+    this.appCheck ??= this.checkApp().finally(() => (this.appCheck = undefined));
+    return this.appCheck;
+  }
+
+  private async checkApp(): Promise<boolean> {
     const client = this.client();
     try {
       await client.getApp(this.appName());
