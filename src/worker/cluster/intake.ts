@@ -38,10 +38,22 @@ export function applyEvent(ctx: IntakeContext, event: WatchEvent): EventResult {
   if (!(KINDS as readonly string[]).includes(kind)) {
     return { uid: rawUid, kind, outcome: "ignored", message: `kind ${JSON.stringify(kind)} is not one machinelet maps (${KINDS.join(", ")})` };
   }
+  if (kind === "Pod" && isKnownPodCopy(ctx, event, rawUid)) return { uid: rawUid, kind, outcome: "unchanged" };
   const parsed = parseK8sObject(kind as (typeof KINDS)[number], event.object);
   if (!parsed.ok) return { uid: rawUid, kind, outcome: "rejected", message: parsed.message };
   if (kind === "Pod") return applyPodEvent(ctx, event.type, parsed.object as Pod);
   return applyOtherEvent(ctx, kind, event.type, parsed.object as { metadata: { uid: string; name: string; namespace?: string; resourceVersion: string } });
+}
+
+/**
+ * A repeat or an older copy of a pod event already applied: answered before any parsing, since
+ * redelivery is the common case of at-least-once intake. DELETED always goes the full way.
+ */
+function isKnownPodCopy(ctx: IntakeContext, event: WatchEvent, uid: string): boolean {
+  const rv = (event.object as { metadata?: { resourceVersion?: unknown } }).metadata?.resourceVersion;
+  if (event.type === "DELETED" || !uid || typeof rv !== "string") return false;
+  const stored = ctx.store.resourceVersionOf(uid);
+  return stored !== undefined && !isNewer(rv, stored);
 }
 
 function applyPodEvent(ctx: IntakeContext, type: WatchEvent["type"], pod: Pod): EventResult {

@@ -51,6 +51,10 @@ export class PodStore {
     return this.sql.exec<Row>("SELECT * FROM pods WHERE uid = ?", uid).toArray()[0] as PodRow | undefined;
   }
 
+  resourceVersionOf(uid: string): string | undefined {
+    return this.sql.exec<{ rv: string }>("SELECT resource_version AS rv FROM pods WHERE uid = ?", uid).toArray()[0]?.rv;
+  }
+
   reconcileIndex(): Map<string, ReconcileRow> {
     const rows = this.sql
       .exec<Row>(
