@@ -2,6 +2,8 @@ import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { MachinesClient } from "../../src/machines/client";
 import type { Machine } from "../../src/machines/schemas";
+import type { EventResult } from "../../src/worker/cluster/intake";
+import type { PodView as StoredPodView } from "../../src/worker/cluster/object";
 import { signRequest } from "../../src/worker/http/signature";
 
 export const RELAY_SECRET = "test-relay-secret";
@@ -26,25 +28,14 @@ export async function signedFetch(path: string, init: { method?: string; body?: 
   });
 }
 
-export interface EventResult {
-  uid: string;
-  kind: string;
-  outcome: string;
-  message?: string;
-}
-
 export async function postEvents(cluster: string, events: Array<{ type: string; object: unknown }>): Promise<EventResult[]> {
   const res = await signedFetch(`/v1/clusters/${cluster}/events`, { body: { events } });
   expect(res.status, await res.clone().text()).toBe(200);
   return ((await res.json()) as { results: EventResult[] }).results;
 }
 
-export interface PodView {
-  uid: string;
-  namespace: string;
-  name: string;
-  machineId: string | null;
-  machineState: string | null;
+/** The contract's pod view, with the parts of PodStatus the tests read. */
+export type PodView = Omit<StoredPodView, "status"> & {
   status: {
     phase?: string;
     reason?: string;
@@ -54,7 +45,7 @@ export interface PodView {
     conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
     containerStatuses?: Array<Record<string, unknown>>;
   };
-}
+};
 
 export async function getPod(cluster: string, uid: string): Promise<PodView | undefined> {
   const res = await signedFetch(`/v1/clusters/${cluster}/pods/${uid}`);
