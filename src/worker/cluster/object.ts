@@ -21,6 +21,7 @@ export class AppUnavailable extends Error {
 /** Pods converging at once; each holds at most one API request (or one short `wait`) open. */
 const CONCURRENCY = 32;
 const DEFAULT_RECONCILE_INTERVAL_S = 20;
+const PENDING_RECONCILE_INTERVAL_MS = 5_000;
 
 export interface PodView {
   uid: string;
@@ -105,10 +106,12 @@ export class ClusterObject extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     if (this.meta("cluster") === undefined) return;
-    if (Date.now() >= Number(this.meta("next_reconcile_at") ?? 0)) {
-      await this.reconcileNow().catch((e: unknown) => this.setMeta("reconcile_error", e instanceof Error ? e.message : String(e)));
-    }
-    await this.drain();
+    const reconcileDue = Date.now() >= Number(this.meta("next_reconcile_at") ?? 0);
+    // A pass may wait for list budget; due work does not wait for it.
+    await Promise.all([
+      reconcileDue ? this.reconcileNow().catch((e: unknown) => this.setMeta("reconcile_error", e instanceof Error ? e.message : String(e))) : undefined,
+      this.drain(),
+    ]);
   }
 
   private reconcileNow(): Promise<ReconcileCounts> {
@@ -120,8 +123,11 @@ export class ClusterObject extends DurableObject<Env> {
         const c = this.convergeContext();
         return await reconcilePass({ ...c, sql: this.ctx.storage.sql, pass, schedule: (uid) => this.store.schedule(uid, Date.now()) });
       } finally {
-        this.setMeta("next_reconcile_at", String(Date.now() + this.reconcileIntervalMs()));
+        // Sooner while work is pending: a machine being repaired or waited for is looked at again soon.
+        const interval = this.store.nextDueAt() === undefined ? this.reconcileIntervalMs() : Math.min(PENDING_RECONCILE_INTERVAL_MS, this.reconcileIntervalMs());
+        this.setMeta("next_reconcile_at", String(Date.now() + interval));
         this.reconciling = undefined;
+        await this.armAlarm();
       }
     })();
     return this.reconciling;
@@ -186,11 +192,11 @@ export class ClusterObject extends DurableObject<Env> {
     }
   }
 
-  /** Next alarm: the earliest due work or the next periodic reconcile. */
+  /** Next alarm: the earliest due work or the next periodic reconcile (a pass under way arms its successor itself). */
   private async armAlarm(): Promise<void> {
-    const reconcileAt = Number(this.meta("next_reconcile_at") ?? Date.now() + this.reconcileIntervalMs());
+    const reconcileAt = this.reconciling ? Infinity : Number(this.meta("next_reconcile_at") ?? Date.now() + this.reconcileIntervalMs());
     const next = Math.min(this.store.nextDueAt() ?? Infinity, reconcileAt);
-    await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
+    if (next !== Infinity) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
   }
 
   private convergeContext(): ConvergeContext {
