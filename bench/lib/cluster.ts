@@ -1,0 +1,113 @@
+/**
+ * The worker's signed cluster endpoints, called as the relay calls them (the relay's own
+ * WorkerClient signs every request). Any answer but the expected one throws with its body.
+ */
+import { WorkerClient } from "../../src/relay/worker-client";
+import { sleep } from "./wait";
+
+export interface WatchEvent {
+  type: "ADDED" | "MODIFIED" | "DELETED";
+  object: unknown;
+}
+export interface EventResult {
+  uid: string;
+  kind: string;
+  outcome: string;
+  message?: string;
+}
+export interface ReconcileCounts {
+  created: number;
+  updated: number;
+  destroyed: number;
+  orphansDestroyed: number;
+  unchanged: number;
+}
+export interface PodStatus {
+  phase?: string;
+  reason?: string;
+  message?: string;
+}
+export interface PodView {
+  uid: string;
+  machineId: string | null;
+  machineState: string | null;
+  status: PodStatus | null;
+}
+export interface FeedPage {
+  cursor: string;
+  pods: Array<{ uid: string; status: PodStatus; gone: boolean }>;
+}
+export interface Snapshot {
+  pods: unknown[];
+  services: unknown[];
+  secrets: unknown[];
+  configMaps: unknown[];
+  persistentVolumeClaims: unknown[];
+}
+
+const TIMEOUT_MS = 300_000;
+
+export class ClusterClient {
+  private readonly client: WorkerClient;
+
+  constructor(workerUrl: string, readonly name: string, secret: string) {
+    this.client = new WorkerClient(workerUrl, name, secret, TIMEOUT_MS);
+  }
+
+  get app(): string {
+    return `fks-${this.name}`;
+  }
+
+  /** Posts a prepared JSON body `{"events":[...]}` (so a benchmark can reuse one body). */
+  async postEventsBody(body: string): Promise<EventResult[]> {
+    return ((await this.expect200("POST", "/events", body)) as { results: EventResult[] }).results;
+  }
+
+  postEvents(events: WatchEvent[]): Promise<EventResult[]> {
+    return this.postEventsBody(JSON.stringify({ events }));
+  }
+
+  async reconcile(snapshot?: Snapshot): Promise<ReconcileCounts> {
+    return (await this.expect200("POST", "/reconcile", JSON.stringify(snapshot ? { snapshot } : {}))) as ReconcileCounts;
+  }
+
+  /**
+   * First contact: creates the cluster's Durable Object and its Fly app (a reconcile of the
+   * empty cluster), so that later measurements do not include them. Retries while the app
+   * cannot be made yet (the emulator's app-create budget is shared by every app).
+   */
+  async prewarm(attempts = 10): Promise<void> {
+    for (let i = 1; ; i++) {
+      try {
+        await this.reconcile();
+        return;
+      } catch (e) {
+        if (i >= attempts) throw e;
+        await sleep(1_100);
+      }
+    }
+  }
+
+  /** `GET /healthz` (unsigned, no Durable Object): the cost of reaching the worker at all. */
+  async healthz(): Promise<void> {
+    const res = await this.client.healthz();
+    if (res.status !== 200) throw new Error(`GET /healthz: ${res.status} ${res.text}`);
+  }
+
+  async pod(uid: string): Promise<PodView | undefined> {
+    const res = await this.client.signed("GET", `/pods/${uid}`);
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw new Error(`GET pod ${uid} in ${this.name}: ${res.status} ${res.text}`);
+    return JSON.parse(res.text) as PodView;
+  }
+
+  async feed(after: string, waitS: number): Promise<FeedPage> {
+    return (await this.expect200("GET", `/status?after=${after}&wait=${waitS}`, "", waitS * 1000)) as FeedPage;
+  }
+
+  private async expect200(method: "GET" | "POST", suffix: string, body: string, extraTimeoutMs = 0): Promise<unknown> {
+    const res = await this.client.signed(method, suffix, body, { extraTimeoutMs });
+    if (res.status !== 200) throw new Error(`${method} ${suffix} in cluster ${this.name}: ${res.status} ${res.text.slice(0, 500)}`);
+    return JSON.parse(res.text);
+  }
+}

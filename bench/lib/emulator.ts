@@ -1,0 +1,117 @@
+/**
+ * The Machines emulator as the benchmark runs it: the project's emulator app served on a free
+ * loopback port, with a request log that records when each /v1 call entered and left the
+ * emulator's handler (same process, same `performance.now()` clock as the benchmark), plus the
+ * control routes the scenarios use (config, stats, raw machine dump).
+ */
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { createEmulator, type ConfigPatchInput } from "../../src/emulator/server";
+import { sleep } from "./wait";
+import { totalCalls, type Calls } from "./stats";
+
+export interface LoggedCall {
+  method: string;
+  /** Path without query, e.g. `/v1/apps/fks-x/machines`. */
+  path: string;
+  status: number;
+  /** `performance.now()` when the request reached the emulator and when its response was ready. */
+  start: number;
+  end: number;
+}
+
+export interface RawMachine {
+  id: string;
+  state: string;
+  /** Emulator clock (wall ms) when the create handler ran. */
+  createdAt: number;
+  config: { metadata?: Record<string, string> };
+}
+
+export interface BenchEmulator {
+  url: string;
+  token: string;
+  org: string;
+  configure(patch: ConfigPatchInput): Promise<void>;
+  stats(): Promise<Calls>;
+  /** Raw records of every machine of `app`, destroyed ones included; [] when the app does not exist. */
+  machines(app: string): Promise<RawMachine[]>;
+  /** Resolves once no /v1 call has been answered for `quietMs` (polls the stats). */
+  waitQuiet(quietMs: number, timeoutMs?: number): Promise<void>;
+  /** Records /v1 calls into a fresh log until the returned function is called; it returns the log. */
+  record(): () => LoggedCall[];
+  close(): Promise<void>;
+}
+
+export async function startBenchEmulator(opts: { token: string; org: string }): Promise<BenchEmulator> {
+  const { app, state } = createEmulator({ tokens: [opts.token], org: opts.org });
+  let log: LoggedCall[] | undefined;
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve(
+      {
+        hostname: "127.0.0.1",
+        port: 0,
+        fetch: async (req, env) => {
+          const start = performance.now();
+          const res = await app.fetch(req, env);
+          const path = new URL(req.url).pathname;
+          if (log && path.startsWith("/v1/")) log.push({ method: req.method, path, status: res.status, start, end: performance.now() });
+          return res;
+        },
+      },
+      () => resolve(s as Server),
+    ) as Server;
+    s.once("error", reject);
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const control = async (method: string, path: string, body?: unknown): Promise<Response> => {
+    const res = await fetch(url + path, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { "content-type": "application/json" } });
+    if (!res.ok && res.status !== 404) throw new Error(`emulator ${method} ${path}: ${res.status} ${await res.text()}`);
+    return res;
+  };
+  const stats = async () => ((await (await control("GET", "/_emulator/stats")).json()) as { calls: Calls }).calls;
+
+  return {
+    url,
+    token: opts.token,
+    org: opts.org,
+    async configure(patch) {
+      await control("PUT", "/_emulator/config", patch);
+    },
+    stats,
+    async machines(appName) {
+      const res = await control("GET", `/_emulator/apps/${encodeURIComponent(appName)}/machines`);
+      return res.status === 404 ? [] : ((await res.json()) as RawMachine[]);
+    },
+    async waitQuiet(quietMs, timeoutMs = 120_000) {
+      const deadline = Date.now() + timeoutMs;
+      let last = totalCalls(await stats());
+      let since = Date.now();
+      while (Date.now() - since < quietMs) {
+        if (Date.now() > deadline) throw new Error(`the emulator was still being called after ${timeoutMs} ms`);
+        await sleep(100);
+        const now = totalCalls(await stats());
+        if (now !== last) {
+          last = now;
+          since = Date.now();
+        }
+      }
+    },
+    record() {
+      const mine: LoggedCall[] = [];
+      log = mine;
+      return () => {
+        if (log === mine) log = undefined;
+        return mine;
+      };
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        state.shutdown();
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,23 @@
+/** What every scenario gets from the runner, and what it gives back. */
+import type { MachinesClient } from "../../src/machines/client";
+import { ClusterClient } from "./cluster";
+import type { BenchEmulator } from "./emulator";
+import type { Metric } from "./results";
+
+export interface BenchContext {
+  emulator: BenchEmulator;
+  /** Direct Machines API client against the emulator (the "no machinelet" baseline, and seeding). */
+  fly: MachinesClient;
+  /** A fresh cluster (and so a fresh Fly app `fks-<name>`) on the worker under test. */
+  newCluster(prefix: string): ClusterClient;
+  burstPods: number;
+  log(message: string): void;
+}
+
+export interface Scenario {
+  /** The name BENCH_ONLY selects it by. */
+  name: string;
+  /** Whether a results.json key is this scenario's (replaced when it runs, kept otherwise). */
+  owns(key: string): boolean;
+  run(ctx: BenchContext): Promise<Metric[]>;
+}
