@@ -120,10 +120,16 @@ function vanished(ctx: ConvergeContext, row: PodRow): StepResult {
 }
 
 async function create(ctx: ConvergeContext, row: PodRow): Promise<StepResult> {
-  const m = await within(ctx, row, "create", ctx.app, () => {
+  const m = await within(ctx, row, "create", ctx.app, async () => {
     // Intent first: if we crash or time out after Fly made the machine, the next step finds it by metadata.
     ctx.store.update(row.uid, { create_intent_at: ctx.now() });
-    return ctx.client.createMachine(ctx.app, { name: row.machine_name, region: row.region ?? undefined, config: config(row) });
+    try {
+      return await ctx.client.createMachine(ctx.app, { name: row.machine_name, region: row.region ?? undefined, config: config(row) });
+    } catch (e) {
+      // A definite refusal (429, 4xx) made nothing: the next try need not look for a machine first.
+      if (e instanceof MachinesApiError && !e.mayHaveSucceeded) ctx.store.update(row.uid, { create_intent_at: null });
+      throw e;
+    }
   });
   record(ctx, row, m, { applied_hash: row.config_hash });
   return again(0);

@@ -23,10 +23,12 @@ interface Limit {
 
 /**
  * Added to every queued slot: Fly's bucket starts when our first call arrives, which may be
- * later than when we sent it, so a slot computed to the millisecond could land early. A constant
- * offset, not per slot: it delays a queue once and costs no sustained throughput.
+ * well after we reserved its slot (a burst of hundreds of pods keeps the isolate busy for a
+ * while before the first requests leave), so a slot computed to the millisecond could land
+ * early. A constant offset, not per slot: it delays a queue once and costs no sustained
+ * throughput. The 1000-pod burst benchmark showed ~600 ms of such lag.
  */
-const SLOT_MARGIN_MS = 250;
+const SLOT_MARGIN_MS = 1_000;
 
 const DEFAULT_LIMIT: Limit = { ratePerS: 1, burst: 3 };
 const LIMITS: Partial<Record<BudgetAction, Limit>> = {
@@ -61,9 +63,17 @@ export class RateBudget {
     return b.tokens >= 0 ? 0 : Math.ceil((-b.tokens / limit.ratePerS) * 1000) + SLOT_MARGIN_MS;
   }
 
-  /** After a 429 despite the budget (another client shares the app): empty the bucket for `waitMs`. */
+  /**
+   * After a 429 despite the budget (another client shares the app, or our calls reached Fly late):
+   * no slot opens sooner than `waitMs` from now. Only ever lowers the bucket: slots already handed
+   * out stay owed, so a retry queues behind them instead of racing them.
+   */
   drain(action: BudgetAction, scope: string, waitMs: number): void {
     const limit = LIMITS[action] ?? DEFAULT_LIMIT;
-    this.buckets.set(`${action}:${scope}`, { tokens: 1 - (waitMs / 1000) * limit.ratePerS, at: this.now() });
+    const key = `${action}:${scope}`;
+    const now = this.now();
+    const b = this.buckets.get(key);
+    const current = b ? Math.min(limit.burst, b.tokens + ((now - b.at) / 1000) * limit.ratePerS) : limit.burst;
+    this.buckets.set(key, { tokens: Math.min(current, 1 - (waitMs / 1000) * limit.ratePerS), at: now });
   }
 }

@@ -14,7 +14,7 @@ describe("RateBudget: Fly's documented limits as reservations", () => {
     const c = clock();
     const b = new RateBudget(c.now);
     const waits = Array.from({ length: 6 }, () => b.reserve("create", "app"));
-    expect(waits).toEqual([0, 0, 0, 1_250, 2_250, 3_250]);
+    expect(waits).toEqual([0, 0, 0, 2_000, 3_000, 4_000]);
   });
 
   it("keeps buckets apart per action and per scope", () => {
@@ -28,7 +28,7 @@ describe("RateBudget: Fly's documented limits as reservations", () => {
   it("gives get 5/s with a burst of 10", () => {
     const b = new RateBudget(clock().now);
     expect(Array.from({ length: 10 }, () => b.reserve("get", "m"))).toEqual(Array(10).fill(0));
-    expect(b.reserve("get", "m")).toBe(200 + 250);
+    expect(b.reserve("get", "m")).toBe(200 + 1_000);
   });
 
   it("refills with time, never above the burst", () => {
@@ -36,14 +36,22 @@ describe("RateBudget: Fly's documented limits as reservations", () => {
     const b = new RateBudget(c.now);
     for (let i = 0; i < 3; i++) b.reserve("update", "m");
     c.advance(60_000);
-    expect([b.reserve("update", "m"), b.reserve("update", "m"), b.reserve("update", "m"), b.reserve("update", "m")]).toEqual([0, 0, 0, 1_250]);
+    expect([b.reserve("update", "m"), b.reserve("update", "m"), b.reserve("update", "m"), b.reserve("update", "m")]).toEqual([0, 0, 0, 2_000]);
+  });
+
+  it("a 429 never erases slots already handed out: the retry queues behind them", () => {
+    const b = new RateBudget(clock().now);
+    const waits = Array.from({ length: 10 }, () => b.reserve("create", "app"));
+    expect(waits.at(-1)).toBe(8_000);
+    b.drain("create", "app", 1_000);
+    expect(b.reserve("create", "app")).toBe(9_000);
   });
 
   it("after a 429 waits out the given time before the next slot", () => {
     const c = clock();
     const b = new RateBudget(c.now);
     b.drain("create", "app", 5_000);
-    expect(b.reserve("create", "app")).toBe(5_000 + 250);
+    expect(b.reserve("create", "app")).toBe(5_000 + 1_000);
   });
 });
 
