@@ -11,6 +11,9 @@ import type { KubeObject } from "./kube-api";
 import { errorMessage, type Logger } from "./log";
 import type { WorkerClient, WorkerResponse } from "./worker-client";
 
+/** Added to the request timeout for a snapshot reconcile (enough for ~60,000 machines). */
+const RECONCILE_EXTRA_TIMEOUT_MS = 60_000;
+
 export const MAX_EVENTS_PER_REQUEST = 500;
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
@@ -195,7 +198,8 @@ export class Forwarder {
     }
     let res: WorkerResponse;
     try {
-      res = await this.opts.worker.signed("POST", "/reconcile", body, { signal: this.abort.signal });
+      // The worker answers after its pass, which paces list calls at Fly's 1/s: ~1 s per 1000 machines past the first 3000.
+      res = await this.opts.worker.signed("POST", "/reconcile", body, { signal: this.abort.signal, extraTimeoutMs: RECONCILE_EXTRA_TIMEOUT_MS });
     } catch (e) {
       return this.retrySnapshot(errorMessage(e));
     }
