@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { MachineConfig } from "./machine-config";
 import type { components } from "./openapi";
 
 /**
@@ -6,9 +7,9 @@ import type { components } from "./openapi";
  * Shapes follow the spec (`openapi.d.ts`) with the wire corrections of reference/machines-api.md.
  */
 type S = components["schemas"];
-export type MachineConfig = S["fly.MachineConfig"];
-export type CreateMachineRequest = S["CreateMachineRequest"];
-export type UpdateMachineRequest = S["UpdateMachineRequest"];
+export type { MachineConfig };
+export type CreateMachineRequest = Omit<S["CreateMachineRequest"], "config"> & { config?: MachineConfig };
+export type UpdateMachineRequest = Omit<S["UpdateMachineRequest"], "config"> & { config?: MachineConfig };
 export type CreateVolumeRequest = S["CreateVolumeRequest"];
 export type StopRequest = S["StopRequest"];
 export type SignalName = NonNullable<S["SignalRequest"]["signal"]>;

@@ -1,5 +1,5 @@
 import type { Pod, PodCondition, PodStatus } from "../../shared/k8s";
-import type { MachineConfig } from "../translate/machine-config";
+import type { MachineConfig } from "../../machines/machine-config";
 import type { ObservedMachine } from "../translate/machine-to-pod-status";
 import { machineToPodStatus } from "../translate/machine-to-pod-status";
 import { rfc3339 } from "../translate/machine-events";

@@ -1,5 +1,5 @@
 import type { Pod } from "../../shared/k8s";
-import type { MachineConfig } from "../translate/machine-config";
+import type { MachineConfig } from "../../machines/machine-config";
 import { machineConfigHash } from "../translate/machine-config-hash";
 import { machineNameForPod } from "../translate/machine-name";
 import { podToMachineConfig } from "../translate/pod-to-machine-config";

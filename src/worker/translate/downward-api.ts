@@ -1,5 +1,5 @@
 import { parseQuantity, type Container, type Pod, type Quantity } from "../../shared/k8s";
-import type { MachineGuest } from "./machine-config";
+import type { MachineGuest } from "../../machines/machine-config";
 
 /** A downward-API value: known now, or a Machine field Fly fills in at boot (`env_from`). */
 export type FieldValue = { literal: string } | { machineField: "private_ip" } | { unsupported: string };

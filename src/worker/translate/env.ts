@@ -2,7 +2,7 @@ import type { Container, Pod } from "../../shared/k8s";
 import type { TranslateContext } from "./context";
 import { fieldRefValue, resourceFieldValue } from "./downward-api";
 import type { FindingsLog } from "./findings";
-import type { EnvFrom, MachineGuest, MachineSecret } from "./machine-config";
+import type { EnvFrom, MachineGuest, MachineSecret } from "../../machines/machine-config";
 
 type Source = { literal: string } | { machineField: "private_ip" } | { appSecret: string };
 

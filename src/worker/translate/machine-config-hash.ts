@@ -1,4 +1,4 @@
-import type { MachineConfig } from "./machine-config";
+import type { MachineConfig } from "../../machines/machine-config";
 
 /**
  * A fingerprint of a Machine config: FNV-1a (64-bit) over its canonical JSON (object keys

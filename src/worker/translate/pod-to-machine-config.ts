@@ -2,7 +2,7 @@ import type { Container, Pod, PodSpec, RestartPolicy } from "../../shared/k8s";
 import type { TranslateContext } from "./context";
 import { containerEnv, type ContainerEnv } from "./env";
 import { FindingsLog } from "./findings";
-import { STOP_SIGNALS, type ContainerConfig, type ContainerHealthcheck, type MachineCheck, type MachineConfig, type MachineGuest, type StopSignal } from "./machine-config";
+import { STOP_SIGNALS, type ContainerConfig, type ContainerHealthcheck, type MachineCheck, type MachineConfig, type MachineGuest, type StopSignal } from "../../machines/machine-config";
 import { machineNameForPod, podHostname } from "./machine-name";
 import { PROBE_KINDS, probeCheckName, probeOf, probeToHealthcheck, probeToMachineCheck } from "./probes";
 import { resourcesToGuest } from "./resources-to-guest";

@@ -1,6 +1,6 @@
 import type { Container, Probe } from "../../shared/k8s";
 import type { FindingsLog } from "./findings";
-import type { ContainerHealthcheck, MachineCheck } from "./machine-config";
+import type { ContainerHealthcheck, MachineCheck } from "../../machines/machine-config";
 
 export type ProbeKind = "liveness" | "readiness" | "startup";
 export const PROBE_KINDS: readonly ProbeKind[] = ["startup", "readiness", "liveness"];

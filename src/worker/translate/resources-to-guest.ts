@@ -1,6 +1,6 @@
 import { parseQuantity, type Container, type PodSpec, type Quantity } from "../../shared/k8s";
 import { FindingsLog, type Findings } from "./findings";
-import type { MachineGuest } from "./machine-config";
+import type { MachineGuest } from "../../machines/machine-config";
 
 /** Annotation that pins the CPU kind: `shared` or `performance`. */
 export const CPU_KIND_ANNOTATION = "fly.io/cpu-kind";

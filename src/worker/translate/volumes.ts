@@ -2,7 +2,7 @@ import { parseQuantity, type Container, type DownwardAPIVolumeFile, type KeyToPa
 import type { TranslateContext } from "./context";
 import { fieldRefValue, resourceFieldValue, type FieldValue } from "./downward-api";
 import type { FindingsLog } from "./findings";
-import type { ContainerMount, MachineConfig, MachineFile, MachineGuest, TempDirVolume } from "./machine-config";
+import type { ContainerMount, MachineConfig, MachineFile, MachineGuest, TempDirVolume } from "../../machines/machine-config";
 
 type MachineMount = NonNullable<MachineConfig["mounts"]>[number];
 

@@ -1,7 +1,7 @@
 // podToMachineConfig on real-world manifests: the whole mapping, end to end.
 import { describe, expect, it } from "vitest";
 import type { Pod } from "../../../src/shared/k8s";
-import type { ContainerConfig } from "../../../src/worker/translate/machine-config";
+import type { ContainerConfig } from "../../../src/machines/machine-config";
 import { podToMachineConfig, type PodTranslation } from "../../../src/worker/translate/pod-to-machine-config";
 import { loadObject } from "../../fixtures/manifests/load";
 import { appSecretNames, contextOf } from "./resolvers";

@@ -1,4 +1,5 @@
-import type { components } from "../../machines/openapi";
+/** Machine config as it travels on the wire: the spec's types plus fly-go's fields the spec lacks. */
+import type { components } from "./openapi";
 
 type S = components["schemas"];
 
