@@ -3,25 +3,10 @@
  * WorkerClient signs every request). Any answer but the expected one throws with its body.
  */
 import { WorkerClient } from "../../src/relay/worker-client";
+import type { EventResult, ReconcileCounts, WatchEvent } from "../../src/shared/contract";
 import { sleep } from "./wait";
 
-export interface WatchEvent {
-  type: "ADDED" | "MODIFIED" | "DELETED";
-  object: unknown;
-}
-export interface EventResult {
-  uid: string;
-  kind: string;
-  outcome: string;
-  message?: string;
-}
-export interface ReconcileCounts {
-  created: number;
-  updated: number;
-  destroyed: number;
-  orphansDestroyed: number;
-  unchanged: number;
-}
+export type { EventResult, ReconcileCounts, WatchEvent } from "../../src/shared/contract";
 export interface PodStatus {
   phase?: string;
   reason?: string;

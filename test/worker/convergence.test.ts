@@ -1,20 +1,14 @@
 import { env } from "cloudflare:workers";
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { ReconcileCounts } from "../../src/shared/contract";
 import { allMachines, emulatorUrl, eventually, fly, getPod, newCluster, pod, podPhase, postEvents, signedFetch } from "./helpers";
 
-interface Counts {
-  created: number;
-  updated: number;
-  destroyed: number;
-  orphansDestroyed: number;
-  unchanged: number;
-}
 
-async function reconcile(cluster: string, body: unknown = {}): Promise<Counts> {
+async function reconcile(cluster: string, body: unknown = {}): Promise<ReconcileCounts> {
   const res = await signedFetch(`/v1/clusters/${cluster}/reconcile`, { body });
   expect(res.status, await res.clone().text()).toBe(200);
-  return (await res.json()) as Counts;
+  return (await res.json()) as ReconcileCounts;
 }
 
 async function runningPod(cluster: string, over: Parameters<typeof pod>[0] = {}) {

@@ -1,21 +1,10 @@
+import type { EventResult, Outcome, WatchEvent } from "../../shared/contract";
 import { parseK8sObject, type Pod } from "../../shared/k8s";
 import type { PodRow, PodStore } from "./pod-store";
 import { isNewer } from "./resource-version";
 import { translatePod } from "./pod-translation";
 
-/** One watch event as the relay sends it (contract: POST /v1/clusters/{cluster}/events). */
-export interface WatchEvent {
-  type: "ADDED" | "MODIFIED" | "DELETED";
-  object: unknown;
-}
-
-export type Outcome = "applied" | "unchanged" | "queued" | "rejected" | "ignored";
-export interface EventResult {
-  uid: string;
-  kind: string;
-  outcome: Outcome;
-  message?: string;
-}
+export type { EventResult, Outcome, WatchEvent };
 
 export const KINDS = ["Pod", "Service", "Secret", "ConfigMap", "PersistentVolumeClaim"] as const;
 

@@ -1,4 +1,5 @@
 import type { MachinesClient } from "../../machines/client";
+import type { ReconcileCounts } from "../../shared/contract";
 import { MachinesApiError } from "../../machines/errors";
 import type { Machine } from "../../machines/schemas";
 import { adoptedHash, configDrifted } from "./config-drift";
@@ -6,17 +7,7 @@ import { observed, observedDigest, wantsRestart } from "./machine-facts";
 import type { PodStore } from "./pod-store";
 import type { BudgetAction, RateBudget } from "./rate-budget";
 
-export interface ReconcileCounts {
-  /** Live pods found without a machine: creation scheduled. */
-  created: number;
-  /** Machines whose config or state drifted from their pod: repair scheduled. */
-  updated: number;
-  /** Pods being deleted whose machine still exists: destroy scheduled. */
-  destroyed: number;
-  /** Machines of this cluster that no pod owns, destroyed by this pass. */
-  orphansDestroyed: number;
-  unchanged: number;
-}
+export type { ReconcileCounts };
 
 export interface ReconcileContext {
   client: MachinesClient;
