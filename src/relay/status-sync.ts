@@ -9,6 +9,7 @@ import { Backoff, sleep, type BackoffPolicy } from "./backoff";
 import type { CursorStore } from "./cursor-store";
 import { isStatus, type KubeApi, type KubeObject } from "./kube-api";
 import { errorMessage, type Logger } from "./log";
+import type { RelayMetrics } from "./metrics";
 import { isTerminalPod, isTerminalStatus, podStatusToPatch, STRATEGIC_MERGE_PATCH } from "./pod-status-patch";
 import type { WorkerClient } from "./worker-client";
 
@@ -36,6 +37,7 @@ export interface StatusSyncOptions {
   /** The informer's copy of a pod on the virtual node, if it has one. */
   cachedPod: (namespace: string, name: string) => KubeObject | undefined;
   onFeedAnswer: (ok: boolean) => void;
+  metrics?: RelayMetrics;
 }
 
 /** UIDs this relay moved to a terminal phase, remembered until the informer cache shows it. */
@@ -130,10 +132,12 @@ export class StatusSync {
     if (!entry.status) return;
     const pod = await this.currentPod(entry);
     if (!pod || pod.metadata.uid !== entry.uid) {
+      this.opts.metrics?.statusPatches.inc({ outcome: "skipped" });
       this.opts.log.debug("status for a pod that no longer exists, skipped", ids);
       return;
     }
     if (isTerminalPod(pod) || this.terminalUids.has(entry.uid)) {
+      this.opts.metrics?.statusPatches.inc({ outcome: "skipped" });
       this.opts.log.debug("pod already in a terminal phase, status not written", ids);
       return;
     }
@@ -148,11 +152,14 @@ export class StatusSync {
       // 404: deleted meanwhile; 409: the name now belongs to another UID; 422: the API server
       // refuses this status, and retrying the same status would not change that.
       if (isStatus(e, 404, 409, 422)) {
+        this.opts.metrics?.statusPatches.inc({ outcome: "refused" });
         this.opts.log.warn("pod status not written", { ...ids, error: errorMessage(e) });
         return;
       }
+      this.opts.metrics?.statusPatches.inc({ outcome: "error" });
       throw e;
     }
+    this.opts.metrics?.statusPatches.inc({ outcome: "written" });
     if (isTerminalStatus(entry.status)) this.rememberTerminal(entry.uid);
     this.opts.log.info("pod status written", { ...ids, phase: entry.status.phase });
   }
@@ -164,6 +171,7 @@ export class StatusSync {
         body: { apiVersion: "v1", kind: "DeleteOptions", gracePeriodSeconds: 0, preconditions: { uid: entry.uid } },
         signal: this.abort.signal,
       });
+      this.opts.metrics?.statusPatches.inc({ outcome: "deleted" });
       this.opts.log.info("pod deleted after its machine was destroyed", ids);
     } catch (e) {
       if (!isStatus(e, 404, 409)) throw e;

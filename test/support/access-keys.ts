@@ -2,17 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair } from "jose";
 import type { TestProject } from "vitest/node";
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    /** Origin serving `/cdn-cgi/access/certs` as a Cloudflare Access team domain does. */
-    accessIssuer: string;
-    /** Private JWK (RS256) whose public half that origin serves. */
-    accessSigningKey: Record<string, unknown>;
-    /** A second key the team does not publish. */
-    strangerSigningKey: Record<string, unknown>;
-  }
-}
+import "./provided-context";
 
 /**
  * A Cloudflare Access team's key endpoint on loopback (port 0), for the status page's JWT tests:
