@@ -1,6 +1,5 @@
 import type { ClusterStatusView } from "./status-view";
-import type { FeedPage } from "../cluster/status-feed";
-import { viewFromFeed } from "./view-from-feed";
+import { viewFromFeed, type FeedPod } from "./view-from-feed";
 
 export const CLUSTER_NAME = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
 
@@ -11,8 +10,8 @@ export function configuredClusters(env: Pick<Env, "CLUSTERS">): string[] {
 
 /** One cluster's view, read from its Durable Object. */
 export async function clusterView(env: Env, cluster: string): Promise<ClusterStatusView> {
-  // RPC typing cannot see through `status: unknown`; the shape is FeedPage (structured clone).
-  const page = (await env.CLUSTER.getByName(cluster).statusFeed(cluster, 0, 0)) as unknown as FeedPage;
+  // RPC typing cannot see through `status: unknown`; the shape is the feed page (structured clone).
+  const page = (await env.CLUSTER.getByName(cluster).statusFeed(cluster, 0, 0)) as unknown as { pods: FeedPod[] };
   const app = (env.APP_NAME_TEMPLATE ?? "fks-{cluster}").replace("{cluster}", cluster);
   return viewFromFeed(cluster, app, page.pods);
 }

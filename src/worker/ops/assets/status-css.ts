@@ -30,7 +30,7 @@ table { border-collapse: collapse; width: 100%; font-size: .9rem; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 thead th { position: sticky; top: 0; background: var(--card); white-space: nowrap; }
 tbody th { font-weight: 600; }
-.num { text-align: right; } .mono { font-family: ui-monospace, monospace; font-size: .85rem; word-break: break-all; }
+.num { text-align: right; } .mono { font-family: ui-monospace, monospace; font-size: .85rem; white-space: nowrap; } .nowrap { white-space: nowrap; }
 .badge { font-weight: 600; white-space: nowrap; }
 .phase-pending { color: var(--pending); } .phase-running { color: var(--running); } .phase-succeeded { color: var(--succeeded); }
 .phase-failed { color: var(--failed); } .phase-unknown { color: var(--unknown); }

@@ -94,7 +94,7 @@ export function PodsTable(props: { pods: PodRowView[]; total: number; now: Date 
                 <td class="mono">{p.machineId ?? "—"}</td>
                 <td>{p.machineState ?? "—"}</td>
                 <td>{p.region ?? "—"}</td>
-                <td>{p.guest ?? "—"}</td>
+                <td class="nowrap">{p.guest ?? "—"}</td>
                 <td class="mono">{p.ipv6 ?? "—"}</td>
                 <td class="num">{p.restarts}</td>
                 <td>{p.problem ? <span title={p.problem.message}><strong>{p.problem.reason}</strong> {p.problem.message}</span> : "—"}</td>
