@@ -3,6 +3,7 @@ import type { TranslateContext } from "./context";
 import { containerEnv, type ContainerEnv } from "./env";
 import { FindingsLog } from "./findings";
 import { STOP_SIGNALS, type ContainerConfig, type ContainerHealthcheck, type MachineCheck, type MachineConfig, type MachineGuest, type StopSignal } from "../../machines/machine-config";
+import { MACHINE_METADATA } from "./machine-facts";
 import { machineNameForPod, podHostname } from "./machine-name";
 import { PROBE_KINDS, probeCheckName, probeOf, probeToHealthcheck, probeToMachineCheck } from "./probes";
 import { resourcesToGuest } from "./resources-to-guest";
@@ -11,14 +12,6 @@ import { planVolumes, type VolumePlan } from "./volumes";
 
 /** Pod annotation naming the Fly region to place the Machine in. */
 export const REGION_ANNOTATION = "fly.io/region";
-
-/** Metadata keys every machinelet Machine carries (contract). */
-export const MACHINE_METADATA = {
-  cluster: "machinelet_cluster",
-  podUid: "machinelet_pod_uid",
-  namespace: "machinelet_namespace",
-  pod: "machinelet_pod",
-} as const;
 
 const RESTART: Record<RestartPolicy, "always" | "on-failure" | "no"> = { Always: "always", OnFailure: "on-failure", Never: "no" };
 const DEFAULT_GRACE_SECONDS = 30;
