@@ -60,7 +60,7 @@ describe("a pod's Machine sees exactly the secrets it references", () => {
   });
 
   it("the WordPress tier gets its literal env, its password and its claim's volume", async () => {
-    const file = "wordpress-mysql.yaml";
+    const file = "apply/wordpress-mysql.yaml";
     const secret = loadApplied(file, "Secret", "mysql-pass");
     const volume = (await h.fly("POST", `/v1/apps/${APP}/volumes`, { body: { name: "wp_pv_claim", region: "ord", size_gb: 20 } })).body;
     const claims = [loadApplied(file, "PersistentVolumeClaim", "wp-pv-claim")];

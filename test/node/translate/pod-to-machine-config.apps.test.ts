@@ -13,7 +13,7 @@ function translated(pod: Pod, context: Parameters<typeof podToMachineConfig>[1])
 }
 
 describe("WordPress and MySQL (two tiers, one Secret, two claims)", () => {
-  const file = "wordpress-mysql.yaml";
+  const file = "apply/wordpress-mysql.yaml";
   const secret = loadApplied(file, "Secret", "mysql-pass");
   const claims = [loadApplied(file, "PersistentVolumeClaim", "mysql-pv-claim"), loadApplied(file, "PersistentVolumeClaim", "wp-pv-claim")];
   const context = contextOf({ secrets: [secret], claims, secretsVersion: 12 });
@@ -42,7 +42,7 @@ describe("WordPress and MySQL (two tiers, one Secret, two claims)", () => {
 });
 
 describe("StatefulSet web (volumeClaimTemplates)", () => {
-  const file = "statefulset-web.yaml";
+  const file = "apply/statefulset-web.yaml";
 
   it.each([0, 1])("web-%i mounts its own claim www-web-<ordinal> and keeps its hostname", (ordinal) => {
     const pod = podOfWorkload(file, "StatefulSet", "web", ordinal);
@@ -60,7 +60,7 @@ describe("StatefulSet web (volumeClaimTemplates)", () => {
 });
 
 describe("secret-dotfiles-pod (a dot-file in a secret volume)", () => {
-  const file = "secret-dotfiles-pod.yaml";
+  const file = "apply/secret-dotfiles-pod.yaml";
 
   it("writes the hidden file from the key's base64 Fly secret, read-only mode default 0644", () => {
     const r = translated(loadApplied(file, "Pod", "secret-dotfiles-pod"), contextOf({ secrets: [loadApplied(file, "Secret", "dotfile-secret")] }));
