@@ -12,7 +12,7 @@ import type { EmulatorState } from "./state";
  * has at most one pending timer; a newer transition replaces it.
  */
 
-const RUNNING: ReadonlySet<MachineState> = new Set(["started", "starting", "restarting"]);
+export const RUNNING: ReadonlySet<MachineState> = new Set(["started", "starting", "restarting"]);
 const STARTABLE: ReadonlySet<MachineState> = new Set(["stopped", "suspended", "failed"]);
 const DESTROYABLE: ReadonlySet<MachineState> = new Set(["stopped", "suspended", "failed", "created"]);
 const RESTARTABLE: ReadonlySet<MachineState> = new Set(["started", "stopped", "suspended", "failed"]);
