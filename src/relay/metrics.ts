@@ -5,8 +5,6 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
-export type PatchOutcome = "written" | "skipped" | "refused" | "error" | "deleted";
-
 export class RelayMetrics {
   readonly registry = new Registry();
   private lastFeedAnswerAt: number | undefined;
@@ -55,7 +53,7 @@ export class RelayMetrics {
   });
   readonly statusPatches = new Counter({
     name: "machinelet_relay_status_patches_total",
-    help: "Pod status entries from the worker's feed, by outcome (written, skipped, refused, error, deleted).",
+    help: "Pod status entries from the worker's feed, by outcome (written, unchanged, skipped, refused, error, deleted).",
     labelNames: ["outcome"] as const,
     registers: [this.registry],
   });
