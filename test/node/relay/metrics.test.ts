@@ -29,7 +29,7 @@ describe("relay metrics", () => {
     const pod = await createPod(h.kube, "web");
     await waitFor("pod forwarded", () => h.worker.events.some((e) => e.object.metadata?.uid === pod.metadata.uid));
     await waitFor("bound pod forwarded", async () => (sampleValue(await scrape(), "machinelet_relay_events_forwarded_total", { outcome: "applied" }) ?? 0) >= 1);
-    h.worker.pushStatus({ uid: pod.metadata.uid!, namespace: "default", name: "web", status: { phase: "Pending" }, gone: false });
+    h.worker.pushStatus({ uid: pod.metadata.uid!, namespace: "default", name: "web", status: { phase: "Running", podIP: "fdaa:0:1::3", podIPs: [{ ip: "fdaa:0:1::3" }] }, gone: false });
     const m = await waitFor("status written", async () => {
       const s = await scrape();
       return (sampleValue(s, "machinelet_relay_status_patches_total", { outcome: "written" }) ?? 0) >= 1 && s;
