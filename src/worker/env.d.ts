@@ -13,6 +13,8 @@ interface MachineletSettings {
   ACCESS_TEAM_DOMAIN?: string;
   /** The Access application's AUD tag. */
   ACCESS_AUD?: string;
+  /** debug, info (default), warn or error: the least severe log line the worker writes. */
+  LOG_LEVEL?: string;
   /** Comma-separated clusters the status page lists and /metrics reports by default. */
   CLUSTERS?: string;
 }

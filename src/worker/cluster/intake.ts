@@ -1,6 +1,7 @@
 import type { EventResult, Outcome, WatchEvent } from "../../shared/contract";
 import { parseK8sObject, type Pod } from "../../shared/k8s";
 import type { Problem } from "../translate/machine-facts";
+import type { Decision } from "./decision-log";
 import { isNewer } from "./resource-version";
 import { translatePod } from "./pod-translation";
 import type { ObjectStore, PodRecord, PodStore } from "./state";
@@ -18,6 +19,7 @@ export interface IntakeContext {
   schedule(uid: string): void;
   /** Recompute and publish the pod's status from its row as just written. */
   refreshStatus(rec: PodRecord | undefined): void;
+  decide(d: Decision): void;
 }
 
 /** Records one event's desired state. Never throws for a bad event: it is `rejected` with the field that is wrong. */
@@ -86,6 +88,8 @@ function applyPodEvent(ctx: IntakeContext, type: WatchEvent["type"], pod: Pod): 
   const problem: Problem | null = t.error ? { reason: "Unsupported", message: t.error, terminal: true } : null;
   const message = t.error ? `cannot run as a machine: ${t.error}` : t.unsupported.length ? `not honoured: ${t.unsupported.join("; ")}` : undefined;
   const graceS = pod.spec.terminationGracePeriodSeconds ?? 30;
+  const ids = { uid, namespace: pod.metadata.namespace ?? "default", name: pod.metadata.name };
+  if (problem && (!stored || t.configHash !== stored.configHash)) ctx.decide({ action: "refuse", outcome: "refused", reason: `cannot run as a machine: ${problem.message}`, pod: ids });
   if (!stored) {
     const rec = ctx.pods.admit(
       {

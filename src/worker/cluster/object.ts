@@ -1,13 +1,19 @@
 import { DurableObject } from "cloudflare:workers";
 import { MachinesClient } from "../../machines/client";
 import type { FeedPage, PodView, ReconcileCounts, Snapshot } from "../../shared/contract";
+import type { ClusterStatusView } from "../ops/status-view";
+import { logLevelOf } from "../log";
 import { AppProvisioner, AppUnavailable } from "./app-provisioner";
+import { DecisionLog, podIds, type Decision } from "./decision-log";
+import { instrumentMachines } from "./instrumented-machines";
+import { OpsRecorder } from "./ops-recorder";
+import { buildStatusView } from "./status-view-builder";
 import type { ConvergeContext } from "./converge";
 import { applyEvent, type EventResult, type IntakeContext, type WatchEvent } from "./intake";
 import { RateBudget } from "./rate-budget";
 import { reconcilePass } from "./reconcile";
 import { applySnapshot } from "./snapshot";
-import { openClusterState, type ClusterState } from "./state";
+import { openClusterState, type ClusterState, type CounterSample } from "./state";
 import { StatusPublisher } from "./status-publisher";
 import { WorkLoop } from "./work-loop";
 
@@ -30,11 +36,15 @@ export class ClusterObject extends DurableObject<Env> {
   readonly #status: StatusPublisher;
   readonly #app: AppProvisioner;
   readonly #loop: WorkLoop;
+  readonly #decisions: DecisionLog;
+  readonly #recorder: OpsRecorder;
   #reconciling: Promise<ReconcileCounts> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#state = openClusterState(ctx.storage);
+    this.#recorder = new OpsRecorder(this.#state.ops);
+    this.#decisions = new DecisionLog(this.#state.ops, () => this.#state.meta.get("cluster"), logLevelOf(env), Date.now);
     this.#status = new StatusPublisher(this.#state, Date.now);
     this.#app = new AppProvisioner({
       state: this.#state,
@@ -44,6 +54,7 @@ export class ClusterObject extends DurableObject<Env> {
       now: Date.now,
       refreshStatus: (rec) => this.#status.refresh(rec),
       retryAt: (at) => ctx.storage.setAlarm(at),
+      decide: (d) => this.#decisions.record(d),
     });
     this.#loop = new WorkLoop(this.#state.work, () => this.#convergeContext(), Date.now);
   }
@@ -54,6 +65,7 @@ export class ClusterObject extends DurableObject<Env> {
     this.#setCluster(cluster);
     const ctx = this.#intakeContext(cluster);
     const results = this.ctx.storage.transactionSync(() => events.map((event) => applyEvent(ctx, event)));
+    this.#recorder.intake(results);
     if (ctx.scheduled) await this.#kick();
     return results;
   }
@@ -83,6 +95,26 @@ export class ClusterObject extends DurableObject<Env> {
   async statusFeed(cluster: string, after: number, waitMs: number): Promise<FeedPage> {
     this.#setCluster(cluster);
     return this.#state.feed.read(after, waitMs, () => this.#state.pods.statuses());
+  }
+
+  /** What the status page shows of this cluster (names only, never secret data). */
+  statusView(cluster: string): ClusterStatusView {
+    this.#setCluster(cluster);
+    const ready = this.#state.meta.get("app_ready") === this.#appName();
+    return buildStatusView({
+      cluster,
+      app: { name: this.#appName(), ready, error: ready ? null : (this.#app.lastError() ?? null) },
+      state: this.#state,
+      reservations: this.#reservations,
+      now: Date.now(),
+    });
+  }
+
+  /** The cluster's counters (kept across eviction) and the status feed's lag, for `/metrics`. */
+  opsMetrics(cluster: string): { counters: CounterSample[]; feedLagSeconds: number } {
+    this.#setCluster(cluster);
+    const oldest = this.#state.feed.oldestPendingAt();
+    return { counters: this.#state.ops.counters(), feedLagSeconds: oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000) };
   }
 
   getPod(uid: string): PodView | null {
@@ -119,8 +151,11 @@ export class ClusterObject extends DurableObject<Env> {
         const pass = (meta.get("reconcile_pass") ?? 0) + 1;
         meta.set("reconcile_pass", pass);
         const c = this.#convergeContext();
-        return await reconcilePass({
-          machines: c.machines,
+        const started = Date.now();
+        let calls = 0;
+        const tally: Record<string, number> = {};
+        const result = reconcilePass({
+          machines: instrumentMachines(c.machines, () => calls++),
           app: c.app,
           cluster: c.cluster,
           pods,
@@ -131,7 +166,12 @@ export class ClusterObject extends DurableObject<Env> {
           sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
           schedule: (uid) => work.schedule(uid, Date.now()),
           refreshStatus: (rec) => this.#status.refresh(rec),
+          decide: (d) => {
+            tally[d.action] = (tally[d.action] ?? 0) + 1;
+            this.#decisions.record(d);
+          },
         });
+        return await this.#recordPass(pass, started, () => calls, tally, result);
       } finally {
         // Sooner while work is pending: a machine being repaired or waited for is looked at again soon.
         const interval = work.nextDueAt() === undefined ? this.#reconcileIntervalMs() : Math.min(PENDING_RECONCILE_INTERVAL_MS, this.#reconcileIntervalMs());
@@ -141,6 +181,23 @@ export class ClusterObject extends DurableObject<Env> {
       }
     })();
     return this.#reconciling;
+  }
+
+  /** Keeps the pass for the status page and the metrics, whether it completed or failed. */
+  async #recordPass(pass: number, started: number, calls: () => number, tally: Record<string, number>, result: Promise<ReconcileCounts>): Promise<ReconcileCounts> {
+    let counts: ReconcileCounts | undefined;
+    let error: string | null = null;
+    try {
+      return (counts = await result);
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+      throw e;
+    } finally {
+      const durationMs = Date.now() - started;
+      const repairs = { orphans: counts?.orphansDestroyed ?? 0, drift: tally["repair-drift"] ?? 0, recreated: counts?.created ?? 0, restarted: tally["restart"] ?? 0 };
+      this.#state.ops.addPass({ pass, startedAt: new Date(started).toISOString(), durationMs, calls: calls(), repairs, error });
+      this.#recorder.reconcilePass(durationMs / 1000, error ? "failed" : "ok", repairs);
+    }
   }
 
   #reconcileIntervalMs(): number {
@@ -182,6 +239,7 @@ export class ClusterObject extends DurableObject<Env> {
         ctx.scheduled = true;
       },
       refreshStatus: this.#refresh,
+      decide: (d: Decision) => this.#decisions.record(d),
     };
     return ctx;
   }
@@ -198,14 +256,21 @@ export class ClusterObject extends DurableObject<Env> {
       reservations: this.#reservations,
       now: Date.now,
       refreshStatus: this.#refresh,
-      finish: (uid) => this.#status.finish(uid),
+      finish: (uid) => {
+        const rec = this.#state.pods.get(uid);
+        if (rec) this.#decisions.record({ action: "forget", outcome: "done", reason: "the machine is confirmed destroyed: the pod may go", pod: podIds(rec), machine: rec.machineId });
+        this.#status.finish(uid);
+      },
+      decide: (d) => this.#decisions.record(d),
+      budgetWaited: (_action, ms) => this.#recorder.budgetWait(ms / 1000),
     };
   }
 
   // ---- configuration
 
   #client(): MachinesClient {
-    return new MachinesClient({ baseUrl: this.env.MACHINES_API_URL, token: this.env.FLY_API_TOKEN });
+    const client = new MachinesClient({ baseUrl: this.env.MACHINES_API_URL, token: this.env.FLY_API_TOKEN });
+    return instrumentMachines(client, (action, code) => this.#recorder.apiCall(action, code));
   }
 
   #cluster(): string {

@@ -82,6 +82,10 @@ export const MIGRATIONS: readonly string[] = [
      phase = json_extract(status_json, '$.phase'),
      reread = (machine_id IS NOT NULL AND machine_state IS NULL);
    ALTER TABLE pods DROP COLUMN problem_json;`,
+  // v6: what operators see: the recent decisions, the last reconcile passes, counters that survive eviction
+  `CREATE TABLE decisions (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, json TEXT NOT NULL);
+   CREATE TABLE reconcile_passes (pass INTEGER PRIMARY KEY, started_at INTEGER NOT NULL, json TEXT NOT NULL);
+   CREATE TABLE counters (name TEXT NOT NULL, labels TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY (name, labels));`,
 ];
 
 /** Brings `sql` to the newest schema; returns the version it started from. Each step is atomic. */

@@ -117,6 +117,11 @@ export class PodStore {
       .map((r) => ({ uid: r.uid, namespace: r.namespace, name: r.name, status: r.status_json ? (JSON.parse(r.status_json) as Record<string, unknown>) : {}, gone: false }));
   }
 
+  /** Every stored pod, by namespace and name (the status page's table). */
+  records(): PodRecord[] {
+    return this.sql.exec<Row>("SELECT * FROM pods ORDER BY namespace, name").toArray().map((r) => new PodRecord(r as unknown as PodRow));
+  }
+
   count(): number {
     return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM pods").one().n;
   }
