@@ -104,11 +104,13 @@ export async function answerQuery(raw: Buffer, overTcp: boolean, opts: ResolveOp
   }
   const q = query.questions?.[0];
   const respond = (rcode: number, authoritative: boolean, answers: Answer[] = [], authorities: Answer[] = []) => {
-    const flags = (query.flags & packet.RECURSION_DESIRED) | packet.RECURSION_AVAILABLE | (authoritative ? packet.AUTHORITATIVE_ANSWER : 0) | rcode;
+    const flags = ((query.flags ?? 0) & packet.RECURSION_DESIRED) | packet.RECURSION_AVAILABLE | (authoritative ? packet.AUTHORITATIVE_ANSWER : 0) | rcode;
     const response: packet.Packet = { type: "response", id: query.id, flags, questions: query.questions, answers, authorities };
     return fit(packet.encode(response), response, query, overTcp);
   };
-  if (!q || (query.questions?.length ?? 0) !== 1 || query.opcode !== "QUERY") return respond(NOTIMP, false);
+  // dns-packet decodes the header's opcode, but its types omit it.
+  const opcode = (query as { opcode?: string }).opcode;
+  if (!q || (query.questions?.length ?? 0) !== 1 || opcode !== "QUERY") return respond(NOTIMP, false);
   const reply = await resolveQuestion(q, opts);
   if (reply === "forward") return (await opts.forward(raw, overTcp)) ?? respond(SERVFAIL, false);
   return respond(reply.rcode, reply.authoritative, reply.answers, reply.authorities);

@@ -31,6 +31,7 @@ export const Service = z.looseObject({
       sessionAffinity: z.enum(["None", "ClientIP"]).optional(),
       externalTrafficPolicy: z.string().optional(),
       loadBalancerClass: z.string().optional(),
+      loadBalancerSourceRanges: z.array(z.string()).optional(),
     })
     .optional(),
 });

@@ -97,7 +97,7 @@ describe("cluster DNS over real sockets", () => {
     expect(await resolver.resolve6("docs.default.svc.example.org")).toEqual(["2a09:8280:1::50"]);
     const query = packet.encode({ type: "query", id: 7, flags: packet.RECURSION_DESIRED, questions: [{ name: "docs.default.svc.example.org", type: "AAAA", class: "IN" }] });
     const viaTcp = packet.decode((await forwardQuery({ host: "127.0.0.1", port: dns.port }, query, true))!);
-    expect(viaTcp.answers?.map((a) => a.data)).toEqual(["2a09:8280:1::50"]);
+    expect(viaTcp.answers?.map((a) => (a as { data?: unknown }).data)).toEqual(["2a09:8280:1::50"]);
   });
 
   it("an answer too large for UDP is truncated and the resolver retries over TCP", async () => {
@@ -129,7 +129,7 @@ describe("cluster DNS over real sockets", () => {
       });
     });
     socket.destroy();
-    expect(replies.map((r) => [r.id, r.flag_aa, r.answers?.[0]?.data]).sort()).toEqual([
+    expect(replies.map((r) => [r.id, r.flag_aa, (r.answers?.[0] as { data?: unknown } | undefined)?.data]).sort()).toEqual([
       [100, true, "fdaa:0:1:0:1::a"],
       [101, true, "fdaa:0:1:0:1::b"],
     ]);
