@@ -162,10 +162,6 @@ export class ResourceInformer {
     return this.run ? [...this.run.lw.list()] : [];
   }
 
-  get(namespace: string, name: string): KubeObject | undefined {
-    return this.run?.lw.get(name, namespace);
-  }
-
   private beginRun(): void {
     const run: Run = { stale: false, abort: new AbortController(), lw: undefined as unknown as ListWatch<KubeObject>, listing: false, listedOnce: false, failed: false, replaced: new Set() };
     const watch = new RunWatch(this.opts.api.kubeConfig, () => run, {
@@ -354,15 +350,5 @@ export class InformerSet {
     const snapshot: Snapshot = { pods: [], services: [], secrets: [], configMaps: [], persistentVolumeClaims: [] };
     for (const { spec, informer } of this.informers) snapshot[spec.snapshotKey].push(...informer.list());
     return snapshot;
-  }
-
-  /** The cached Pod of that name on the virtual node, if any. */
-  pod(namespace: string, name: string): KubeObject | undefined {
-    for (const { spec, informer } of this.informers) {
-      if (spec.kind !== "Pod") continue;
-      const pod = informer.get(namespace, name);
-      if (pod) return pod;
-    }
-    return undefined;
   }
 }
