@@ -4,7 +4,7 @@
  * An entry is done when it is written or cannot apply any more (pod gone, recreated, terminal);
  * the cursor is saved only after every entry of a page is done, so delivery is at least once.
  */
-import { z } from "zod";
+import { feedPageSchema, type FeedEntry } from "../shared/contract";
 import { Backoff, sleep, type BackoffPolicy } from "./backoff";
 import type { CursorStore } from "./cursor-store";
 import { isStatus, type KubeApi, type KubeObject } from "./kube-api";
@@ -13,19 +13,6 @@ import { isJsonObject } from "../shared/json";
 import { isTerminalPod, isTerminalStatus, podStatusPatch, STRATEGIC_MERGE_PATCH } from "./pod-status-patch";
 import type { WorkerClient } from "./worker-client";
 
-const feedPageSchema = z.object({
-  cursor: z.string(),
-  pods: z.array(
-    z.object({
-      uid: z.string().min(1),
-      namespace: z.string().min(1),
-      name: z.string().min(1),
-      status: z.record(z.string(), z.unknown()).nullable().optional(),
-      gone: z.boolean().default(false),
-    }),
-  ),
-});
-export type FeedEntry = z.infer<typeof feedPageSchema>["pods"][number];
 
 export interface StatusSyncOptions {
   worker: WorkerClient;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { answerAdmission, type AdmissionReview } from "../../../src/worker/admission/admission-review";
+import type { AdmissionReview } from "../../../src/shared/contract";
+import { answerAdmission } from "../../../src/worker/admission/admission-review";
 import { reviewService } from "../../../src/worker/admission/review-service";
 import { loadManifests } from "../../fixtures/manifests/load";
 
