@@ -9,7 +9,7 @@ import type { OpsStore } from "./state";
  */
 export interface Decision {
   action: string;
-  outcome: "done" | "failed" | "retry" | "waiting" | "refused" | "scheduled";
+  outcome: "done" | "failed" | "retry" | "waiting" | "blocked" | "refused" | "scheduled";
   reason: string;
   pod?: { uid: string; namespace: string; name: string };
   machine?: string | null;
@@ -19,7 +19,7 @@ export interface Decision {
 /** The pod a decision is about, as the log and the page name it. */
 export const podIds = (p: { uid: string; namespace: string; name: string }) => ({ uid: p.uid, namespace: p.namespace, name: p.name });
 
-const LEVEL: Record<Decision["outcome"], LogLevel> = { done: "info", scheduled: "info", waiting: "debug", retry: "warn", failed: "warn", refused: "warn" };
+const LEVEL: Record<Decision["outcome"], LogLevel> = { done: "info", scheduled: "info", blocked: "info", waiting: "debug", retry: "warn", failed: "warn", refused: "warn" };
 
 /**
  * Records each decision three ways: one JSON log line (`msg: "decision"`, with cluster,

@@ -18,7 +18,7 @@ export interface ViewInputs {
 
 /** The status page's view of one cluster, read from its stores (names only, never secret data). */
 export function buildStatusView(i: ViewInputs): ClusterStatusView {
-  const records = i.state.pods.records();
+  const records = i.state.pods.all().sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
   const byUid = new Map(records.map((r) => [r.uid, r]));
   return {
     cluster: i.cluster,

@@ -1,4 +1,5 @@
 import { migrate } from "./migrations";
+import { FlySecretStore } from "./fly-secret-store";
 import { MetaStore } from "./meta-store";
 import { ObjectStore } from "./object-store";
 import { OpsStore } from "./ops-store";
@@ -11,7 +12,8 @@ export { PodRecord, type Desired, type DesiredView, type NewPod, type ReconcileE
 export type { WorkItem } from "./work-queue";
 export type { Meta } from "./meta-store";
 export type { CounterSample } from "./ops-store";
-export { PodStore, WorkQueue, ObjectStore, OrphanStore, MetaStore, StatusFeed, OpsStore };
+export type { WrittenKey } from "./fly-secret-store";
+export { PodStore, WorkQueue, ObjectStore, OrphanStore, MetaStore, StatusFeed, FlySecretStore, OpsStore };
 
 /** Every store of one cluster's SQLite storage, on the newest schema. The only way in to its tables. */
 export interface ClusterState {
@@ -21,11 +23,12 @@ export interface ClusterState {
   orphans: OrphanStore;
   meta: MetaStore;
   feed: StatusFeed;
+  flySecrets: FlySecretStore;
   ops: OpsStore;
 }
 
 export function openClusterState(storage: DurableObjectStorage): ClusterState {
   migrate(storage);
   const sql = storage.sql;
-  return { pods: new PodStore(sql), work: new WorkQueue(sql), objects: new ObjectStore(sql), orphans: new OrphanStore(sql), meta: new MetaStore(sql), feed: new StatusFeed(sql), ops: new OpsStore(sql) };
+  return { pods: new PodStore(sql), work: new WorkQueue(sql), objects: new ObjectStore(sql), orphans: new OrphanStore(sql), meta: new MetaStore(sql), feed: new StatusFeed(sql), flySecrets: new FlySecretStore(sql), ops: new OpsStore(sql) };
 }
