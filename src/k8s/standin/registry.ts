@@ -126,7 +126,7 @@ export class Registry {
     this.validateOrThrow(rt, obj, [...objectMetaErrors(obj, strategy.nameRule), ...strategy.validate(obj)]);
     const name = meta.name ?? "";
     if (this.find(rt, meta.namespace, name)) throw alreadyExists(rt, name);
-    meta.uid = randomUUID();
+    meta.uid ??= randomUUID();
     meta.creationTimestamp = formatTime(new Date());
     if (options.dryRun) return obj;
     return this.store.create(qualifiedResource(rt), obj);
