@@ -11,6 +11,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { dirname } from "node:path";
+import { startControllerManager } from "./controllers/controller-manager";
 import { kubeconfigFor } from "./kubeconfig";
 import { startNamespaceController } from "./namespace-controller";
 import { NAMESPACES, Registry } from "./registry";
@@ -111,6 +112,7 @@ export async function startK8sStandin(options: K8sStandinOptions = {}): Promise<
 
   const stopScheduler = startScheduler(store, registry, { nodeName: options.nodeName ?? DEFAULT_NODE_NAME });
   const stopNamespaceController = startNamespaceController(store, registry);
+  const stopControllerManager = startControllerManager(store, registry);
 
   const kubeconfig = kubeconfigFor(url, cert, token);
   if (options.kubeconfigPath) {
@@ -129,6 +131,7 @@ export async function startK8sStandin(options: K8sStandinOptions = {}): Promise<
       closing = true;
       stopScheduler();
       stopNamespaceController();
+      stopControllerManager();
       for (const stop of [...ctx.watches]) stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
