@@ -85,11 +85,17 @@ function uidPreconditionFailed(rt: ResourceType, namespace: string | undefined, 
   );
 }
 
+/** A built-in mutating admission step, run on create after defaulting and before validation. */
+export type AdmissionPlugin = (rt: ResourceType, obj: K8sObject, registry: Registry) => void;
+
 export class Registry {
   private nextClusterIP = 2;
   private nextNodePort = 30000;
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly admissionPlugins: readonly AdmissionPlugin[] = [],
+  ) {}
 
   get resourceVersion(): number {
     return this.store.resourceVersion;
@@ -122,6 +128,7 @@ export class Registry {
     }
     strategy.normalize(obj);
     if (rt.namespaced) this.admitIntoNamespace(rt, obj);
+    for (const admit of this.admissionPlugins) admit(rt, obj, this);
     strategy.prepareForCreate(obj, this.writeContext());
     this.validateOrThrow(rt, obj, [...objectMetaErrors(obj, strategy.nameRule), ...strategy.validate(obj)]);
     const name = meta.name ?? "";

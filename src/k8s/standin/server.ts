@@ -12,13 +12,14 @@ import { createServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { dirname } from "node:path";
 import { startControllerManager } from "./controllers/controller-manager";
+import type { Toleration } from "./admission/pod-toleration-restriction";
+import { podTolerationRestriction } from "./admission/pod-toleration-restriction";
 import { kubeconfigFor } from "./kubeconfig";
 import { startNamespaceController } from "./namespace-controller";
 import { NAMESPACES, Registry } from "./registry";
 import { resourceByKind } from "./resources";
 import type { StandinContext } from "./routes";
 import { handleRequest } from "./routes";
-import { startScheduler } from "./scheduler";
 import { createSelfSignedCert } from "./self-signed-cert";
 import { Store } from "./store";
 
@@ -27,8 +28,11 @@ export interface K8sStandinOptions {
   port?: number;
   /** Loopback by default. */
   host?: string;
-  /** The virtual node the scheduler binds pods to; default `fks-staging`. */
-  nodeName?: string;
+  /**
+   * PodTolerationRestriction's cluster default: tolerations added to pods created in namespaces
+   * without a `scheduler.alpha.kubernetes.io/defaultTolerations` annotation. Default none.
+   */
+  defaultTolerations?: readonly Toleration[];
   /** Bearer token clients must send; random when not given. */
   token?: string;
   /** Where to write a kubeconfig for this server, when given. */
@@ -54,7 +58,6 @@ export interface K8sStandin {
   close(): Promise<void>;
 }
 
-export const DEFAULT_NODE_NAME = "fks-staging";
 const DEFAULT_NAMESPACES = ["default", "kube-system", "kube-node-lease", "kube-public"];
 
 /** What a fresh cluster has: the default namespaces and the `kubernetes` Service. */
@@ -70,7 +73,7 @@ export async function startK8sStandin(options: K8sStandinOptions = {}): Promise<
   const host = options.host ?? "127.0.0.1";
   const token = options.token ?? randomBytes(24).toString("hex");
   const store = new Store(options.historyLimit ?? 10_000);
-  const registry = new Registry(store);
+  const registry = new Registry(store, [podTolerationRestriction(options.defaultTolerations ?? [])]);
   seed(registry);
   const { cert, key } = createSelfSignedCert([...new Set([host, "127.0.0.1", "localhost"])]);
 
@@ -110,7 +113,6 @@ export async function startK8sStandin(options: K8sStandinOptions = {}): Promise<
   ctx.serverAddress = `${host}:${port}`;
   const url = `https://${host}:${port}`;
 
-  const stopScheduler = startScheduler(store, registry, { nodeName: options.nodeName ?? DEFAULT_NODE_NAME });
   const stopNamespaceController = startNamespaceController(store, registry);
   const stopControllerManager = startControllerManager(store, registry);
 
@@ -129,7 +131,6 @@ export async function startK8sStandin(options: K8sStandinOptions = {}): Promise<
     ...(options.kubeconfigPath ? { kubeconfigPath: options.kubeconfigPath } : {}),
     close: async () => {
       closing = true;
-      stopScheduler();
       stopNamespaceController();
       stopControllerManager();
       for (const stop of [...ctx.watches]) stop();
