@@ -5,13 +5,25 @@
 import type { Registry } from "../registry";
 import type { Store } from "../store";
 import { deploymentController } from "./deployment-controller";
+import { endpointsController } from "./endpoints-controller";
+import { JobController } from "./job-controller";
+import { statefulSetController } from "./statefulset-controller";
 import { garbageCollector } from "./garbage-collector";
 import { startController } from "./loop";
 import { replicaSetController } from "./replicaset-controller";
 import { scheduler } from "../scheduling/scheduler";
 
 export function startControllerManager(store: Store, registry: Registry): () => void {
-  const stops = [scheduler(registry), replicaSetController(registry), deploymentController(registry), garbageCollector(registry)].map((c) => startController(store, c));
+  const controllers = [
+    scheduler(registry),
+    replicaSetController(registry),
+    deploymentController(registry),
+    statefulSetController(registry),
+    new JobController(registry),
+    endpointsController(registry),
+    garbageCollector(registry),
+  ];
+  const stops = controllers.map((c) => startController(store, c));
   return () => {
     for (const stop of stops) stop();
   };
