@@ -21,6 +21,7 @@ import type { EventType, WatchEvent } from "./event-queue";
 import type { Snapshot } from "./forwarder";
 import type { KubeApi, KubeList, KubeObject } from "./kube-api";
 import { errorMessage, type Logger } from "./log";
+import type { RelayMetrics } from "./metrics";
 
 export interface ResourceSpec {
   kind: string;
@@ -51,6 +52,7 @@ export interface InformerOptions {
   onEvent: (ev: WatchEvent) => void;
   /** After each (re)list has been applied to the cache. */
   onListed: () => void;
+  metrics?: RelayMetrics;
 }
 
 interface Run {
@@ -162,10 +164,6 @@ export class ResourceInformer {
     return this.run ? [...this.run.lw.list()] : [];
   }
 
-  get(namespace: string, name: string): KubeObject | undefined {
-    return this.run?.lw.get(name, namespace);
-  }
-
   private beginRun(): void {
     const run: Run = { stale: false, abort: new AbortController(), lw: undefined as unknown as ListWatch<KubeObject>, listing: false, listedOnce: false, failed: false, replaced: new Set() };
     const watch = new RunWatch(this.opts.api.kubeConfig, () => run, {
@@ -197,6 +195,7 @@ export class ResourceInformer {
     clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
     this.log.info("restarting informer", { reason });
+    this.opts.metrics?.watchRestarts.inc({ kind: this.opts.resource.kind, reason });
     void this.supersede(this.run);
     this.lastActivity = Date.now();
     this.beginRun();
@@ -282,6 +281,7 @@ export class ResourceInformer {
     run.listedOnce = true;
     run.baseline = undefined;
     this.log.debug("listed", { objects: run.lw.list().length });
+    this.opts.metrics?.relists.inc({ kind: this.opts.resource.kind });
     this.opts.onListed();
   }
 
@@ -354,15 +354,5 @@ export class InformerSet {
     const snapshot: Snapshot = { pods: [], services: [], secrets: [], configMaps: [], persistentVolumeClaims: [] };
     for (const { spec, informer } of this.informers) snapshot[spec.snapshotKey].push(...informer.list());
     return snapshot;
-  }
-
-  /** The cached Pod of that name on the virtual node, if any. */
-  pod(namespace: string, name: string): KubeObject | undefined {
-    for (const { spec, informer } of this.informers) {
-      if (spec.kind !== "Pod") continue;
-      const pod = informer.get(namespace, name);
-      if (pod) return pod;
-    }
-    return undefined;
   }
 }
