@@ -1,10 +1,11 @@
 /**
  * The K8s stand-in: a small Kubernetes API server FOR STAGING AND TESTS ONLY, never for production.
  * Faithful enough that @kubernetes/client-node informers and a real kubectl work against it:
- * HTTPS with a self-signed certificate, bearer-token auth, discovery, core/v1 namespaces, pods,
- * services, secrets, configmaps, persistentvolumeclaims, nodes and coordination.k8s.io/v1 leases,
+ * HTTPS with a self-signed certificate, bearer-token auth, discovery, the core/v1, apps/v1, batch/v1,
+ * discovery.k8s.io/v1, admissionregistration.k8s.io/v1 and coordination.k8s.io/v1 kinds (resources.ts),
  * list/watch with resourceVersions, bookmarks and 410 Expired, selectors, patches, graceful
- * deletion, and a scheduler that binds pods to one virtual node. State lives in memory.
+ * deletion, a scheduler, the workload controllers and garbage collection (controllers/). State
+ * lives in memory.
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
