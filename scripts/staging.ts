@@ -8,6 +8,9 @@ import { mkdirSync, rmSync } from "node:fs";
 import { startWorkerProcess } from "../src/dev/worker-process";
 import { startEmulator } from "../src/emulator/server";
 import { startK8sStandin } from "../src/k8s/standin/server";
+import { KubeConfig } from "@kubernetes/client-node";
+import { DEFAULT_TAINT } from "../src/relay/config";
+import { KubeApi } from "../src/relay/kube-api";
 import { createLogger, type LogLevel } from "../src/relay/log";
 import { startRelay } from "../src/relay/relay";
 import { LOG_DIR, StagingLogs } from "./staging-logs";
@@ -72,9 +75,10 @@ async function main(): Promise<void> {
   say(`worker on ${worker.url} (cluster ${STAGING.cluster}, RELAY_SECRET=${STAGING.relaySecret})`);
   say(`status page ${worker.url}/ui/clusters/${STAGING.cluster} (STATUS_TOKEN=${STAGING.statusToken})`);
 
-  const k8s = await startK8sStandin({ port: K8S_PORT, nodeName: STAGING.node, kubeconfigPath: KUBECONFIG });
+  const k8s = await startK8sStandin({ port: K8S_PORT, kubeconfigPath: KUBECONFIG });
   closers.push(() => k8s.close());
   say(`k8s stand-in on ${k8s.url} (kubeconfig ${KUBECONFIG})`);
+  await letNamespaceReachVirtualNode(k8s.kubeconfig, "default");
 
   const relay = await startRelay({
     kubeconfigPath: KUBECONFIG,
@@ -95,6 +99,20 @@ async function main(): Promise<void> {
   say(`relay joined as node ${STAGING.node} (metrics ${relay.metricsUrl})`);
   say(`logs in ${LOG_DIR}/ (LOG_LEVEL=debug shows health checks and feed polls too)`);
   console.log("staging ready");
+}
+
+/**
+ * What the README tells operators to do on a real cluster (with the PodTolerationRestriction
+ * admission plugin enabled): pods created in the namespace tolerate the virtual node's taint.
+ */
+async function letNamespaceReachVirtualNode(kubeconfig: string, namespace: string): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromString(kubeconfig);
+  const toleration = { key: DEFAULT_TAINT.key, operator: "Exists", effect: DEFAULT_TAINT.effect };
+  await new KubeApi(kc, 10_000).request("PATCH", `/api/v1/namespaces/${namespace}`, {
+    body: { metadata: { annotations: { "scheduler.alpha.kubernetes.io/defaultTolerations": JSON.stringify([toleration]) } } },
+    contentType: "application/merge-patch+json",
+  });
 }
 
 main().catch((e) => {

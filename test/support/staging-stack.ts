@@ -10,6 +10,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { startWorkerProcess, type WorkerProcess } from "../../src/dev/worker-process";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/server";
 import { startK8sStandin, type K8sStandin } from "../../src/k8s/standin/server";
+import { DEFAULT_TAINT } from "../../src/relay/config";
 import { KubeApi } from "../../src/relay/kube-api";
 import type { Logger } from "../../src/relay/log";
 import { startRelay, type Relay } from "../../src/relay/relay";
@@ -65,7 +66,9 @@ export async function startStack(cluster: string, o: StackOptions = {}): Promise
       ...(o.onWorkerLine ? { onLine: o.onWorkerLine } : {}),
     });
     closers.push(() => worker.stop());
-    const k8s = await startK8sStandin({ nodeName: `fks-${cluster}`, kubeconfigPath: join(dir, "kubeconfig") });
+    // Every pod tolerates the relay's virtual-node taint (PodTolerationRestriction's cluster default).
+    const toleration = { key: DEFAULT_TAINT.key, operator: "Exists", effect: DEFAULT_TAINT.effect } as const;
+    const k8s = await startK8sStandin({ defaultTolerations: [toleration], kubeconfigPath: join(dir, "kubeconfig") });
     closers.push(() => k8s.close());
     const relay = await startRelay({
       kubeconfigPath: join(dir, "kubeconfig"),
