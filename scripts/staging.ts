@@ -6,6 +6,7 @@
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { startWorkerProcess } from "../src/dev/worker-process";
+import { startForwarderRunner } from "../src/dev/forwarder-runner";
 import { startClusterDns } from "../src/dns/cluster-dns";
 import { systemUpstream } from "../src/dns/upstream";
 import { startEmulator } from "../src/emulator/server";
@@ -48,6 +49,15 @@ async function main(): Promise<void> {
   const emulator = await startEmulator({ port: MACHINES_PORT, tokens: [STAGING.token], apps: [STAGING.app], loopback: true });
   closers.push(() => emulator.close());
   console.log(`machines emulator on ${emulator.url} (token ${STAGING.token}, app ${STAGING.app})`);
+  // Service forwarder machines run the real forwarder program, wired through the emulator's loopback network.
+  const forwarders = startForwarderRunner({
+    emulatorUrl: emulator.url,
+    apps: async () => {
+      const res = await fetch(`${emulator.url}/v1/apps?org_slug=personal`, { headers: { authorization: `Bearer ${STAGING.token}` } });
+      return res.ok ? ((await res.json()) as { apps: { name: string }[] }).apps.map((a) => a.name) : [];
+    },
+  });
+  closers.push(() => forwarders.stop());
 
   const worker = await startWorkerProcess({
     port: WORKER_PORT,
