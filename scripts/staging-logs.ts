@@ -8,7 +8,7 @@ import { createWriteStream, mkdirSync, rmSync, type WriteStream } from "node:fs"
 import { join } from "node:path";
 
 export const LOG_DIR = ".staging/logs";
-const COLOURS = { staging: 37, worker: 36, relay: 35, emulator: 33, k8s: 32 } as const;
+const COLOURS = { staging: 37, worker: 36, relay: 35, dns: 34, emulator: 33, k8s: 32 } as const;
 export type Component = keyof typeof COLOURS;
 
 const NOISE = /\b(GET|HEAD) \/(healthz|v1\/clusters\/[^/ ]+\/status)(\?\S*)? (200|304)\b/;
