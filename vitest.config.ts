@@ -27,6 +27,8 @@ export default defineConfig({
                 FLY_API_TOKEN: "test-token",
                 RELAY_SECRET: "test-relay-secret",
                 FLY_ORG: "test-org",
+                // Replays a seeded randomized test: FUZZ_SEED=<seed it printed> npm test
+                FUZZ_SEED: process.env.FUZZ_SEED ?? "",
               },
             },
           }),

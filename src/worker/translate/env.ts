@@ -1,4 +1,4 @@
-import type { Container, Pod } from "../../shared/k8s";
+import { MAX_ARG_LENGTH, type Container, type Pod } from "../../shared/k8s";
 import type { TranslateContext } from "./context";
 import { fieldRefValue, resourceFieldValue } from "./downward-api";
 import type { FindingsLog } from "./findings";
@@ -14,6 +14,9 @@ export interface ContainerEnv {
   /** Expands `$(VAR)` references in command and args the way the kubelet does. */
   expand(text: string, path: string): string;
 }
+
+/** What `$(VAR)` references may add to one container's strings in total: a quarter of the machine config limit. */
+const MAX_EXPANSION_GROWTH = 128 * 1024;
 
 interface EnvInputs {
   pod: Pod;
@@ -32,14 +35,29 @@ interface EnvInputs {
 export function containerEnv(c: Container, path: string, { pod, ctx, guest, log }: EnvInputs): ContainerEnv {
   const vars = new Map<string, Source>();
   const namespace = pod.metadata.namespace;
-  const expand = (text: string, at: string): string =>
-    expandReferences(text, (name) => {
+  // References can multiply a value (B=$(A)$(A), C=$(B)$(B), ...): each result is bounded as a
+  // process bounds one string, and what expansion adds per container is bounded too.
+  let growth = 0;
+  const expand = (text: string, at: string): string => {
+    const lookup = (name: string): string | undefined => {
       const s = vars.get(name);
       if (!s) return undefined;
       if ("literal" in s) return s.literal;
       log.notHonoured(at, `$(${name}) is only known when the Machine runs and is left unexpanded`);
       return undefined;
-    });
+    };
+    const out = expandReferences(text, lookup, MAX_ARG_LENGTH);
+    if (out === undefined) {
+      log.error(at, `expands to more than ${MAX_ARG_LENGTH} characters, the most a process takes as one argument or environment string`);
+      return text;
+    }
+    growth += Math.max(0, out.length - text.length);
+    if (growth > MAX_EXPANSION_GROWTH) {
+      log.error(at, `references expand to more than ${MAX_EXPANSION_GROWTH} added characters in this container`);
+      return text;
+    }
+    return out;
+  };
 
   (c.envFrom ?? []).forEach((from, i) => {
     const at = `${path}.envFrom[${i}]`;
@@ -110,11 +128,15 @@ export function containerEnv(c: Container, path: string, { pod, ctx, guest, log 
 
 /**
  * Kubernetes' `$(VAR)` expansion: `$$` is a literal `$`; `$(NAME)` becomes the value `lookup`
- * gives, or stays as written when it gives none; any other `$` is kept.
+ * gives, or stays as written when it gives none; any other `$` is kept. Undefined once the result
+ * would be longer than `maxLength`.
  */
-export function expandReferences(text: string, lookup: (name: string) => string | undefined): string {
+export function expandReferences(text: string, lookup: (name: string) => string | undefined): string;
+export function expandReferences(text: string, lookup: (name: string) => string | undefined, maxLength: number): string | undefined;
+export function expandReferences(text: string, lookup: (name: string) => string | undefined, maxLength = Infinity): string | undefined {
   let out = "";
   for (let i = 0; i < text.length; i++) {
+    if (out.length > maxLength) return undefined;
     const ch = text[i]!;
     if (ch !== "$" || i + 1 >= text.length) {
       out += ch;
@@ -137,5 +159,5 @@ export function expandReferences(text: string, lookup: (name: string) => string 
       out += ch;
     }
   }
-  return out;
+  return out.length > maxLength ? undefined : out;
 }

@@ -35,6 +35,9 @@ interface PodContainer {
   role: Role;
 }
 
+/** The largest machine config kept: it is stored with its pod (at most 512 KiB) in one 2 MB SQLite row. */
+export const MAX_CONFIG_LENGTH = 512 * 1024;
+
 /**
  * Translates a pod into the Machine that runs it (contract: primitive mapping). Pure: the same
  * pod and context always give the same result, and the config holds nothing that changes without
@@ -99,6 +102,9 @@ export function podToMachineConfig(pod: Pod, ctx: TranslateContext): PodTranslat
   };
   if (needsContainers(spec)) Object.assign(config, containersForm(containers, envs, volumes, spec, log));
   else Object.assign(config, machineForm(containers[0]!, envs.get(containers[0]!.c.name)!, volumes, config.stop_config!, log));
+
+  const size = JSON.stringify(config).length;
+  if (size > MAX_CONFIG_LENGTH) log.error("spec", `the machine config would be ${size} characters, more than ${MAX_CONFIG_LENGTH}: env values, commands and files add up to too much`);
 
   const { unsupported, warnings } = log;
   if (log.errors.length) return { ok: false, errors: log.errors, unsupported, warnings };
