@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
-import { SIGNATURE_HEADER, verifySignature } from "./signature";
+import { verifyClusterSignature } from "./relay-secrets";
+import { SIGNATURE_HEADER } from "./signature";
 import { MAX_BODY_BYTES } from "./events-body";
 
 export type ClusterVars = { cluster: string; rawBody: string };
@@ -8,7 +9,7 @@ const CLUSTER_NAME = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
 
 /**
  * For every `/v1/clusters/{cluster}/...` route but admission: checks the cluster name and the
- * body size, then the relay's signature over the raw body. Nothing behind it runs unless all pass.
+ * body size, then the signature over the raw body with that cluster's relay secrets (relay-secrets.ts). Nothing behind it runs unless all pass.
  */
 export const clusterAuth = createMiddleware<{ Bindings: Env; Variables: ClusterVars }>(async (c, next) => {
   const cluster = c.req.param("cluster") ?? "";
@@ -20,7 +21,7 @@ export const clusterAuth = createMiddleware<{ Bindings: Env; Variables: ClusterV
   const rawBody = await c.req.text();
   if (new TextEncoder().encode(rawBody).byteLength > MAX_BODY_BYTES) return c.json({ error: `body larger than ${MAX_BODY_BYTES} bytes` }, 413);
   const url = new URL(c.req.url);
-  const check = await verifySignature(c.env.RELAY_SECRET, c.req.header(SIGNATURE_HEADER), c.req.method, url.pathname + url.search, rawBody);
+  const check = await verifyClusterSignature(c.env, cluster, c.req.header(SIGNATURE_HEADER), c.req.method, url.pathname + url.search, rawBody);
   if (!check.ok) return c.json({ error: `unauthorized: ${check.reason}` }, 401);
   c.set("cluster", cluster);
   c.set("rawBody", rawBody);
