@@ -27,6 +27,7 @@ export default defineConfig({
                 FLY_API_TOKEN: "test-token",
                 RELAY_SECRET: "test-relay-secret",
                 FLY_ORG: "test-org",
+                STATUS_TOKEN: "test-status-token",
                 // Clusters with secrets of their own (cluster-secrets.test.ts); iso-b is mid-rotation.
                 RELAY_SECRET_ISO_A: "secret-of-a",
                 RELAY_SECRET_ISO_B: "new-secret-of-b old-secret-of-b",
@@ -39,7 +40,7 @@ export default defineConfig({
         test: {
           name: "worker",
           include: ["test/worker/**/*.test.ts"],
-          globalSetup: ["test/support/global-setup.ts"],
+          globalSetup: ["test/support/global-setup.ts", "test/support/access-keys.ts"],
           testTimeout: 20_000,
         },
       },

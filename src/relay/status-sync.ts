@@ -4,28 +4,16 @@
  * An entry is done when it is written or cannot apply any more (pod gone, recreated, terminal);
  * the cursor is saved only after every entry of a page is done, so delivery is at least once.
  */
-import { z } from "zod";
+import { feedPageSchema, type FeedEntry } from "../shared/contract";
 import { Backoff, sleep, type BackoffPolicy } from "./backoff";
 import type { CursorStore } from "./cursor-store";
 import { isStatus, type KubeApi, type KubeObject } from "./kube-api";
 import { errorMessage, type Logger } from "./log";
 import { isJsonObject } from "../shared/json";
+import type { RelayMetrics } from "./metrics";
 import { isTerminalPod, isTerminalStatus, podStatusPatch, STRATEGIC_MERGE_PATCH } from "./pod-status-patch";
 import type { WorkerClient } from "./worker-client";
 
-const feedPageSchema = z.object({
-  cursor: z.string(),
-  pods: z.array(
-    z.object({
-      uid: z.string().min(1),
-      namespace: z.string().min(1),
-      name: z.string().min(1),
-      status: z.record(z.string(), z.unknown()).nullable().optional(),
-      gone: z.boolean().default(false),
-    }),
-  ),
-});
-export type FeedEntry = z.infer<typeof feedPageSchema>["pods"][number];
 
 export interface StatusSyncOptions {
   worker: WorkerClient;
@@ -35,6 +23,7 @@ export interface StatusSyncOptions {
   feedWaitSeconds: number;
   backoff: BackoffPolicy;
   onFeedAnswer: (ok: boolean) => void;
+  metrics?: RelayMetrics;
 }
 
 /** UIDs this relay moved to a terminal phase, remembered until the informer cache shows it. */
@@ -130,15 +119,18 @@ export class StatusSync {
     if (!entry.status) return;
     const pod = await this.currentPod(entry);
     if (!pod || pod.metadata.uid !== entry.uid) {
+      this.opts.metrics?.statusPatches.inc({ outcome: "skipped" });
       this.opts.log.debug("status for a pod that no longer exists, skipped", ids);
       return;
     }
     if (isTerminalPod(pod) || this.terminalUids.has(entry.uid)) {
+      this.opts.metrics?.statusPatches.inc({ outcome: "skipped" });
       this.opts.log.debug("pod already in a terminal phase, status not written", ids);
       return;
     }
     const patch = podStatusPatch(entry.uid, isJsonObject(pod.status) ? pod.status : {}, entry.status);
     if (!patch) {
+      this.opts.metrics?.statusPatches.inc({ outcome: "unchanged" });
       this.opts.log.debug("pod status already as reported", ids);
       return;
     }
@@ -152,11 +144,14 @@ export class StatusSync {
       // 404: deleted meanwhile; 409: the name now belongs to another UID; 422: the API server
       // refuses this status, and retrying the same status would not change that.
       if (isStatus(e, 404, 409, 422)) {
+        this.opts.metrics?.statusPatches.inc({ outcome: "refused" });
         this.opts.log.warn("pod status not written", { ...ids, error: errorMessage(e) });
         return;
       }
+      this.opts.metrics?.statusPatches.inc({ outcome: "error" });
       throw e;
     }
+    this.opts.metrics?.statusPatches.inc({ outcome: "written" });
     if (isTerminalStatus(entry.status)) this.rememberTerminal(entry.uid);
     this.opts.log.info("pod status written", { ...ids, phase: entry.status.phase });
   }
@@ -168,6 +163,7 @@ export class StatusSync {
         body: { apiVersion: "v1", kind: "DeleteOptions", gracePeriodSeconds: 0, preconditions: { uid: entry.uid } },
         signal: this.abort.signal,
       });
+      this.opts.metrics?.statusPatches.inc({ outcome: "deleted" });
       this.opts.log.info("pod deleted after its machine was destroyed", ids);
     } catch (e) {
       if (!isStatus(e, 404, 409)) throw e;

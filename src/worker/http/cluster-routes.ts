@@ -1,13 +1,9 @@
 import { Hono } from "hono";
 import { clusterAuth, type ClusterVars } from "./cluster-auth";
-import { applyScreened, eventsBodySchema } from "./events-body";
-import { screenSnapshot } from "./object-screen";
-import { snapshotSchema } from "../cluster/snapshot";
-import { z } from "zod";
-import { admissionReviewSchema, answerAdmission } from "../admission/admission-review";
-
-const reconcileBodySchema = z.object({ snapshot: snapshotSchema.optional() });
-const MAX_FEED_WAIT_S = 30;
+import type { z } from "zod";
+import { admissionReviewSchema, eventsBodySchema, MAX_FEED_WAIT_S, reconcileBodySchema } from "../../shared/contract";
+import { answerAdmission } from "../admission/admission-review";
+import { applyScreened, screenSnapshot } from "./object-screen";
 
 /** Parses a JSON body against `schema`; the error names the first wrong field. */
 function parseBody<T>(raw: string, schema: z.ZodType<T>): { ok: true; data: T } | { ok: false; error: string; path?: string } {

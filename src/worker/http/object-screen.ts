@@ -5,6 +5,7 @@
  * fit, with its machine config, in one row of the object's SQLite (2 MB per row). The walk is
  * iterative, so it cannot overflow itself.
  */
+import type { EventResult, WatchEvent } from "../../shared/contract";
 import { formatPath } from "../../shared/k8s";
 
 /** A pod's deepest fields (affinity terms, managedFields) are about 15 levels down. */
@@ -65,4 +66,23 @@ export function screenSnapshot(snapshot: Record<string, Array<Record<string, unk
     }
   }
   return undefined;
+}
+
+/**
+ * Applies the events that pass the object screen and answers the others `rejected` (naming where
+ * the limit was crossed) without handing them to the cluster object; results stay in request order.
+ */
+export async function applyScreened(events: WatchEvent[], apply: (events: WatchEvent[]) => Promise<EventResult[]>): Promise<EventResult[]> {
+  const refusals = events.map((e) => screenObject(e.object));
+  const passed = events.filter((_, i) => !refusals[i]);
+  const applied = passed.length ? await apply(passed) : [];
+  let next = 0;
+  return events.map((event, i) => {
+    const refusal = refusals[i];
+    if (!refusal) return applied[next++]!;
+    const raw = event.object as { kind?: unknown; metadata?: { uid?: unknown } };
+    const uid = typeof raw.metadata?.uid === "string" ? raw.metadata.uid.slice(0, 128) : "";
+    const kind = typeof raw.kind === "string" ? raw.kind.slice(0, 64) : "";
+    return { uid, kind, outcome: "rejected", message: `${formatPath(refusal.path)}: ${refusal.why}` };
+  });
 }

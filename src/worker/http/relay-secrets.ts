@@ -5,7 +5,7 @@
  * The value holds one secret, or two separated by whitespace while a rotation overlaps. A cluster
  * without one falls back to the shared `RELAY_SECRET` (one-cluster deployments, staging).
  */
-import { verifySignature, type SignatureCheck } from "./signature";
+import { verifySignature, type SignatureCheck } from "../../shared/contract";
 
 export interface RelaySecrets {
   secrets: string[];
