@@ -444,5 +444,4 @@ describe("hostile sizes", () => {
     const errors = errorsOf(oneContainer({ env }));
     expect(errors[0]).toMatch(/^spec\.containers\[0\]\.env\[\d+\]\.value: (expands to more than 131072 characters|references expand to more than 131072 added characters)/);
   });
-
 });
