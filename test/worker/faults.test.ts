@@ -119,3 +119,29 @@ describe("rate budgets", () => {
     expect((await createStats())["429"] ?? 0).toBe(before);
   }, 30_000);
 });
+
+describe("when listing machines fails", () => {
+  it("reconcile answers 503 with the reason, keeps the snapshot's desired state, and finishes the pass later", async () => {
+    const { cluster, app } = newCluster("flist");
+    const kept = pod();
+    await postEvents(cluster, [{ type: "ADDED", object: kept }]);
+    await podPhase(cluster, kept.metadata.uid, "Running");
+    const LIST = "GET /v1/apps/{app_name}/machines";
+    await emulatorConfig({ faults: { apps: [app], failNext: { [LIST]: 1000 } } });
+    try {
+      const added = pod();
+      const snapshot = { pods: [kept, added], services: [], secrets: [], configMaps: [], persistentVolumeClaims: [] };
+      const res = await signedFetch(`/v1/clusters/${cluster}/reconcile`, { body: { snapshot } });
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { error: string }).error).toMatch(/^cannot converge now: .*503/);
+      expect(await getPod(cluster, added.metadata.uid)).toBeDefined();
+      expect((await getPod(cluster, kept.metadata.uid))?.status.phase).toBe("Running");
+    } finally {
+      await emulatorConfig({ faults: { apps: [], failNext: { [LIST]: 0 } } });
+    }
+    await podPhase(cluster, kept.metadata.uid, "Running");
+    const res = await signedFetch(`/v1/clusters/${cluster}/reconcile`, { body: {} });
+    expect(res.status).toBe(200);
+    await eventually("a machine for the snapshot's new pod", async () => (await allMachines(app)).length === 2);
+  }, 20_000);
+});

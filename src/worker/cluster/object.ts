@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { MachinesClient } from "../../machines/client";
+import { isMachinesApiError } from "../../machines/errors";
 import type { FeedPage, PodView, ReconcileCounts, Snapshot } from "../../shared/contract";
 import { AppProvisioner, AppUnavailable } from "./app-provisioner";
 import type { ConvergeContext } from "./converge";
@@ -74,8 +75,10 @@ export class ClusterObject extends DurableObject<Env> {
       await this.#kick();
       return { counts: { ...counts, destroyed: Math.max(counts.destroyed, fromSnapshot.destroyed) } };
     } catch (e) {
-      // The snapshot is stored either way; convergence resumes once the app is usable.
+      // The snapshot is stored either way; the pass is finished later (the alarm is armed), once
+      // the app is usable and the API answers a list again.
       if (e instanceof AppUnavailable) return { unavailable: e.message };
+      if (isMachinesApiError(e, "transient") || isMachinesApiError(e, "rate_limited")) return { unavailable: `listing machines failed: ${e.message}` };
       throw e;
     }
   }
