@@ -145,3 +145,30 @@ describe("when listing machines fails", () => {
     await eventually("a machine for the snapshot's new pod", async () => (await allMachines(app)).length === 2);
   }, 20_000);
 });
+
+describe("a failed boot", () => {
+  it("under restartPolicy Always is a restart in CrashLoopBackOff, never a terminal phase", async () => {
+    const { cluster, app } = newCluster("fboot");
+    await emulatorConfig({ faults: { apps: [app], failBoots: 1 } });
+    try {
+      const p = pod();
+      await postEvents(cluster, [{ type: "ADDED", object: p }]);
+      const phases = new Set<string>();
+      const crashLoop = await eventually("CrashLoopBackOff or Running", async () => {
+        const v = await getPod(cluster, p.metadata.uid);
+        if (v?.status.phase) phases.add(v.status.phase);
+        return v?.status.phase === "Running" && v.status.containerStatuses?.[0] ? v : undefined;
+      });
+      expect(crashLoop.status.phase).toBe("Running");
+      const running = await eventually("the machine boots again", async () => {
+        const v = await getPod(cluster, p.metadata.uid);
+        if (v?.status.phase) phases.add(v.status.phase);
+        return (v?.status.containerStatuses?.[0]?.state as { running?: unknown } | undefined)?.running ? v : undefined;
+      });
+      expect(running.status.phase).toBe("Running");
+      expect([...phases]).not.toContain("Failed");
+    } finally {
+      await emulatorConfig({ faults: { apps: [], failBoots: 0 } });
+    }
+  }, 20_000);
+});

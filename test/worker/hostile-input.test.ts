@@ -7,7 +7,7 @@ import { env, exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { EventResult } from "../../src/shared/contract";
-import { getPod, newCluster, pod, podPhase, signedFetch } from "./helpers";
+import { eventually, getPod, newCluster, pod, signedFetch } from "./helpers";
 
 const deep = (levels: number, leaf: unknown = 1): unknown => {
   let v = leaf;
@@ -81,9 +81,9 @@ describe("hostile event bodies", () => {
     const p = pod({ spec: { containers: [{ name: "web", image: "nginx", env }] } });
     const { results } = await send(big, [{ type: "ADDED", object: p }]);
     expect(results![0]!.outcome).toBe("applied");
-    await podPhase(big, p.metadata.uid, "Running");
+    await eventually("Running", async () => (await getPod(big, p.metadata.uid))?.status.phase === "Running", 50_000);
     await send(big, [{ type: "DELETED", object: p }]);
-  });
+  }, 60_000);
 });
 
 describe("any mutation of a valid pod", () => {
