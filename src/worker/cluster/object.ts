@@ -7,6 +7,7 @@ import type { ConvergeContext } from "./converge";
 import { applyEvent, type EventResult, type IntakeContext, type WatchEvent } from "./intake";
 import { RateBudget } from "./rate-budget";
 import { reconcilePass } from "./reconcile";
+import { EXIT_WATCH_INTERVAL_MS, exitWatchPass } from "./exit-watch";
 import { applySnapshot } from "./snapshot";
 import { openClusterState, type ClusterState } from "./state";
 import { StatusPublisher } from "./status-publisher";
@@ -32,6 +33,8 @@ export class ClusterObject extends DurableObject<Env> {
   readonly #app: AppProvisioner;
   readonly #loop: WorkLoop;
   #reconciling: Promise<ReconcileCounts> | undefined;
+  /** In memory only: after an eviction the first alarm simply looks at once. */
+  #nextExitWatchAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -109,7 +112,9 @@ export class ClusterObject extends DurableObject<Env> {
     await Promise.all([
       reconcileDue ? this.#reconcileNow().catch((e: unknown) => meta.set("reconcile_error", e instanceof Error ? e.message : String(e))) : undefined,
       this.#drain(),
+      this.#exitWatchDue() ? this.#exitWatch() : undefined,
     ]);
+    await this.#armAlarm();
   }
 
   // ---- schedule
@@ -146,6 +151,28 @@ export class ClusterObject extends DurableObject<Env> {
     return this.#reconciling;
   }
 
+  #exitWatchDue(): boolean {
+    return !this.#reconciling && Date.now() >= this.#nextExitWatchAt && this.#state.pods.anyMachineMayRun();
+  }
+
+  /** Between passes: stopped machines, so exits show in seconds (exit-watch.ts). A failed look waits for the next one. */
+  async #exitWatch(): Promise<void> {
+    this.#nextExitWatchAt = Date.now() + EXIT_WATCH_INTERVAL_MS;
+    if (this.#state.meta.get("app_ready") === undefined) return;
+    const c = this.#convergeContext();
+    await exitWatchPass({
+      machines: c.machines,
+      app: c.app,
+      cluster: c.cluster,
+      pods: this.#state.pods,
+      budget: this.#budget,
+      now: Date.now,
+      schedule: (uid) => this.#state.work.schedule(uid, Date.now()),
+      refreshStatus: this.#refresh,
+    }).catch(() => undefined);
+    if (this.#state.work.nextDueAt() !== undefined) void this.#drain();
+  }
+
   #reconcileIntervalMs(): number {
     const s = Number(this.env.RECONCILE_INTERVAL_S ?? DEFAULT_RECONCILE_INTERVAL_S);
     return (Number.isFinite(s) && s > 0 ? s : DEFAULT_RECONCILE_INTERVAL_S) * 1000;
@@ -168,7 +195,8 @@ export class ClusterObject extends DurableObject<Env> {
   /** Next alarm: the earliest due work or the next periodic reconcile (a pass under way arms its successor itself). */
   async #armAlarm(): Promise<void> {
     const reconcileAt = this.#reconciling ? Infinity : (this.#state.meta.get("next_reconcile_at") ?? Date.now() + this.#reconcileIntervalMs());
-    const next = Math.min(this.#state.work.nextDueAt() ?? Infinity, reconcileAt);
+    const watchAt = this.#state.pods.anyMachineMayRun() ? this.#nextExitWatchAt : Infinity;
+    const next = Math.min(this.#state.work.nextDueAt() ?? Infinity, reconcileAt, watchAt);
     if (next !== Infinity) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
   }
 
