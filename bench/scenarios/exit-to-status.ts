@@ -34,7 +34,8 @@ export const exitToStatus: Scenario = {
       progress: () => ctx.log(`exit-to-status: ${tracker.count("Running", uids)}/${PODS} pods Running`),
     });
     await ctx.emulator.configure({ latencyMs: LATENCY_MS });
-    await ctx.emulator.waitQuiet(3_000);
+    // Not waitQuiet: the exit watch itself lists every 2 s while machines run.
+    await sleep(3_000);
 
     const machineOf = new Map((await ctx.emulator.machines(cluster.app)).map((m) => [m.config.metadata?.machinelet_pod_uid, m.id]));
     const samples: number[] = [];

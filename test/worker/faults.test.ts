@@ -1,4 +1,6 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { runSchedule } from "./fault-schedule";
 import { allMachines, emulatorConfig, emulatorUrl, eventually, getPod, newCluster, pod, podPhase, postEvents, signedFetch } from "./helpers";
 
 const CREATE = "POST /v1/apps/{app_name}/machines";
@@ -194,4 +196,54 @@ describe("a failed boot", () => {
       await emulatorConfig({ faults: { apps: [], failBoots: 0 } });
     }
   }, 20_000);
+});
+
+describe("randomized faults", () => {
+  const route = (r: string) => `${r.split(" ")[0]} /v1/apps/{app_name}/machines${r.split(" ")[1] ?? ""}`;
+  const FAULTY = ["POST", "GET", "GET /{machine_id}", "POST /{machine_id}", "POST /{machine_id}/start", "POST /{machine_id}/stop", "DELETE /{machine_id}", "GET /{machine_id}/wait"].map(route);
+
+  it("after a seeded schedule of deliveries and faults, once faults stop and one reconcile: one machine per live pod, with its image, Running; none for a deleted pod", async () => {
+    const seed = Number((env as { FUZZ_SEED?: string }).FUZZ_SEED || Date.now() % 2 ** 31);
+    console.log(`randomized faults seed: ${seed} (FUZZ_SEED=${seed} npm test to replay)`);
+    const { cluster, app } = newCluster("rand");
+    await postEvents(cluster, []);
+    await emulatorConfig({ seed, faults: { apps: [app], errorStatus: 503, errorRate: Object.fromEntries(FAULTY.map((r) => [r, 0.2])), create408: 2 } });
+    let outcome: Awaited<ReturnType<typeof runSchedule>>;
+    try {
+      outcome = await runSchedule({ cluster, app, seed, steps: 40 });
+    } finally {
+      await emulatorConfig({ faults: { apps: [], errorRate: {}, create408: 0 } });
+    }
+    const { live, deleted, log } = outcome;
+    const state = async () => {
+      const machines = (await allMachines(app)).filter((m) => m.state !== "destroyed" && m.state !== "destroying");
+      const byUid = new Map<string, typeof machines>();
+      for (const m of machines) {
+        const uid = m.config?.metadata?.machinelet_pod_uid ?? "";
+        byUid.set(uid, [...(byUid.get(uid) ?? []), m]);
+      }
+      return { machines, byUid };
+    };
+    try {
+      await eventually("one reconcile pass", async () => (await signedFetch(`/v1/clusters/${cluster}/reconcile`, { body: {} })).status === 200, 30_000);
+      await eventually(
+        "convergence",
+        async () => {
+          const { byUid } = await state();
+          for (const [uid, p] of live) {
+            const ms = byUid.get(uid) ?? [];
+            if (ms.length !== 1 || ms[0]!.config?.image !== p.spec.containers[0]!.image) return false;
+            if ((await getPod(cluster, uid))?.status.phase !== "Running") return false;
+          }
+          return [...deleted].every((uid) => !byUid.has(uid)) && [...byUid.values()].every((ms) => ms.length === 1);
+        },
+        60_000,
+      );
+    } catch (e) {
+      const { machines } = await state();
+      console.log(`seed ${seed}; schedule:\n  ${log.join("\n  ")}\nmachines: ${JSON.stringify(machines.map((m) => [m.id, m.state, m.config?.metadata?.machinelet_pod_uid?.slice(0, 8), m.config?.image]))}`);
+      throw e;
+    }
+    expect(live.size + deleted.size).toBeGreaterThan(0);
+  }, 120_000);
 });
