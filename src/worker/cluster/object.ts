@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { MachinesClient } from "../../machines/client";
+import { isMachinesApiError } from "../../machines/errors";
 import type { FeedPage, PodView, ReconcileCounts, Snapshot } from "../../shared/contract";
 import type { ClusterStatusView } from "../ops/status-view";
 import { logLevelOf } from "../log";
@@ -12,6 +13,7 @@ import type { ConvergeContext } from "./converge";
 import { reviseDependents } from "./dependents";
 import { applyEvent, type EventResult, type IntakeContext, type WatchEvent } from "./intake";
 import { translateContextOf } from "./object-lookups";
+import { EXIT_WATCH_INTERVAL_MS, exitWatchPass } from "./exit-watch";
 import { RateBudget } from "./rate-budget";
 import { reconcilePass } from "./reconcile";
 import { syncSecrets } from "./secret-sync";
@@ -42,6 +44,8 @@ export class ClusterObject extends DurableObject<Env> {
   readonly #decisions: DecisionLog;
   readonly #recorder: OpsRecorder;
   #reconciling: Promise<ReconcileCounts> | undefined;
+  /** In memory only: after an eviction the first alarm simply looks at once. */
+  #nextExitWatchAt = 0;
   #syncing: Promise<void> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -92,8 +96,10 @@ export class ClusterObject extends DurableObject<Env> {
       await this.#kick();
       return { counts: { ...counts, destroyed: Math.max(counts.destroyed, fromSnapshot.destroyed) } };
     } catch (e) {
-      // The snapshot is stored either way; convergence resumes once the app is usable.
+      // The snapshot is stored either way; the pass is finished later (the alarm is armed), once
+      // the app is usable and the API answers a list again.
       if (e instanceof AppUnavailable) return { unavailable: e.message };
+      if (isMachinesApiError(e, "transient") || isMachinesApiError(e, "rate_limited")) return { unavailable: `listing machines failed: ${e.message}` };
       throw e;
     }
   }
@@ -144,7 +150,9 @@ export class ClusterObject extends DurableObject<Env> {
     await Promise.all([
       reconcileDue ? this.#reconcileNow().catch((e: unknown) => meta.set("reconcile_error", e instanceof Error ? e.message : String(e))) : undefined,
       this.#drain(),
+      this.#exitWatchDue() ? this.#exitWatch() : undefined,
     ]);
+    await this.#armAlarm();
   }
 
   // ---- schedule
@@ -202,7 +210,7 @@ export class ClusterObject extends DurableObject<Env> {
             this.#decisions.record(d);
           },
         });
-        return await this.#recordPass(pass, started, () => calls, tally, result);
+        return await this.#recorder.pass(pass, started, () => calls, tally, result);
       } finally {
         // Sooner while work is pending: a machine being repaired or waited for is looked at again soon.
         const interval = work.nextDueAt() === undefined ? this.#reconcileIntervalMs() : Math.min(PENDING_RECONCILE_INTERVAL_MS, this.#reconcileIntervalMs());
@@ -214,21 +222,26 @@ export class ClusterObject extends DurableObject<Env> {
     return this.#reconciling;
   }
 
-  /** Keeps the pass for the status page and the metrics, whether it completed or failed. */
-  async #recordPass(pass: number, started: number, calls: () => number, tally: Record<string, number>, result: Promise<ReconcileCounts>): Promise<ReconcileCounts> {
-    let counts: ReconcileCounts | undefined;
-    let error: string | null = null;
-    try {
-      return (counts = await result);
-    } catch (e) {
-      error = e instanceof Error ? e.message : String(e);
-      throw e;
-    } finally {
-      const durationMs = Date.now() - started;
-      const repairs = { orphans: counts?.orphansDestroyed ?? 0, drift: tally["repair-drift"] ?? 0, recreated: counts?.created ?? 0, restarted: tally["restart"] ?? 0 };
-      this.#state.ops.addPass({ pass, startedAt: new Date(started).toISOString(), durationMs, calls: calls(), repairs, error });
-      this.#recorder.reconcilePass(durationMs / 1000, error ? "failed" : "ok", repairs);
-    }
+  #exitWatchDue(): boolean {
+    return !this.#reconciling && Date.now() >= this.#nextExitWatchAt && this.#state.pods.anyMachineMayRun();
+  }
+
+  /** Between passes: stopped machines, so exits show in seconds (exit-watch.ts). A failed look waits for the next one. */
+  async #exitWatch(): Promise<void> {
+    this.#nextExitWatchAt = Date.now() + EXIT_WATCH_INTERVAL_MS;
+    if (this.#state.meta.get("app_ready") === undefined) return;
+    const c = this.#convergeContext();
+    await exitWatchPass({
+      machines: c.machines,
+      app: c.app,
+      cluster: c.cluster,
+      pods: this.#state.pods,
+      budget: this.#budget,
+      now: Date.now,
+      schedule: (uid) => this.#state.work.schedule(uid, Date.now()),
+      refreshStatus: this.#refresh,
+    }).catch(() => undefined);
+    if (this.#state.work.nextDueAt() !== undefined) void this.#drain();
   }
 
   #reconcileIntervalMs(): number {
@@ -253,7 +266,8 @@ export class ClusterObject extends DurableObject<Env> {
   /** Next alarm: the earliest due work or the next periodic reconcile (a pass under way arms its successor itself). */
   async #armAlarm(): Promise<void> {
     const reconcileAt = this.#reconciling ? Infinity : (this.#state.meta.get("next_reconcile_at") ?? Date.now() + this.#reconcileIntervalMs());
-    const next = Math.min(this.#state.work.nextDueAt() ?? Infinity, reconcileAt);
+    const watchAt = this.#state.pods.anyMachineMayRun() ? this.#nextExitWatchAt : Infinity;
+    const next = Math.min(this.#state.work.nextDueAt() ?? Infinity, reconcileAt, watchAt);
     if (next !== Infinity) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
   }
 

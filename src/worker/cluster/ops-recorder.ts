@@ -1,3 +1,4 @@
+import type { ReconcileCounts } from "../../shared/contract";
 import type { OpsStore } from "./state";
 
 /** Bucket bounds (seconds) of the worker's histograms. */
@@ -31,10 +32,26 @@ export class OpsRecorder {
     this.observe("machinelet_rate_budget_wait_seconds", WAIT_BUCKETS, seconds);
   }
 
-  reconcilePass(seconds: number, result: "ok" | "failed", repairs: Record<string, number>): void {
-    this.observe("machinelet_reconcile_duration_seconds", PASS_BUCKETS, seconds);
-    this.ops.add("machinelet_reconcile_passes_total", { result });
-    for (const [kind, n] of Object.entries(repairs)) if (n > 0) this.ops.add("machinelet_reconcile_repairs_total", { kind }, n);
+  /**
+   * Awaits a reconcile pass and keeps it, completed or failed, for the status page and the
+   * metrics; `tally` counts the pass's decisions by action.
+   */
+  async pass(pass: number, started: number, calls: () => number, tally: Record<string, number>, result: Promise<ReconcileCounts>): Promise<ReconcileCounts> {
+    let counts: ReconcileCounts | undefined;
+    let error: string | null = null;
+    try {
+      return (counts = await result);
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+      throw e;
+    } finally {
+      const durationMs = Date.now() - started;
+      const repairs = { orphans: counts?.orphansDestroyed ?? 0, drift: tally["repair-drift"] ?? 0, recreated: counts?.created ?? 0, restarted: tally["restart"] ?? 0 };
+      this.ops.addPass({ pass, startedAt: new Date(started).toISOString(), durationMs, calls: calls(), repairs, error });
+      this.observe("machinelet_reconcile_duration_seconds", PASS_BUCKETS, durationMs / 1000);
+      this.ops.add("machinelet_reconcile_passes_total", { result: error ? "failed" : "ok" });
+      for (const [kind, n] of Object.entries(repairs)) if (n > 0) this.ops.add("machinelet_reconcile_repairs_total", { kind }, n);
+    }
   }
 
   private observe(name: string, buckets: readonly number[], value: number): void {
