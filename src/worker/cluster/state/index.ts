@@ -1,4 +1,5 @@
 import { migrate } from "./migrations";
+import { AppPortStore } from "./app-port-store";
 import { FlySecretStore } from "./fly-secret-store";
 import { MetaStore } from "./meta-store";
 import { ObjectStore } from "./object-store";
@@ -13,7 +14,7 @@ export type { WorkItem } from "./work-queue";
 export type { Meta } from "./meta-store";
 export type { CounterSample } from "./ops-store";
 export type { WrittenKey } from "./fly-secret-store";
-export { PodStore, WorkQueue, ObjectStore, OrphanStore, MetaStore, StatusFeed, FlySecretStore, OpsStore };
+export { PodStore, WorkQueue, ObjectStore, OrphanStore, MetaStore, StatusFeed, FlySecretStore, AppPortStore, OpsStore };
 
 /** Every store of one cluster's SQLite storage, on the newest schema. The only way in to its tables. */
 export interface ClusterState {
@@ -24,11 +25,12 @@ export interface ClusterState {
   meta: MetaStore;
   feed: StatusFeed;
   flySecrets: FlySecretStore;
+  appPorts: AppPortStore;
   ops: OpsStore;
 }
 
 export function openClusterState(storage: DurableObjectStorage): ClusterState {
   migrate(storage);
   const sql = storage.sql;
-  return { pods: new PodStore(sql), work: new WorkQueue(sql), objects: new ObjectStore(sql), orphans: new OrphanStore(sql), meta: new MetaStore(sql), feed: new StatusFeed(sql), flySecrets: new FlySecretStore(sql), ops: new OpsStore(sql) };
+  return { pods: new PodStore(sql), work: new WorkQueue(sql), objects: new ObjectStore(sql), orphans: new OrphanStore(sql), meta: new MetaStore(sql), feed: new StatusFeed(sql), flySecrets: new FlySecretStore(sql), appPorts: new AppPortStore(sql), ops: new OpsStore(sql) };
 }

@@ -94,7 +94,13 @@ export const MIGRATIONS: readonly string[] = [
      written_at INTEGER NOT NULL,
      PRIMARY KEY (namespace, secret, key)
    );`,
-  // v7: what operators see: the recent decisions, the last reconcile passes, counters that survive eviction
+  // v7: the cluster app's port standing for each Service port (Services: README), unique in the cluster
+  `CREATE TABLE app_ports (
+     key TEXT PRIMARY KEY,
+     service_uid TEXT NOT NULL,
+     app_port INTEGER NOT NULL UNIQUE
+   );`,
+  // v8: what operators see: the recent decisions, the last reconcile passes, counters that survive eviction
   `CREATE TABLE decisions (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, json TEXT NOT NULL);
    CREATE TABLE reconcile_passes (pass INTEGER PRIMARY KEY, started_at INTEGER NOT NULL, json TEXT NOT NULL);
    CREATE TABLE counters (name TEXT NOT NULL, labels TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY (name, labels));`,
