@@ -1,6 +1,8 @@
 import type { EventResult, Outcome, WatchEvent } from "../../shared/contract";
-import { parseK8sObject, type Pod } from "../../shared/k8s";
+import { parseK8sObject, type PersistentVolumeClaim, type Pod } from "../../shared/k8s";
 import type { TranslateContext } from "../translate/context";
+import { claimToVolumeRequest } from "../translate/claim-to-volume";
+import { podReferences } from "../translate/pod-references";
 import { reviseDependents, translationOf } from "./dependents";
 import { isNewer } from "./resource-version";
 import { translatePod } from "./pod-translation";
@@ -19,6 +21,8 @@ export interface IntakeContext {
   now: number;
   /** Set when a Secret was stored or removed: its keys must be written to (or removed from) Fly. */
   secretsChanged?: boolean;
+  /** Set when a claim or a pod that mounts one changed: Fly Volumes may need creating, growing or destroying. */
+  volumesChanged?: boolean;
   /** A pod's desired state changed: converge it. */
   schedule(uid: string): void;
   /** Recompute and publish the pod's status from its row as just written. */
@@ -88,6 +92,7 @@ function applyPodEvent(ctx: IntakeContext, type: WatchEvent["type"], pod: Pod): 
   }
 
   const t = translatePod(pod, ctx.lookups);
+  if (podReferences(pod).claims.size > 0) ctx.volumesChanged = true;
   const problem = t.problem;
   const message = problem?.terminal
     ? `cannot run as a machine: ${problem.message}`
@@ -130,9 +135,10 @@ function applyPodEvent(ctx: IntakeContext, type: WatchEvent["type"], pod: Pod): 
 }
 
 /**
- * Services, Secrets, ConfigMaps and PVCs are stored (newest version wins). A Secret or ConfigMap
- * change re-translates the pods that use it (a waiting pod starts, a consumer is updated); a Secret
- * change also has its keys written to Fly by the secret sync. Services and PVCs are not mapped yet.
+ * Services, Secrets, ConfigMaps and PVCs are stored (newest version wins). A Secret, ConfigMap or
+ * claim change re-translates the pods that use it (a waiting pod starts, a consumer is updated); a
+ * Secret change also has its keys written to Fly by the secret sync, a claim change has its Fly
+ * Volume made, grown or released by the volume sync. Services are not mapped here.
  */
 function applyOtherEvent(
   ctx: IntakeContext,
@@ -141,12 +147,13 @@ function applyOtherEvent(
   obj: { metadata: { uid: string; name: string; namespace?: string; resourceVersion: string } },
 ): EventResult {
   const { uid, resourceVersion } = obj.metadata;
-  const mapped = kind === "Secret" || kind === "ConfigMap";
+  const mapped = kind === "Secret" || kind === "ConfigMap" || kind === "PersistentVolumeClaim";
   const namespace = obj.metadata.namespace ?? "";
   const changed = (): Outcome => {
     if (!mapped) return "queued";
     if (kind === "Secret") ctx.secretsChanged = true;
-    reviseDependents(ctx, kind as "Secret" | "ConfigMap", namespace, obj.metadata.name);
+    if (kind === "PersistentVolumeClaim") ctx.volumesChanged = true;
+    reviseDependents(ctx, kind as "Secret" | "ConfigMap" | "PersistentVolumeClaim", namespace, obj.metadata.name);
     return "applied";
   };
   if (type === "DELETED") return { uid, kind, outcome: ctx.objects.remove(uid) ? changed() : "unchanged" };
@@ -154,5 +161,7 @@ function applyOtherEvent(
   if (stored !== undefined && !isNewer(resourceVersion, stored)) return { uid, kind, outcome: "unchanged" };
   ctx.objects.put({ uid, kind, namespace, name: obj.metadata.name, resourceVersion, object: obj }, ctx.now);
   const outcome = changed();
-  return { uid, kind, outcome, ...(mapped ? {} : { message: `${kind} is stored; its mapping to Fly is not implemented yet` }) };
+  const refused = kind === "PersistentVolumeClaim" ? claimToVolumeRequest(obj as PersistentVolumeClaim, undefined) : undefined;
+  const message = !mapped ? `${kind} is stored; its mapping to Fly is not implemented yet` : refused && !refused.ok ? `no Fly Volume can be made: ${refused.reason}` : undefined;
+  return { uid, kind, outcome, ...(message ? { message } : {}) };
 }

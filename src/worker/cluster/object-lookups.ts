@@ -1,12 +1,12 @@
 import type { ConfigMapData, SecretKeys, TranslateContext } from "../translate/context";
-import type { FlySecretStore, ObjectStore } from "./state";
+import type { ClaimVolumeStore, FlySecretStore, ObjectStore } from "./state";
 
 /**
  * The translation's lookups, answered from the cluster's stores: ConfigMaps as stored; a Secret's
- * keys with the Fly secrets version each was written at (undefined until written). Claims are not
- * mapped to Fly Volumes yet, so there is no volume lookup (such pods are told so).
+ * keys with the Fly secrets version each was written at (undefined until written); a claim's Fly
+ * Volume once it exists (by the claim's UID, so a recreated claim never gets the old one's volume).
  */
-export function translateContextOf(cluster: string, objects: ObjectStore, flySecrets: FlySecretStore): TranslateContext {
+export function translateContextOf(cluster: string, objects: ObjectStore, flySecrets: FlySecretStore, claims: ClaimVolumeStore): TranslateContext {
   return {
     cluster,
     configMap: (namespace, name) => objects.find("ConfigMap", namespace, name)?.object as ConfigMapData | undefined,
@@ -15,6 +15,11 @@ export function translateContextOf(cluster: string, objects: ObjectStore, flySec
       if (!stored) return undefined;
       const written = flySecrets.keysOf(namespace, name);
       return Object.fromEntries(Object.keys(stored.data ?? {}).map((k) => [k, written.get(k)?.version]));
+    },
+    volume: (namespace, name) => {
+      const claim = objects.find("PersistentVolumeClaim", namespace, name);
+      const row = claim && claims.get(claim.uid);
+      return row?.volumeId && row.region ? { id: row.volumeId, region: row.region } : undefined;
     },
   };
 }
