@@ -94,7 +94,13 @@ export const MIGRATIONS: readonly string[] = [
      written_at INTEGER NOT NULL,
      PRIMARY KEY (namespace, secret, key)
    );`,
-  // v7: the Fly Volume of each PersistentVolumeClaim (one per claim UID; kept across pod recreation)
+  // v7: the cluster app's port standing for each Service port (Services: README), unique in the cluster
+  `CREATE TABLE app_ports (
+     key TEXT PRIMARY KEY,
+     service_uid TEXT NOT NULL,
+     app_port INTEGER NOT NULL UNIQUE
+   );`,
+  // v8: the Fly Volume of each PersistentVolumeClaim (one per claim UID; kept across pod recreation)
   `CREATE TABLE claim_volumes (
      claim_uid TEXT PRIMARY KEY,
      namespace TEXT NOT NULL,
