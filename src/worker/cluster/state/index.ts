@@ -1,5 +1,6 @@
 import { migrate } from "./migrations";
 import { AppPortStore } from "./app-port-store";
+import { ClaimVolumeStore } from "./claim-volume-store";
 import { FlySecretStore } from "./fly-secret-store";
 import { MetaStore } from "./meta-store";
 import { ObjectStore } from "./object-store";
@@ -14,7 +15,8 @@ export type { WorkItem } from "./work-queue";
 export type { Meta } from "./meta-store";
 export type { CounterSample } from "./ops-store";
 export type { WrittenKey } from "./fly-secret-store";
-export { PodStore, WorkQueue, ObjectStore, OrphanStore, MetaStore, StatusFeed, FlySecretStore, AppPortStore, OpsStore };
+export type { ClaimVolume } from "./claim-volume-store";
+export { PodStore, WorkQueue, ObjectStore, OrphanStore, MetaStore, StatusFeed, FlySecretStore, AppPortStore, ClaimVolumeStore, OpsStore };
 
 /** Every store of one cluster's SQLite storage, on the newest schema. The only way in to its tables. */
 export interface ClusterState {
@@ -26,11 +28,12 @@ export interface ClusterState {
   feed: StatusFeed;
   flySecrets: FlySecretStore;
   appPorts: AppPortStore;
+  claimVolumes: ClaimVolumeStore;
   ops: OpsStore;
 }
 
 export function openClusterState(storage: DurableObjectStorage): ClusterState {
   migrate(storage);
   const sql = storage.sql;
-  return { pods: new PodStore(sql), work: new WorkQueue(sql), objects: new ObjectStore(sql), orphans: new OrphanStore(sql), meta: new MetaStore(sql), feed: new StatusFeed(sql), flySecrets: new FlySecretStore(sql), appPorts: new AppPortStore(sql), ops: new OpsStore(sql) };
+  return { pods: new PodStore(sql), work: new WorkQueue(sql), objects: new ObjectStore(sql), orphans: new OrphanStore(sql), meta: new MetaStore(sql), feed: new StatusFeed(sql), flySecrets: new FlySecretStore(sql), appPorts: new AppPortStore(sql), claimVolumes: new ClaimVolumeStore(sql), ops: new OpsStore(sql) };
 }

@@ -1,7 +1,7 @@
 /**
  * Versioned schema of a cluster's SQLite storage: the only place tables are shaped. Each table has
  * one store in this directory that owns it (pods + tombstones: PodStore; work: WorkQueue; objects:
- * ObjectStore; orphans: OrphanStore; meta: MetaStore; status_feed: StatusFeed; fly_secrets: FlySecretStore); nothing else runs SQL.
+ * ObjectStore; orphans: OrphanStore; meta: MetaStore; status_feed: StatusFeed; fly_secrets: FlySecretStore; claim_volumes: ClaimVolumeStore); nothing else runs SQL.
  * A new table: append a migration here, add its store beside the others, construct it in
  * `ClusterState`. Append only: a shipped migration never changes;
  * `user_version`-style bookkeeping lives in `schema_version` so a test can start from any older version.
@@ -100,7 +100,20 @@ export const MIGRATIONS: readonly string[] = [
      service_uid TEXT NOT NULL,
      app_port INTEGER NOT NULL UNIQUE
    );`,
-  // v8: what operators see: the recent decisions, the last reconcile passes, counters that survive eviction
+  // v8: the Fly Volume of each PersistentVolumeClaim (one per claim UID; kept across pod recreation)
+  `CREATE TABLE claim_volumes (
+     claim_uid TEXT PRIMARY KEY,
+     namespace TEXT NOT NULL,
+     name TEXT NOT NULL,
+     volume_name TEXT NOT NULL,
+     volume_id TEXT,
+     region TEXT,
+     size_gb INTEGER,
+     create_intent_at INTEGER,
+     retain INTEGER NOT NULL DEFAULT 0 CHECK (retain IN (0, 1)),
+     updated_at INTEGER NOT NULL
+   );`,
+  // v9: what operators see: the recent decisions, the last reconcile passes, counters that survive eviction
   `CREATE TABLE decisions (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, json TEXT NOT NULL);
    CREATE TABLE reconcile_passes (pass INTEGER PRIMARY KEY, started_at INTEGER NOT NULL, json TEXT NOT NULL);
    CREATE TABLE counters (name TEXT NOT NULL, labels TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY (name, labels));`,
