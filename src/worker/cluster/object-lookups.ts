@@ -1,5 +1,6 @@
 import type { ConfigMapData, SecretKeys, TranslateContext } from "../translate/context";
 import type { Service } from "../../shared/k8s";
+import type { ClusterDns } from "../translate/pod-dns";
 import { servicePortKey } from "../translate/service-plan";
 import type { AppPortStore, FlySecretStore, ObjectStore } from "./state";
 
@@ -9,9 +10,10 @@ import type { AppPortStore, FlySecretStore, ObjectStore } from "./state";
  * a namespace and the app port of each Service port. Claims are not
  * mapped to Fly Volumes yet, so there is no volume lookup (such pods are told so).
  */
-export function translateContextOf(cluster: string, objects: ObjectStore, flySecrets: FlySecretStore, appPorts: AppPortStore): TranslateContext {
+export function translateContextOf(cluster: string, objects: ObjectStore, flySecrets: FlySecretStore, appPorts: AppPortStore, clusterDns?: ClusterDns): TranslateContext {
   return {
     cluster,
+    ...(clusterDns ? { clusterDns } : {}),
     services: (namespace) => objects.listKind("Service", namespace).map((o) => o.object as Service),
     appPort: (service, port) => appPorts.get(servicePortKey(service.metadata.uid, port)),
     configMap: (namespace, name) => objects.find("ConfigMap", namespace, name)?.object as ConfigMapData | undefined,
