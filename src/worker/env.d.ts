@@ -15,6 +15,10 @@ interface MachineletSettings {
   ACCESS_AUD?: string;
   /** debug, info (default), warn or error: the least severe log line the worker writes. */
   LOG_LEVEL?: string;
+  /** Comma-separated addresses of the cluster DNS that `ClusterFirst` pods use (README, Services); unset: pods resolve like `Default`. */
+  CLUSTER_DNS?: string;
+  /** The cluster domain, default `cluster.local`. */
+  CLUSTER_DOMAIN?: string;
   /** Comma-separated clusters the status page lists and /metrics reports by default. */
   CLUSTERS?: string;
 }
