@@ -239,8 +239,19 @@ export class ClusterObject extends DurableObject<Env> {
     return !this.#reconciling && Date.now() >= this.#nextExitWatchAt && this.#state.pods.anyMachineMayRun();
   }
 
-  /** Between passes: stopped machines, so exits show in seconds (exit-watch.ts). A failed look waits for the next one. */
+  /**
+   * Between passes: stopped machines, so exits show in seconds (exit-watch.ts). A failed look
+   * waits for the next one. While due work drains (steps may wait up to 10 s on a settling
+   * machine) this alarm cannot return and no other fires, so the watch keeps its own pace meanwhile.
+   */
   async #exitWatch(): Promise<void> {
+    do {
+      await this.#exitWatchOnce();
+      if (this.#loop.busy) await new Promise((r) => setTimeout(r, EXIT_WATCH_INTERVAL_MS));
+    } while (this.#loop.busy && this.#state.pods.anyMachineMayRun());
+  }
+
+  async #exitWatchOnce(): Promise<void> {
     this.#nextExitWatchAt = Date.now() + EXIT_WATCH_INTERVAL_MS;
     if (this.#state.meta.get("app_ready") === undefined) return;
     const c = this.#convergeContext();
