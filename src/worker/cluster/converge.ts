@@ -221,7 +221,7 @@ async function findMachine(ctx: ConvergeContext, rec: PodRecord): Promise<Machin
 
 /** An answer about the pod's machine: bind and record it (with the config hash it now carries, when known), publish. */
 function record(ctx: ConvergeContext, rec: PodRecord, m: Machine, appliedHash?: string | null): void {
-  ctx.refreshStatus(ctx.pods.recordMachine(rec.uid, m, ctx.now(), appliedHash));
+  ctx.refreshStatus(ctx.pods.recordMachine(rec, m, ctx.now(), appliedHash));
 }
 
 function setProblem(ctx: ConvergeContext, rec: PodRecord, problem: Problem | null): void {

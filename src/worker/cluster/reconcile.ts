@@ -52,7 +52,8 @@ export async function reconcilePass(ctx: ReconcileContext): Promise<ReconcileCou
     seen.add(uid);
     if (entry.machineId === null) {
       // Created by a step that did not live to record it.
-      ctx.refreshStatus(ctx.pods.recordMachine(uid, m, ctx.now(), adoptedHash(ctx.pods.get(uid)!, m.config)));
+      const rec = ctx.pods.get(uid)!;
+      ctx.refreshStatus(ctx.pods.recordMachine(rec, m, ctx.now(), adoptedHash(rec, m.config)));
       ctx.schedule(uid);
       counts.updated++;
       continue;

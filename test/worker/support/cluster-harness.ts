@@ -71,7 +71,7 @@ export async function withCluster(test: (h: Harness) => Promise<void>): Promise<
       fly,
       state,
       clock,
-      event: (type, object) => applyEvent({ pods: state.pods, objects: state.objects, cluster: CLUSTER, now: clock.now, schedule: (uid) => scheduled.add(uid), refreshStatus: (rec) => status.refresh(rec) }, { type, object }),
+      event: (type, object) => applyEvent({ pods: state.pods, objects: state.objects, cluster: CLUSTER, now: clock.now, schedule: (uid) => scheduled.add(uid), status }, { type, object }),
       converge: runSteps,
       pass: async () => {
         const counts = await reconcilePass({

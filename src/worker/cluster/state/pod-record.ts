@@ -68,7 +68,21 @@ export class PodRecord {
   readonly phase: string | null;
   readonly problem: Problem | null;
 
-  constructor(private readonly row: PodRow) {
+  /**
+   * `parsed`: values already in hand for JSON columns of `row` (each must be what its column
+   * holds); `from`: an earlier record of the same pod, whose parses are reused for every JSON
+   * column that did not change.
+   */
+  constructor(
+    private readonly row: PodRow,
+    parsed: { pod?: Pod; config?: unknown; machine?: Machine; from?: PodRecord } = {},
+  ) {
+    const from = parsed.from;
+    this.#pod = parsed.pod ?? (from && from.row.pod_json === row.pod_json ? from.#pod : undefined);
+    this.#config = parsed.config !== undefined ? (parsed.config as MachineConfig | null) : from && from.row.config_json === row.config_json ? from.#config : undefined;
+    this.#lastMachine = parsed.machine ?? (from && from.row.machine_json === row.machine_json ? from.#lastMachine : undefined);
+    this.#status = from && from.row.status_json === row.status_json ? from.#status : undefined;
+    this.#unhonoured = from && from.row.unhonoured_json === row.unhonoured_json ? from.#unhonoured : undefined;
     this.uid = row.uid;
     this.namespace = row.namespace;
     this.name = row.name;

@@ -32,6 +32,15 @@ export interface DesiredView {
   configHash: string | null;
 }
 
+/** A stored pod's desired state, or that its UID is tombstoned, or nothing: one query. */
+export type Lookup = DesiredView | "tombstoned" | undefined;
+
+/** A status computed for a row about to be written, stored with it. */
+export interface StatusToStore {
+  json: string;
+  phase: string | null;
+}
+
 /** A pod seen for the first time. */
 export interface NewPod {
   uid: string;
@@ -73,10 +82,18 @@ export class PodStore {
     return row ? new PodRecord(row as unknown as PodRow) : undefined;
   }
 
-  desiredOf(uid: string): DesiredView | undefined {
-    return this.sql
-      .exec<Row>("SELECT resource_version AS resourceVersion, desired, config_hash AS configHash FROM pods WHERE uid = ?", uid)
-      .toArray()[0] as DesiredView | undefined;
+  lookup(uid: string): Lookup {
+    const row = this.sql
+      .exec<Row>(
+        `SELECT p.resource_version AS resourceVersion, p.desired AS desired, p.config_hash AS configHash,
+                EXISTS (SELECT 1 FROM tombstones WHERE uid = ?) AS tombstoned
+         FROM (SELECT ? AS uid) AS k LEFT JOIN pods AS p ON p.uid = k.uid`,
+        uid,
+        uid,
+      )
+      .one();
+    if (row.resourceVersion !== null) return { resourceVersion: row.resourceVersion as string, desired: row.desired as Desired, configHash: row.configHash as string | null };
+    return row.tombstoned ? "tombstoned" : undefined;
   }
 
   isTombstoned(uid: string): boolean {
@@ -123,15 +140,33 @@ export class PodStore {
 
   // ---- desired state (intake)
 
-  /** A pod seen for the first time; it wants to run. Invariant: its UID is neither stored nor tombstoned. */
-  admit(p: NewPod, now: number): PodRecord {
-    return this.one(
+  /**
+   * A pod seen for the first time; it wants to run. Invariant: its UID is neither stored nor
+   * tombstoned. `statusOf` computes the status of the row as it will be written, which is
+   * stored with it (one statement); the returned record carries it.
+   */
+  admit(p: NewPod, now: number, statusOf: (rec: PodRecord) => StatusToStore | undefined): PodRecord {
+    const [terminal, reason, message] = problemArgs(p.problem);
+    const row: PodRow = {
+      uid: p.uid, namespace: p.namespace, name: p.name, resource_version: p.resourceVersion, desired: "run", pod_json: JSON.stringify(p.pod),
+      config_json: json(p.config), config_hash: p.configHash, region: p.region, machine_name: p.machineName, grace_s: p.graceS,
+      machine_id: null, machine_version: null, applied_hash: null, machine_state: null, machine_json: null, create_intent_at: null,
+      stop_requested_at: null, status_json: null, updated_at: now, unhonoured_json: listJson(p.unhonoured), observed_digest: null,
+      terminal, problem_reason: reason, problem_message: message, phase: null, reread: 0,
+    };
+    const status = statusOf(new PodRecord(row, { pod: p.pod, config: p.config }));
+    if (status) {
+      row.status_json = status.json;
+      row.phase = status.phase;
+    }
+    this.sql.exec(
       `INSERT INTO pods (uid, namespace, name, resource_version, desired, pod_json, config_json, config_hash, region, machine_name,
-                         grace_s, terminal, problem_reason, problem_message, unhonoured_json, updated_at)
-       VALUES (?, ?, ?, ?, 'run', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-      p.uid, p.namespace, p.name, p.resourceVersion, JSON.stringify(p.pod), json(p.config), p.configHash, p.region, p.machineName,
-      p.graceS, ...problemArgs(p.problem), listJson(p.unhonoured), now,
-    )!;
+                         grace_s, terminal, problem_reason, problem_message, unhonoured_json, status_json, phase, updated_at)
+       VALUES (?, ?, ?, ?, 'run', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      row.uid, row.namespace, row.name, row.resource_version, row.pod_json, row.config_json, row.config_hash, row.region, row.machine_name,
+      row.grace_s, terminal, reason, message, row.unhonoured_json, row.status_json, row.phase, now,
+    );
+    return new PodRecord(row, { pod: p.pod, config: p.config });
   }
 
   /**
@@ -141,10 +176,11 @@ export class PodStore {
   reviseSpec(uid: string, r: SpecRevision, now: number): PodRecord {
     const common = [r.resourceVersion, JSON.stringify(r.pod), r.graceS, listJson(r.unhonoured), now];
     if (!r.translation) {
-      return this.one("UPDATE pods SET resource_version = ?, pod_json = ?, grace_s = ?, unhonoured_json = ?, updated_at = ? WHERE uid = ? RETURNING *", ...common, uid)!;
+      return this.one({ pod: r.pod }, "UPDATE pods SET resource_version = ?, pod_json = ?, grace_s = ?, unhonoured_json = ?, updated_at = ? WHERE uid = ? RETURNING *", ...common, uid)!;
     }
     const t = r.translation;
     return this.one(
+      { pod: r.pod, config: t.config },
       `UPDATE pods SET resource_version = ?, pod_json = ?, grace_s = ?, unhonoured_json = ?, updated_at = ?,
                        config_json = ?, config_hash = ?, terminal = ?, problem_reason = ?, problem_message = ?
        WHERE uid = ? RETURNING *`,
@@ -155,6 +191,7 @@ export class PodStore {
   /** The pod is terminating (`deletionTimestamp`): stop its machine with `graceS`, then destroy it. Only from `run`. */
   markDeleting(uid: string, resourceVersion: string, graceS: number, pod: Pod, now: number): PodRecord {
     return this.one(
+      { pod },
       "UPDATE pods SET desired = 'delete', grace_s = ?, resource_version = ?, pod_json = ?, updated_at = ? WHERE uid = ? RETURNING *",
       graceS, resourceVersion, JSON.stringify(pod), now, uid,
     )!;
@@ -185,21 +222,24 @@ export class PodStore {
   /**
    * An answer about the pod's machine `m` (created, updated, read, or found by metadata): binds
    * the machine to the pod, records it as observed, and clears any problem (the API answered).
-   * `appliedHash` (when given) is the hash of the config the machine now carries.
+   * `appliedHash` (when given) is the hash of the config the machine now carries. `from` is the
+   * pod's record as the caller read it (its parses are reused where the row did not change).
    */
-  recordMachine(uid: string, m: Machine, now: number, appliedHash?: string | null): PodRecord | undefined {
+  recordMachine(from: PodRecord, m: Machine, now: number, appliedHash?: string | null): PodRecord | undefined {
     const set = appliedHash === undefined ? "" : ", applied_hash = ?";
     return this.one(
+      { machine: m, from },
       `UPDATE pods SET machine_id = ?, machine_version = ?, machine_state = ?, machine_json = ?, observed_digest = ?, reread = 0,
                        terminal = 0, problem_reason = NULL, problem_message = NULL, updated_at = ?${set}
        WHERE uid = ? RETURNING *`,
-      m.id, m.version ?? null, m.state, JSON.stringify(m), observedDigest(m), now, ...(appliedHash === undefined ? [] : [appliedHash]), uid,
+      m.id, m.version ?? null, m.state, JSON.stringify(m), observedDigest(m), now, ...(appliedHash === undefined ? [] : [appliedHash]), from.uid,
     );
   }
 
   /** The machine as a list showed it, changed since last recorded: observation only (binding and problem untouched). */
   recordObserved(uid: string, m: Machine, now: number): PodRecord | undefined {
     return this.one(
+      { machine: m },
       "UPDATE pods SET machine_version = ?, machine_state = ?, machine_json = ?, observed_digest = ?, reread = 0, updated_at = ? WHERE uid = ? RETURNING *",
       m.version ?? null, m.state, JSON.stringify(m), observedDigest(m), now, uid,
     );
@@ -207,7 +247,7 @@ export class PodStore {
 
   /** A call this worker issued (start, destroy) moves the machine into `state`; the last full read stays. */
   expectState(uid: string, state: string, now: number): PodRecord | undefined {
-    return this.one("UPDATE pods SET machine_state = ?, reread = 0, updated_at = ? WHERE uid = ? RETURNING *", state, now, uid);
+    return this.one({}, "UPDATE pods SET machine_state = ?, reread = 0, updated_at = ? WHERE uid = ? RETURNING *", state, now, uid);
   }
 
   /** What is recorded of the machine may be stale (a conflict, checks still coming up, not listed): read it before acting. */
@@ -218,6 +258,7 @@ export class PodStore {
   /** The machine is gone although the pod should run: unbind it, so the next step creates a new one (never the same UID twice: the old one is gone). */
   forgetMachine(uid: string, now: number): PodRecord | undefined {
     return this.one(
+      {},
       `UPDATE pods SET machine_id = NULL, machine_version = NULL, machine_state = NULL, applied_hash = NULL, create_intent_at = NULL,
                        machine_json = NULL, reread = 0, updated_at = ? WHERE uid = ? RETURNING *`,
       now, uid,
@@ -238,6 +279,7 @@ export class PodStore {
   setProblem(uid: string, problem: Problem | null, now: number): PodRecord | undefined {
     const [terminal, reason, message] = problemArgs(problem);
     return this.one(
+      {},
       `UPDATE pods SET terminal = ?, problem_reason = ?, problem_message = ?, updated_at = ?
        WHERE uid = ? AND (terminal, coalesce(problem_reason, ''), coalesce(problem_message, '')) IS NOT (?, coalesce(?, ''), coalesce(?, ''))
        RETURNING *`,
@@ -270,8 +312,9 @@ export class PodStore {
     this.sql.exec("INSERT OR IGNORE INTO tombstones (uid, deleted_at) VALUES (?, ?)", uid, now);
   }
 
-  private one(query: string, ...args: SqlStorageValue[]): PodRecord | undefined {
+  /** Runs a `... RETURNING *` and wraps the row; `parsed` as for the PodRecord constructor. */
+  private one(parsed: ConstructorParameters<typeof PodRecord>[1], query: string, ...args: SqlStorageValue[]): PodRecord | undefined {
     const row = this.sql.exec<Row>(query, ...args).toArray()[0];
-    return row ? new PodRecord(row as unknown as PodRow) : undefined;
+    return row ? new PodRecord(row as unknown as PodRow, parsed) : undefined;
   }
 }
