@@ -7,65 +7,9 @@ import type { Machine } from "../../../machines/schemas";
 import type { FeedEntry } from "../../../shared/contract";
 import type { Pod } from "../../../shared/k8s";
 import { observedDigest, type Problem } from "../../translate/machine-facts";
-import { PodRecord, type Desired, type PodRow } from "./pod-record";
+import { PodRecord, type Desired, type DesiredView, type Lookup, type NewPod, type PodRow, type ReconcileEntry, type SpecRevision, type StatusToStore } from "./pod-record";
 
-export { PodRecord, type Desired };
-
-/** The columns a reconcile pass compares for every pod, without any JSON (the rest is read where it acts). */
-export interface ReconcileEntry {
-  uid: string;
-  desired: Desired;
-  machineId: string | null;
-  machineVersion: string | null;
-  /** null when unknown (no machine, or a re-read requested) */
-  machineState: string | null;
-  appliedHash: string | null;
-  configHash: string | null;
-  observedDigest: string | null;
-  terminal: boolean;
-}
-
-/** What intake knows of a pod before it parses the event: enough to answer repeats and stale copies. */
-export interface DesiredView {
-  resourceVersion: string;
-  desired: Desired;
-  configHash: string | null;
-}
-
-/** A stored pod's desired state, or that its UID is tombstoned, or nothing: one query. */
-export type Lookup = DesiredView | "tombstoned" | undefined;
-
-/** A status computed for a row about to be written, stored with it. */
-export interface StatusToStore {
-  json: string;
-  phase: string | null;
-}
-
-/** A pod seen for the first time. */
-export interface NewPod {
-  uid: string;
-  namespace: string;
-  name: string;
-  resourceVersion: string;
-  pod: Pod;
-  machineName: string;
-  region: string | null;
-  graceS: number;
-  /** Translation of the pod: config and hash, or the terminal problem of a pod that cannot run. */
-  config: unknown;
-  configHash: string | null;
-  problem: Problem | null;
-  unhonoured: string[];
-}
-
-/** A newer copy of a running pod's spec; `translation` only when the machine config changed. */
-export interface SpecRevision {
-  resourceVersion: string;
-  pod: Pod;
-  graceS: number;
-  unhonoured: string[];
-  translation?: { config: unknown; configHash: string | null; problem: Problem | null };
-}
+export { PodRecord, type Desired, type DesiredView, type Lookup, type NewPod, type ReconcileEntry, type SpecRevision, type StatusToStore };
 
 type Row = Record<string, SqlStorageValue>;
 const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
