@@ -13,12 +13,14 @@ import { startRelay } from "../src/relay/relay";
 const MACHINES_PORT = Number(process.env.MACHINELET_MACHINES_PORT ?? 4280);
 const WORKER_PORT = Number(process.env.MACHINELET_WORKER_PORT ?? 8787);
 const K8S_PORT = Number(process.env.MACHINELET_K8S_PORT ?? 6443);
+const RELAY_METRICS_PORT = Number(process.env.MACHINELET_RELAY_METRICS_PORT ?? 9464);
 const KUBECONFIG = ".staging/kubeconfig";
 const STAGING = {
   cluster: "staging",
   app: "fks-staging",
   token: "staging-token",
   relaySecret: "staging-relay-secret",
+  statusToken: "staging-status-token",
   node: "fks-staging",
 };
 
@@ -47,7 +49,7 @@ async function main(): Promise<void> {
     port: WORKER_PORT,
     persistTo: ".staging/worker-state",
     stdio: "inherit",
-    vars: { MACHINES_API_URL: emulator.url, FLY_API_TOKEN: STAGING.token, RELAY_SECRET: STAGING.relaySecret },
+    vars: { MACHINES_API_URL: emulator.url, FLY_API_TOKEN: STAGING.token, RELAY_SECRET: STAGING.relaySecret, STATUS_TOKEN: STAGING.statusToken, CLUSTERS: STAGING.cluster },
   });
   closers.push(() => worker.stop());
   void worker.exited.then((code) => {
@@ -55,6 +57,7 @@ async function main(): Promise<void> {
     void stop(1);
   });
   console.log(`worker on ${worker.url} (cluster ${STAGING.cluster}, RELAY_SECRET=${STAGING.relaySecret})`);
+  console.log(`status page ${worker.url}/ui/clusters/${STAGING.cluster} (STATUS_TOKEN=${STAGING.statusToken})`);
 
   const k8s = await startK8sStandin({ port: K8S_PORT, nodeName: STAGING.node, kubeconfigPath: KUBECONFIG });
   closers.push(() => k8s.close());
@@ -67,6 +70,8 @@ async function main(): Promise<void> {
     relaySecret: STAGING.relaySecret,
     nodeName: STAGING.node,
     nodeAddress: "127.0.0.1",
+    metricsPort: RELAY_METRICS_PORT,
+    metricsHost: "127.0.0.1",
   });
   closers.push(() => relay.stop());
   const deadline = Date.now() + 60_000;
@@ -74,7 +79,7 @@ async function main(): Promise<void> {
     if (Date.now() > deadline) throw new Error(`relay did not become ready: ${JSON.stringify(relay.status())}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  console.log(`relay joined as node ${STAGING.node}`);
+  console.log(`relay joined as node ${STAGING.node} (metrics ${relay.metricsUrl})`);
   console.log("staging ready");
 }
 

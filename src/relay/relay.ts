@@ -10,6 +10,8 @@ import { Forwarder } from "./forwarder";
 import { InformerSet } from "./informers";
 import { KubeApi, loadKubeConfig } from "./kube-api";
 import { createLogger, type Logger } from "./log";
+import { RelayMetrics } from "./metrics";
+import { startMetricsServer, type MetricsServer } from "./metrics-server";
 import { NodeHeartbeat } from "./node-heartbeat";
 import { StatusSync } from "./status-sync";
 import { WorkerClient } from "./worker-client";
@@ -27,6 +29,9 @@ export interface RelayStatus {
 
 export interface Relay {
   readonly config: RelayConfig;
+  readonly metrics: RelayMetrics;
+  /** Where Prometheus scrapes the relay; undefined when `metricsPort` is null. */
+  readonly metricsUrl: string | undefined;
   status(): RelayStatus;
   /** Stops informers, flushes pending events for up to `shutdownFlushMs`, stops the feed and heartbeats. Idempotent. */
   stop(): Promise<void>;
@@ -44,6 +49,8 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
   const api = new KubeApi(kubeConfig, config.requestTimeoutMs);
   const worker = new WorkerClient(config.workerUrl, config.cluster, config.relaySecret, config.requestTimeoutMs);
   const backoff = { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs };
+  const metrics = new RelayMetrics({ pendingEvents: () => forwarder.stats().pending });
+  const metricsServer: MetricsServer | undefined = config.metricsPort === null ? undefined : await startMetricsServer(metrics.registry, config.metricsHost, config.metricsPort);
 
   const heartbeat = new NodeHeartbeat({
     api,
@@ -51,6 +58,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
     settings: { ...config, nodeAddress: config.nodeAddress ?? hostAddress() },
     leaseIntervalMs: config.leaseIntervalMs,
     leaseDurationSeconds: config.leaseDurationSeconds,
+    metrics,
     nodeStatusIntervalMs: config.nodeStatusIntervalMs,
     backoff,
   });
@@ -67,6 +75,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
     backoff,
     maxPendingDeletes: config.maxPendingDeletes,
     snapshotSource: () => informers.snapshot(),
+    metrics,
   });
   const informers = new InformerSet({
     api,
@@ -79,6 +88,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
     backoff,
     onEvent: (ev) => forwarder.enqueue(ev),
     onListed: () => forwarder.requestSnapshot(),
+    metrics,
   });
   const statusSync = new StatusSync({
     worker,
@@ -87,7 +97,11 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
     cursorStore: config.cursorFile ? fileCursorStore(config.cursorFile) : memoryCursorStore(),
     feedWaitSeconds: config.feedWaitSeconds,
     backoff,
-    onFeedAnswer: (ok) => health.report("feed", ok),
+    onFeedAnswer: (ok) => {
+      metrics.feedAnswered(ok);
+      health.report("feed", ok);
+    },
+    metrics,
   });
 
   heartbeat.start();
@@ -101,11 +115,14 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
     worker: new URL(config.workerUrl).origin,
     api: kubeConfig.getCurrentCluster()?.server,
     namespaces: config.namespaces.length ? config.namespaces : "all",
+    metrics: metricsServer?.url ?? "off",
   });
 
   let stopping: Promise<void> | undefined;
   return {
     config,
+    metrics,
+    metricsUrl: metricsServer?.url,
     status: () => ({
       informersSynced: informers.allSynced,
       workerReachable: health.isReachable,
@@ -122,6 +139,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
         health.stop();
         await Promise.all([forwarder.stop(config.shutdownFlushMs), statusSync.stop()]);
         await heartbeat.stop();
+        await metricsServer?.close();
         log.info("relay stopped");
       })()),
   };

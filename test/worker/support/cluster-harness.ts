@@ -8,6 +8,7 @@ import { runInDurableObject } from "cloudflare:test";
 import type { EventResult, ReconcileCounts, WatchEvent } from "../../../src/shared/contract";
 import { convergePod, type ConvergeContext, type StepResult } from "../../../src/worker/cluster/converge";
 import { applyEvent } from "../../../src/worker/cluster/intake";
+import { translateContextOf } from "../../../src/worker/cluster/object-lookups";
 import { RateBudget } from "../../../src/worker/cluster/rate-budget";
 import { reconcilePass } from "../../../src/worker/cluster/reconcile";
 import { openClusterState, type ClusterState, type PodRecord } from "../../../src/worker/cluster/state";
@@ -71,7 +72,11 @@ export async function withCluster(test: (h: Harness) => Promise<void>): Promise<
       fly,
       state,
       clock,
-      event: (type, object) => applyEvent({ pods: state.pods, objects: state.objects, cluster: CLUSTER, now: clock.now, schedule: (uid) => scheduled.add(uid), status }, { type, object }),
+      event: (type, object) =>
+        applyEvent(
+          { pods: state.pods, objects: state.objects, cluster: CLUSTER, lookups: translateContextOf(CLUSTER, state.objects, state.flySecrets), now: clock.now, schedule: (uid) => scheduled.add(uid), status },
+          { type, object },
+        ),
       converge: runSteps,
       pass: async () => {
         const counts = await reconcilePass({

@@ -78,6 +78,16 @@ export class PodStore {
       .map((r) => ({ uid: r.uid, namespace: r.namespace, name: r.name, status: r.status_json ? (JSON.parse(r.status_json) as Record<string, unknown>) : {}, gone: false }));
   }
 
+  /** The pods of `namespace` that want to run and have no terminal problem: those whose translation an object change may change. */
+  runnableIn(namespace: string): PodRecord[] {
+    return this.sql.exec<Row>("SELECT * FROM pods WHERE namespace = ? AND desired = 'run' AND terminal = 0", namespace).toArray().map((r) => new PodRecord(r as unknown as PodRow));
+  }
+
+  /** Every pod (what Fly secrets their specs and stored configs name). */
+  all(): PodRecord[] {
+    return this.sql.exec<Row>("SELECT * FROM pods").toArray().map((r) => new PodRecord(r as unknown as PodRow));
+  }
+
   count(): number {
     return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM pods").one().n;
   }
@@ -96,7 +106,7 @@ export class PodStore {
       config_json: json(p.config), config_hash: p.configHash, region: p.region, machine_name: p.machineName, grace_s: p.graceS,
       machine_id: null, machine_version: null, applied_hash: null, machine_state: null, machine_json: null, create_intent_at: null,
       stop_requested_at: null, status_json: null, updated_at: now, unhonoured_json: listJson(p.unhonoured), observed_digest: null,
-      terminal, problem_reason: reason, problem_message: message, phase: null, reread: 0,
+      terminal, problem_reason: reason, problem_message: message, phase: null, reread: 0, min_secrets_version: p.minSecretsVersion,
     };
     const status = statusOf(new PodRecord(row, { pod: p.pod, config: p.config }));
     if (status) {
@@ -104,10 +114,10 @@ export class PodStore {
       row.phase = status.phase;
     }
     this.sql.exec(
-      `INSERT INTO pods (uid, namespace, name, resource_version, desired, pod_json, config_json, config_hash, region, machine_name,
+      `INSERT INTO pods (uid, namespace, name, resource_version, desired, pod_json, config_json, config_hash, min_secrets_version, region, machine_name,
                          grace_s, terminal, problem_reason, problem_message, unhonoured_json, status_json, phase, updated_at)
-       VALUES (?, ?, ?, ?, 'run', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      row.uid, row.namespace, row.name, row.resource_version, row.pod_json, row.config_json, row.config_hash, row.region, row.machine_name,
+       VALUES (?, ?, ?, ?, 'run', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      row.uid, row.namespace, row.name, row.resource_version, row.pod_json, row.config_json, row.config_hash, row.min_secrets_version, row.region, row.machine_name,
       row.grace_s, terminal, reason, message, row.unhonoured_json, row.status_json, row.phase, now,
     );
     return new PodRecord(row, { pod: p.pod, config: p.config });
@@ -126,9 +136,9 @@ export class PodStore {
     return this.one(
       { pod: r.pod, config: t.config },
       `UPDATE pods SET resource_version = ?, pod_json = ?, grace_s = ?, unhonoured_json = ?, updated_at = ?,
-                       config_json = ?, config_hash = ?, terminal = ?, problem_reason = ?, problem_message = ?
+                       config_json = ?, config_hash = ?, min_secrets_version = ?, region = ?, terminal = ?, problem_reason = ?, problem_message = ?
        WHERE uid = ? RETURNING *`,
-      ...common, json(t.config), t.configHash, ...problemArgs(t.problem), uid,
+      ...common, json(t.config), t.configHash, t.minSecretsVersion, t.region, ...problemArgs(t.problem), uid,
     )!;
   }
 
