@@ -6,12 +6,14 @@
 import type { Machine } from "../../../machines/schemas";
 import type { FeedEntry } from "../../../shared/contract";
 import type { Pod } from "../../../shared/k8s";
-import { observedDigest, type Problem } from "../../translate/machine-facts";
+import { MAY_RUN, observedDigest, type Problem } from "../../translate/machine-facts";
 import { PodRecord, type Desired, type DesiredView, type Lookup, type NewPod, type PodRow, type ReconcileEntry, type SpecRevision, type StatusToStore } from "./pod-record";
 
 export { PodRecord, type Desired, type DesiredView, type Lookup, type NewPod, type ReconcileEntry, type SpecRevision, type StatusToStore };
 
 type Row = Record<string, SqlStorageValue>;
+/** MAY_RUN as an SQL list (machine facts own the states; the store only queries them). */
+const MAY_RUN_SQL = [...MAY_RUN].map((s) => `'${s}'`).join(", ");
 const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 const listJson = (v: string[]): string | null => (v.length ? JSON.stringify(v) : null);
 const problemArgs = (p: Problem | null): [number, string | null, string | null] => (p ? [p.terminal ? 1 : 0, p.reason, p.message] : [0, null, null]);
@@ -38,6 +40,18 @@ export class PodStore {
       .one();
     if (row.resourceVersion !== null) return { resourceVersion: row.resourceVersion as string, desired: row.desired as Desired, configHash: row.configHash as string | null };
     return row.tombstoned ? "tombstoned" : undefined;
+  }
+
+  /** The machine a pod owns and the digest of its last observation (what the exit watch compares). */
+  observedOf(uid: string): { machineId: string | null; observedDigest: string | null; desired: string } | undefined {
+    return this.sql
+      .exec<Row>("SELECT machine_id AS machineId, observed_digest AS observedDigest, desired FROM pods WHERE uid = ?", uid)
+      .toArray()[0] as { machineId: string | null; observedDigest: string | null; desired: string } | undefined;
+  }
+
+  /** Whether any pod's machine is (as last observed) running or about to: the exit watch has something to watch. */
+  anyMachineMayRun(): boolean {
+    return this.sql.exec(`SELECT 1 FROM pods WHERE machine_state IN (${MAY_RUN_SQL}) LIMIT 1`).toArray().length > 0;
   }
 
   isTombstoned(uid: string): boolean {
