@@ -209,15 +209,10 @@ export class ClusterObject extends DurableObject<Env> {
     return (Number.isFinite(s) && s > 0 ? s : DEFAULT_RECONCILE_INTERVAL_S) * 1000;
   }
 
-  /**
-   * Starts draining due work now; the alarm is armed first as a backstop in case this instance is
-   * evicted. The drain need not wait for it: the output gate holds the drain's first call until
-   * the alarm (and every write before it) is durable.
-   */
+  /** Starts draining due work now; the alarm stays armed as a backstop in case this instance is evicted. */
   async #kick(): Promise<void> {
-    const armed = this.ctx.storage.setAlarm(Date.now());
+    await this.ctx.storage.setAlarm(Date.now());
     void this.#drain();
-    await armed;
   }
 
   /** Without the app no call can succeed; the provisioner has armed the alarm for its retry. */
