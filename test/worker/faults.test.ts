@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { runSchedule } from "./fault-schedule";
 import { allMachines, emulatorConfig, emulatorUrl, eventually, getPod, newCluster, pod, podPhase, postEvents, signedFetch } from "./helpers";
@@ -79,6 +80,25 @@ describe("when the cluster's app cannot be used", () => {
     await podPhase(cluster, p.metadata.uid, "Running");
     expect(await allMachines(app)).toHaveLength(1);
   }, 20_000);
+});
+
+describe("the alarm", () => {
+  it("resumes due work after the object is evicted: the retry armed for an unusable app converges the pod", async () => {
+    const { cluster, app } = newCluster("falarm");
+    await emulatorConfig({ faults: { apps: [app], failNext: { "GET /v1/apps/{app_name}": 1000 } } });
+    const p = pod();
+    await postEvents(cluster, [{ type: "ADDED", object: p }]);
+    await eventually("pod reports the app problem", async () => (await getPod(cluster, p.metadata.uid))?.status.reason === "ProviderAppUnavailable");
+    await emulatorConfig({ faults: { apps: [], failNext: { "GET /v1/apps/{app_name}": 0 } } });
+
+    const stub = env.CLUSTER.getByName(cluster);
+    await evictDurableObject(stub);
+    // Nothing in memory survives eviction: only the alarm the failed check armed brings the work back.
+    expect(await runInDurableObject(stub, (_object, state) => state.storage.getAlarm())).not.toBeNull();
+    await runDurableObjectAlarm(stub);
+    await podPhase(cluster, p.metadata.uid, "Running");
+    expect(await allMachines(app)).toHaveLength(1);
+  });
 });
 
 describe("readiness follows Fly checks", () => {

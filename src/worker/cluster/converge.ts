@@ -102,7 +102,8 @@ async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: num
     return await create(ctx, rec);
   }
   const id = rec.machineId;
-  if (rec.appliedHash !== rec.configHash) {
+  // An update needs the machine's current version: when a re-read was asked for (a 409 said ours is stale), read first.
+  if (rec.appliedHash !== rec.configHash && rec.machineState !== null) {
     const started = ctx.now();
     const m = await within(ctx, rec, "update", id, () =>
       ctx.machines.updateMachine(ctx.app, id, { config: configOf(rec), current_version: rec.machineVersion ?? undefined, ...secretsVersionOf(rec) }),
@@ -178,8 +179,8 @@ async function observe(ctx: ConvergeContext, rec: PodRecord, attempts: number): 
     ctx.pods.requestReread(rec.uid, ctx.now()); // status keeps the last read
     return again(1_000, undefined, true);
   }
-  // Stopped or gone: the next step decides (restart per policy, or recreate).
-  return GONE.has(m.state) || STOPPED.has(m.state) ? again(0) : DONE;
+  // Stopped or gone: the next step decides (restart per policy, or recreate); so does a pending update.
+  return GONE.has(m.state) || STOPPED.has(m.state) || rec.appliedHash !== rec.configHash ? again(0) : DONE;
 }
 
 function hasChecks(config: MachineConfig | undefined): boolean {
@@ -245,7 +246,7 @@ async function findMachine(ctx: ConvergeContext, rec: PodRecord): Promise<Machin
 
 /** An answer about the pod's machine: bind and record it (with the config hash it now carries, when known), publish. */
 function record(ctx: ConvergeContext, rec: PodRecord, m: Machine, appliedHash?: string | null): void {
-  ctx.refreshStatus(ctx.pods.recordMachine(rec.uid, m, ctx.now(), appliedHash));
+  ctx.refreshStatus(ctx.pods.recordMachine(rec, m, ctx.now(), appliedHash));
 }
 
 function setProblem(ctx: ConvergeContext, rec: PodRecord, problem: Problem | null): void {

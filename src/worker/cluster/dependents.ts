@@ -2,13 +2,14 @@ import { podReferences } from "../translate/pod-references";
 import type { TranslateContext } from "../translate/context";
 import { translatePod, type TranslatedPod } from "./pod-translation";
 import type { PodRecord, PodStore, SpecRevision } from "./state";
+import type { StatusPublisher } from "./status-publisher";
 
 export interface DependentsContext {
   pods: PodStore;
   lookups: TranslateContext;
   now: number;
   schedule(uid: string): void;
-  refreshStatus(rec: PodRecord | undefined): void;
+  status: Pick<StatusPublisher, "refresh">;
 }
 
 /** The stored translation of a pod, as a spec revision carries it. */
@@ -54,6 +55,6 @@ function retranslate(ctx: DependentsContext, rec: PodRecord): boolean {
   if (t.configHash === rec.configHash && sameProblem) return false;
   const revised = ctx.pods.reviseSpec(rec.uid, { resourceVersion: rec.resourceVersion, pod: rec.pod, graceS: rec.graceS, unhonoured: t.unsupported, translation: translationOf(t) }, ctx.now);
   if (t.config) ctx.schedule(rec.uid);
-  ctx.refreshStatus(revised);
+  ctx.status.refresh(revised);
   return true;
 }

@@ -8,7 +8,8 @@ import { allocateAppPorts } from "../translate/service-plan";
 import type { Decision } from "./decision-log";
 import { isNewer } from "./resource-version";
 import { translatePod } from "./pod-translation";
-import type { AppPortStore, ObjectStore, PodRecord, PodStore } from "./state";
+import type { AppPortStore, Lookup, ObjectStore, PodStore } from "./state";
+import type { StatusPublisher } from "./status-publisher";
 
 export type { EventResult, Outcome, WatchEvent };
 
@@ -28,8 +29,8 @@ export interface IntakeContext {
   volumesChanged?: boolean;
   /** A pod's desired state changed: converge it. */
   schedule(uid: string): void;
-  /** Recompute and publish the pod's status from its row as just written. */
-  refreshStatus(rec: PodRecord | undefined): void;
+  /** Publishes the pod's status after each change. */
+  status: Pick<StatusPublisher, "refresh" | "statusOf" | "announce">;
   decide(d: Decision): void;
 }
 
@@ -41,10 +42,16 @@ export function applyEvent(ctx: IntakeContext, event: WatchEvent): EventResult {
   if (!(KINDS as readonly string[]).includes(kind)) {
     return { uid: rawUid, kind, outcome: "ignored", message: `kind ${JSON.stringify(kind)} is not one machinelet maps (${KINDS.join(", ")})` };
   }
-  if (kind === "Pod" && isKnownPodCopy(ctx, event, rawUid)) return { uid: rawUid, kind, outcome: "unchanged" };
+  // One look at the pod's row serves both the repeat check and the event itself.
+  const looked = kind === "Pod" && event.type !== "DELETED" && rawUid !== "";
+  const known = looked ? ctx.pods.lookup(rawUid) : undefined;
+  if (isKnownCopy(event, known)) return { uid: rawUid, kind, outcome: "unchanged" };
   const parsed = parseK8sObject(kind as (typeof KINDS)[number], event.object);
   if (!parsed.ok) return { uid: rawUid, kind, outcome: "rejected", message: parsed.message };
-  if (kind === "Pod") return applyPodEvent(ctx, event.type, parsed.object as Pod);
+  if (kind === "Pod") {
+    const pod = parsed.object as Pod;
+    return applyPodEvent(ctx, event.type, pod, looked && pod.metadata.uid === rawUid ? known : ctx.pods.lookup(pod.metadata.uid));
+  }
   return applyOtherEvent(ctx, kind, event.type, parsed.object as { metadata: { uid: string; name: string; namespace?: string; resourceVersion: string } });
 }
 
@@ -52,18 +59,16 @@ export function applyEvent(ctx: IntakeContext, event: WatchEvent): EventResult {
  * A repeat or an older copy of a pod event already applied: answered before any parsing, since
  * redelivery is the common case of at-least-once intake. DELETED always goes the full way.
  */
-function isKnownPodCopy(ctx: IntakeContext, event: WatchEvent, uid: string): boolean {
+function isKnownCopy(event: WatchEvent, known: Lookup): boolean {
   const rv = (event.object as { metadata?: { resourceVersion?: unknown } }).metadata?.resourceVersion;
-  if (event.type === "DELETED" || !uid || typeof rv !== "string") return false;
-  const stored = ctx.pods.desiredOf(uid)?.resourceVersion;
-  return stored !== undefined && !isNewer(rv, stored);
+  return typeof known === "object" && typeof rv === "string" && !isNewer(rv, known.resourceVersion);
 }
 
-function applyPodEvent(ctx: IntakeContext, type: WatchEvent["type"], pod: Pod): EventResult {
+function applyPodEvent(ctx: IntakeContext, type: WatchEvent["type"], pod: Pod, known: Lookup): EventResult {
   const { uid, resourceVersion } = pod.metadata;
   const result = (outcome: Outcome, message?: string): EventResult => ({ uid, kind: "Pod", outcome, ...(message ? { message } : {}) });
-  const stored = ctx.pods.desiredOf(uid);
-  if (!stored && ctx.pods.isTombstoned(uid)) return result("unchanged", "pod UID was deleted; a deleted pod never comes back");
+  if (known === "tombstoned") return result("unchanged", "pod UID was deleted; a deleted pod never comes back");
+  const stored = known;
 
   if (type === "DELETED") {
     if (!stored) {
@@ -90,7 +95,7 @@ function applyPodEvent(ctx: IntakeContext, type: WatchEvent["type"], pod: Pod): 
       return result("unchanged");
     }
     const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
-    ctx.refreshStatus(ctx.pods.markDeleting(uid, resourceVersion, grace, pod, ctx.now));
+    ctx.status.refresh(ctx.pods.markDeleting(uid, resourceVersion, grace, pod, ctx.now));
     ctx.schedule(uid);
     return result("applied");
   }
@@ -128,9 +133,10 @@ function applyPodEvent(ctx: IntakeContext, type: WatchEvent["type"], pod: Pod): 
         unhonoured: t.unsupported,
       },
       ctx.now,
+      (rec) => ctx.status.statusOf(rec),
     );
     if (t.config) ctx.schedule(uid);
-    ctx.refreshStatus(rec);
+    ctx.status.announce(rec);
     return result("applied", message);
   }
 
@@ -138,7 +144,7 @@ function applyPodEvent(ctx: IntakeContext, type: WatchEvent["type"], pod: Pod): 
   const configChanged = t.configHash !== stored.configHash || (t.config === null && problem !== null);
   const rec = ctx.pods.reviseSpec(uid, { resourceVersion, pod, graceS, unhonoured: t.unsupported, ...(configChanged ? { translation: translationOf(t) } : {}) }, ctx.now);
   if (configChanged && t.config) ctx.schedule(uid);
-  ctx.refreshStatus(rec);
+  ctx.status.refresh(rec);
   return result("applied", message);
 }
 

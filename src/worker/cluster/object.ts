@@ -338,7 +338,7 @@ export class ClusterObject extends DurableObject<Env> {
         this.#state.work.schedule(uid, now);
         ctx.scheduled = true;
       },
-      refreshStatus: this.#refresh,
+      status: this.#status,
       decide: (d: Decision) => this.#decisions.record(d),
     };
     return ctx;

@@ -54,7 +54,8 @@ export async function reconcilePass(ctx: ReconcileContext): Promise<ReconcileCou
     seen.add(uid);
     if (entry.machineId === null) {
       // Created by a step that did not live to record it.
-      const rec = ctx.pods.recordMachine(uid, m, ctx.now(), adoptedHash(ctx.pods.get(uid)!, m.config));
+      const prev = ctx.pods.get(uid)!;
+      const rec = ctx.pods.recordMachine(prev, m, ctx.now(), adoptedHash(prev, m.config));
       ctx.refreshStatus(rec);
       ctx.decide({ action: "adopt", outcome: "done", reason: "found the pod's machine, created by a step that did not live to record it", pod: rec && podIds(rec), machine: m.id });
       ctx.schedule(uid);

@@ -1,5 +1,5 @@
 import { podStatusOf } from "./pod-status";
-import type { ClusterState, PodRecord } from "./state";
+import type { ClusterState, PodRecord, StatusToStore } from "./state";
 
 /**
  * Publishes pod status: recomputes it from the pod's row after every recorded change and, when
@@ -14,13 +14,24 @@ export class StatusPublisher {
 
   /** `rec` is the row as just written (a transition's return); undefined when the pod is gone. */
   refresh(rec: PodRecord | undefined): void {
-    if (!rec) return;
+    const status = rec && this.statusOf(rec);
+    if (!rec || !status) return;
     const now = this.now();
-    const status = podStatusOf(rec, new Date(now));
+    this.state.pods.publishStatus(rec.uid, status.json, status.phase, now);
+    this.state.feed.append({ uid: rec.uid, namespace: rec.namespace, name: rec.name, statusJson: status.json, gone: false }, now);
+  }
+
+  /** The status `rec` implies, when it differs from the one it holds (a transition may store it with its own write). */
+  statusOf(rec: PodRecord): StatusToStore | undefined {
+    const status = podStatusOf(rec, new Date(this.now()));
     const json = JSON.stringify(status);
-    if (json === rec.statusJson) return;
-    this.state.pods.publishStatus(rec.uid, json, status.phase ?? null, now);
-    this.state.feed.append({ uid: rec.uid, namespace: rec.namespace, name: rec.name, statusJson: json, gone: false }, now);
+    return json === rec.statusJson ? undefined : { json, phase: status.phase ?? null };
+  }
+
+  /** Appends the status `rec` holds to the feed (after a transition stored it). */
+  announce(rec: PodRecord): void {
+    if (rec.statusJson === null) return;
+    this.state.feed.append({ uid: rec.uid, namespace: rec.namespace, name: rec.name, statusJson: rec.statusJson, gone: false }, this.now());
   }
 
   /** The machine is confirmed gone and the pod is to be forgotten: feed `gone`, tombstone, no more work. */

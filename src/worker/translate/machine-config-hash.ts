@@ -28,12 +28,26 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
-const FNV_OFFSET = 0xcbf29ce484222325n;
-const FNV_PRIME = 0x100000001b3n;
-const MASK = (1n << 64n) - 1n;
+const encoder = new TextEncoder();
+const hex4 = (word: number) => word.toString(16).padStart(4, "0");
 
-function fnv1a64(text: string): string {
-  let h = FNV_OFFSET;
-  for (const byte of new TextEncoder().encode(text)) h = ((h ^ BigInt(byte)) * FNV_PRIME) & MASK;
-  return h.toString(16).padStart(16, "0");
+/**
+ * FNV-1a 64 over the UTF-8 bytes, in four 16-bit words so every intermediate stays a small
+ * integer (a BigInt per byte made this the costliest step of admitting a pod). The prime
+ * 0x100000001b3 is 0x1b3 in word 0 and 0x100 in word 2; products are taken mod 2^64.
+ */
+export function fnv1a64(text: string): string {
+  let h0 = 0x2325, h1 = 0x8422, h2 = 0x9ce4, h3 = 0xcbf2; // offset basis 0xcbf29ce484222325
+  for (const byte of encoder.encode(text)) {
+    h0 ^= byte;
+    const t0 = h0 * 0x1b3;
+    const t1 = h1 * 0x1b3 + (t0 >>> 16);
+    const t2 = h2 * 0x1b3 + h0 * 0x100 + (t1 >>> 16);
+    const t3 = h3 * 0x1b3 + h1 * 0x100 + (t2 >>> 16);
+    h0 = t0 & 0xffff;
+    h1 = t1 & 0xffff;
+    h2 = t2 & 0xffff;
+    h3 = t3 & 0xffff;
+  }
+  return hex4(h3) + hex4(h2) + hex4(h1) + hex4(h0);
 }

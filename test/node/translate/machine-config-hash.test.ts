@@ -1,7 +1,8 @@
 // machineConfigHash changes exactly when the Machine must change.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Pod } from "../../../src/shared/k8s";
-import { canonicalJson, machineConfigHash } from "../../../src/worker/translate/machine-config-hash";
+import { canonicalJson, fnv1a64, machineConfigHash } from "../../../src/worker/translate/machine-config-hash";
 import { podToMachineConfig } from "../../../src/worker/translate/pod-to-machine-config";
 import { loadObject } from "../../fixtures/manifests/load";
 
@@ -54,5 +55,24 @@ describe("machineConfigHash", () => {
     const pod = loadObject("downward-api-multi.yaml", "Pod");
     const relabelled: Pod = { ...pod, metadata: { ...pod.metadata, labels: { ...pod.metadata.labels, tier: "frontend" } } };
     expect(hashOf(relabelled)).not.toBe(hashOf(pod));
+  });
+});
+
+describe("fnv1a64", () => {
+  /** The textbook definition, in BigInt: what every stored hash was made with. */
+  const reference = (text: string) => {
+    let h = 0xcbf29ce484222325n;
+    for (const b of new TextEncoder().encode(text)) h = ((h ^ BigInt(b)) * 0x100000001b3n) & ((1n << 64n) - 1n);
+    return h.toString(16).padStart(16, "0");
+  };
+
+  it("matches the published test vectors", () => {
+    expect(fnv1a64("")).toBe("cbf29ce484222325");
+    expect(fnv1a64("a")).toBe("af63dc4c8601ec8c");
+    expect(fnv1a64("foobar")).toBe("85944171f73967e8");
+  });
+
+  it("equals the 64-bit definition on any text (stored hashes stay valid)", () => {
+    fc.assert(fc.property(fc.string({ unit: "grapheme", maxLength: 200 }), (s) => fnv1a64(s) === reference(s)));
   });
 });

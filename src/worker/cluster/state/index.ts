@@ -10,7 +10,7 @@ import { PodStore } from "./pod-store";
 import { StatusFeed } from "./status-feed";
 import { WorkQueue } from "./work-queue";
 
-export { PodRecord, type Desired, type DesiredView, type NewPod, type ReconcileEntry, type SpecRevision } from "./pod-store";
+export { PodRecord, type Desired, type DesiredView, type Lookup, type NewPod, type ReconcileEntry, type SpecRevision, type StatusToStore } from "./pod-store";
 export type { WorkItem } from "./work-queue";
 export type { Meta } from "./meta-store";
 export type { CounterSample } from "./ops-store";

@@ -1,5 +1,6 @@
 /**
- * One row of `pods` as the rest of the worker sees it: typed, camelCase, JSON columns parsed at
+ * The shapes of the `pods` table: the raw row, what PodStore's reads return and its transitions
+ * take, and PodRecord, one row as the rest of the worker sees it: typed, camelCase, JSON columns parsed at
  * most once per read (on first use), the machine's state already corrected for a requested
  * re-read. Only the stores in this directory see the raw row.
  */
@@ -43,6 +44,63 @@ export interface PodRow {
   min_secrets_version: number;
 }
 
+/** The columns a reconcile pass compares for every pod, without any JSON (the rest is read where it acts). */
+export interface ReconcileEntry {
+  uid: string;
+  desired: Desired;
+  machineId: string | null;
+  machineVersion: string | null;
+  /** null when unknown (no machine, or a re-read requested) */
+  machineState: string | null;
+  appliedHash: string | null;
+  configHash: string | null;
+  observedDigest: string | null;
+  terminal: boolean;
+}
+
+/** What intake knows of a pod before it parses the event: enough to answer repeats and stale copies. */
+export interface DesiredView {
+  resourceVersion: string;
+  desired: Desired;
+  configHash: string | null;
+}
+
+/** A stored pod's desired state, or that its UID is tombstoned, or nothing: one query. */
+export type Lookup = DesiredView | "tombstoned" | undefined;
+
+/** A status computed for a row about to be written, stored with it. */
+export interface StatusToStore {
+  json: string;
+  phase: string | null;
+}
+
+/** A pod seen for the first time. */
+export interface NewPod {
+  uid: string;
+  namespace: string;
+  name: string;
+  resourceVersion: string;
+  pod: Pod;
+  machineName: string;
+  region: string | null;
+  graceS: number;
+  /** Translation of the pod: config and hash, or the terminal problem of a pod that cannot run. */
+  config: unknown;
+  configHash: string | null;
+  minSecretsVersion: number;
+  problem: Problem | null;
+  unhonoured: string[];
+}
+
+/** A newer copy of a running pod's spec; `translation` only when the machine config changed. */
+export interface SpecRevision {
+  resourceVersion: string;
+  pod: Pod;
+  graceS: number;
+  unhonoured: string[];
+  translation?: { config: unknown; configHash: string | null; minSecretsVersion: number; region: string | null; problem: Problem | null };
+}
+
 export class PodRecord {
   readonly uid: string;
   readonly namespace: string;
@@ -71,7 +129,21 @@ export class PodRecord {
   readonly phase: string | null;
   readonly problem: Problem | null;
 
-  constructor(private readonly row: PodRow) {
+  /**
+   * `parsed`: values already in hand for JSON columns of `row` (each must be what its column
+   * holds); `from`: an earlier record of the same pod, whose parses are reused for every JSON
+   * column that did not change.
+   */
+  constructor(
+    private readonly row: PodRow,
+    parsed: { pod?: Pod; config?: unknown; machine?: Machine; from?: PodRecord } = {},
+  ) {
+    const from = parsed.from;
+    this.#pod = parsed.pod ?? (from && from.row.pod_json === row.pod_json ? from.#pod : undefined);
+    this.#config = parsed.config !== undefined ? (parsed.config as MachineConfig | null) : from && from.row.config_json === row.config_json ? from.#config : undefined;
+    this.#lastMachine = parsed.machine ?? (from && from.row.machine_json === row.machine_json ? from.#lastMachine : undefined);
+    this.#status = from && from.row.status_json === row.status_json ? from.#status : undefined;
+    this.#unhonoured = from && from.row.unhonoured_json === row.unhonoured_json ? from.#unhonoured : undefined;
     this.uid = row.uid;
     this.namespace = row.namespace;
     this.name = row.name;

@@ -6,60 +6,14 @@
 import type { Machine } from "../../../machines/schemas";
 import type { FeedEntry } from "../../../shared/contract";
 import type { Pod } from "../../../shared/k8s";
-import { observedDigest, type Problem } from "../../translate/machine-facts";
-import { PodRecord, type Desired, type PodRow } from "./pod-record";
+import { MAY_RUN, observedDigest, type Problem } from "../../translate/machine-facts";
+import { PodRecord, type Desired, type DesiredView, type Lookup, type NewPod, type PodRow, type ReconcileEntry, type SpecRevision, type StatusToStore } from "./pod-record";
 
-export { PodRecord, type Desired };
-
-/** The columns a reconcile pass compares for every pod, without any JSON (the rest is read where it acts). */
-export interface ReconcileEntry {
-  uid: string;
-  desired: Desired;
-  machineId: string | null;
-  machineVersion: string | null;
-  /** null when unknown (no machine, or a re-read requested) */
-  machineState: string | null;
-  appliedHash: string | null;
-  configHash: string | null;
-  observedDigest: string | null;
-  terminal: boolean;
-}
-
-/** What intake knows of a pod before it parses the event: enough to answer repeats and stale copies. */
-export interface DesiredView {
-  resourceVersion: string;
-  desired: Desired;
-  configHash: string | null;
-}
-
-/** A pod seen for the first time. */
-export interface NewPod {
-  uid: string;
-  namespace: string;
-  name: string;
-  resourceVersion: string;
-  pod: Pod;
-  machineName: string;
-  region: string | null;
-  graceS: number;
-  /** Translation of the pod: config and hash, or the terminal problem of a pod that cannot run. */
-  config: unknown;
-  configHash: string | null;
-  minSecretsVersion: number;
-  problem: Problem | null;
-  unhonoured: string[];
-}
-
-/** A newer copy of a running pod's spec; `translation` only when the machine config changed. */
-export interface SpecRevision {
-  resourceVersion: string;
-  pod: Pod;
-  graceS: number;
-  unhonoured: string[];
-  translation?: { config: unknown; configHash: string | null; minSecretsVersion: number; region: string | null; problem: Problem | null };
-}
+export { PodRecord, type Desired, type DesiredView, type Lookup, type NewPod, type ReconcileEntry, type SpecRevision, type StatusToStore };
 
 type Row = Record<string, SqlStorageValue>;
+/** MAY_RUN as an SQL list (machine facts own the states; the store only queries them). */
+const MAY_RUN_SQL = [...MAY_RUN].map((s) => `'${s}'`).join(", ");
 const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 const listJson = (v: string[]): string | null => (v.length ? JSON.stringify(v) : null);
 const problemArgs = (p: Problem | null): [number, string | null, string | null] => (p ? [p.terminal ? 1 : 0, p.reason, p.message] : [0, null, null]);
@@ -74,10 +28,18 @@ export class PodStore {
     return row ? new PodRecord(row as unknown as PodRow) : undefined;
   }
 
-  desiredOf(uid: string): DesiredView | undefined {
-    return this.sql
-      .exec<Row>("SELECT resource_version AS resourceVersion, desired, config_hash AS configHash FROM pods WHERE uid = ?", uid)
-      .toArray()[0] as DesiredView | undefined;
+  lookup(uid: string): Lookup {
+    const row = this.sql
+      .exec<Row>(
+        `SELECT p.resource_version AS resourceVersion, p.desired AS desired, p.config_hash AS configHash,
+                EXISTS (SELECT 1 FROM tombstones WHERE uid = ?) AS tombstoned
+         FROM (SELECT ? AS uid) AS k LEFT JOIN pods AS p ON p.uid = k.uid`,
+        uid,
+        uid,
+      )
+      .one();
+    if (row.resourceVersion !== null) return { resourceVersion: row.resourceVersion as string, desired: row.desired as Desired, configHash: row.configHash as string | null };
+    return row.tombstoned ? "tombstoned" : undefined;
   }
 
   /** The machine a pod owns and the digest of its last observation (what the exit watch compares). */
@@ -89,7 +51,7 @@ export class PodStore {
 
   /** Whether any pod's machine is (as last observed) running or about to: the exit watch has something to watch. */
   anyMachineMayRun(): boolean {
-    return this.sql.exec("SELECT 1 FROM pods WHERE machine_state IN ('started', 'starting', 'restarting', 'updating', 'replacing', 'created') LIMIT 1").toArray().length > 0;
+    return this.sql.exec(`SELECT 1 FROM pods WHERE machine_state IN (${MAY_RUN_SQL}) LIMIT 1`).toArray().length > 0;
   }
 
   isTombstoned(uid: string): boolean {
@@ -146,15 +108,33 @@ export class PodStore {
 
   // ---- desired state (intake)
 
-  /** A pod seen for the first time; it wants to run. Invariant: its UID is neither stored nor tombstoned. */
-  admit(p: NewPod, now: number): PodRecord {
-    return this.one(
+  /**
+   * A pod seen for the first time; it wants to run. Invariant: its UID is neither stored nor
+   * tombstoned. `statusOf` computes the status of the row as it will be written, which is
+   * stored with it (one statement); the returned record carries it.
+   */
+  admit(p: NewPod, now: number, statusOf: (rec: PodRecord) => StatusToStore | undefined): PodRecord {
+    const [terminal, reason, message] = problemArgs(p.problem);
+    const row: PodRow = {
+      uid: p.uid, namespace: p.namespace, name: p.name, resource_version: p.resourceVersion, desired: "run", pod_json: JSON.stringify(p.pod),
+      config_json: json(p.config), config_hash: p.configHash, region: p.region, machine_name: p.machineName, grace_s: p.graceS,
+      machine_id: null, machine_version: null, applied_hash: null, machine_state: null, machine_json: null, create_intent_at: null,
+      stop_requested_at: null, status_json: null, updated_at: now, unhonoured_json: listJson(p.unhonoured), observed_digest: null,
+      terminal, problem_reason: reason, problem_message: message, phase: null, reread: 0, min_secrets_version: p.minSecretsVersion,
+    };
+    const status = statusOf(new PodRecord(row, { pod: p.pod, config: p.config }));
+    if (status) {
+      row.status_json = status.json;
+      row.phase = status.phase;
+    }
+    this.sql.exec(
       `INSERT INTO pods (uid, namespace, name, resource_version, desired, pod_json, config_json, config_hash, min_secrets_version, region, machine_name,
-                         grace_s, terminal, problem_reason, problem_message, unhonoured_json, updated_at)
-       VALUES (?, ?, ?, ?, 'run', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-      p.uid, p.namespace, p.name, p.resourceVersion, JSON.stringify(p.pod), json(p.config), p.configHash, p.minSecretsVersion, p.region, p.machineName,
-      p.graceS, ...problemArgs(p.problem), listJson(p.unhonoured), now,
-    )!;
+                         grace_s, terminal, problem_reason, problem_message, unhonoured_json, status_json, phase, updated_at)
+       VALUES (?, ?, ?, ?, 'run', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      row.uid, row.namespace, row.name, row.resource_version, row.pod_json, row.config_json, row.config_hash, row.min_secrets_version, row.region, row.machine_name,
+      row.grace_s, terminal, reason, message, row.unhonoured_json, row.status_json, row.phase, now,
+    );
+    return new PodRecord(row, { pod: p.pod, config: p.config });
   }
 
   /**
@@ -164,10 +144,11 @@ export class PodStore {
   reviseSpec(uid: string, r: SpecRevision, now: number): PodRecord {
     const common = [r.resourceVersion, JSON.stringify(r.pod), r.graceS, listJson(r.unhonoured), now];
     if (!r.translation) {
-      return this.one("UPDATE pods SET resource_version = ?, pod_json = ?, grace_s = ?, unhonoured_json = ?, updated_at = ? WHERE uid = ? RETURNING *", ...common, uid)!;
+      return this.one({ pod: r.pod }, "UPDATE pods SET resource_version = ?, pod_json = ?, grace_s = ?, unhonoured_json = ?, updated_at = ? WHERE uid = ? RETURNING *", ...common, uid)!;
     }
     const t = r.translation;
     return this.one(
+      { pod: r.pod, config: t.config },
       `UPDATE pods SET resource_version = ?, pod_json = ?, grace_s = ?, unhonoured_json = ?, updated_at = ?,
                        config_json = ?, config_hash = ?, min_secrets_version = ?, region = ?, terminal = ?, problem_reason = ?, problem_message = ?
        WHERE uid = ? RETURNING *`,
@@ -178,6 +159,7 @@ export class PodStore {
   /** The pod is terminating (`deletionTimestamp`): stop its machine with `graceS`, then destroy it. Only from `run`. */
   markDeleting(uid: string, resourceVersion: string, graceS: number, pod: Pod, now: number): PodRecord {
     return this.one(
+      { pod },
       "UPDATE pods SET desired = 'delete', grace_s = ?, resource_version = ?, pod_json = ?, updated_at = ? WHERE uid = ? RETURNING *",
       graceS, resourceVersion, JSON.stringify(pod), now, uid,
     )!;
@@ -208,21 +190,24 @@ export class PodStore {
   /**
    * An answer about the pod's machine `m` (created, updated, read, or found by metadata): binds
    * the machine to the pod, records it as observed, and clears any problem (the API answered).
-   * `appliedHash` (when given) is the hash of the config the machine now carries.
+   * `appliedHash` (when given) is the hash of the config the machine now carries. `from` is the
+   * pod's record as the caller read it (its parses are reused where the row did not change).
    */
-  recordMachine(uid: string, m: Machine, now: number, appliedHash?: string | null): PodRecord | undefined {
+  recordMachine(from: PodRecord, m: Machine, now: number, appliedHash?: string | null): PodRecord | undefined {
     const set = appliedHash === undefined ? "" : ", applied_hash = ?";
     return this.one(
+      { machine: m, from },
       `UPDATE pods SET machine_id = ?, machine_version = ?, machine_state = ?, machine_json = ?, observed_digest = ?, reread = 0,
                        terminal = 0, problem_reason = NULL, problem_message = NULL, updated_at = ?${set}
        WHERE uid = ? RETURNING *`,
-      m.id, m.version ?? null, m.state, JSON.stringify(m), observedDigest(m), now, ...(appliedHash === undefined ? [] : [appliedHash]), uid,
+      m.id, m.version ?? null, m.state, JSON.stringify(m), observedDigest(m), now, ...(appliedHash === undefined ? [] : [appliedHash]), from.uid,
     );
   }
 
   /** The machine as a list showed it, changed since last recorded: observation only (binding and problem untouched). */
   recordObserved(uid: string, m: Machine, now: number): PodRecord | undefined {
     return this.one(
+      { machine: m },
       "UPDATE pods SET machine_version = ?, machine_state = ?, machine_json = ?, observed_digest = ?, reread = 0, updated_at = ? WHERE uid = ? RETURNING *",
       m.version ?? null, m.state, JSON.stringify(m), observedDigest(m), now, uid,
     );
@@ -230,7 +215,7 @@ export class PodStore {
 
   /** A call this worker issued (start, destroy) moves the machine into `state`; the last full read stays. */
   expectState(uid: string, state: string, now: number): PodRecord | undefined {
-    return this.one("UPDATE pods SET machine_state = ?, reread = 0, updated_at = ? WHERE uid = ? RETURNING *", state, now, uid);
+    return this.one({}, "UPDATE pods SET machine_state = ?, reread = 0, updated_at = ? WHERE uid = ? RETURNING *", state, now, uid);
   }
 
   /** What is recorded of the machine may be stale (a conflict, checks still coming up, not listed): read it before acting. */
@@ -241,6 +226,7 @@ export class PodStore {
   /** The machine is gone although the pod should run: unbind it, so the next step creates a new one (never the same UID twice: the old one is gone). */
   forgetMachine(uid: string, now: number): PodRecord | undefined {
     return this.one(
+      {},
       `UPDATE pods SET machine_id = NULL, machine_version = NULL, machine_state = NULL, applied_hash = NULL, create_intent_at = NULL,
                        machine_json = NULL, reread = 0, updated_at = ? WHERE uid = ? RETURNING *`,
       now, uid,
@@ -261,6 +247,7 @@ export class PodStore {
   setProblem(uid: string, problem: Problem | null, now: number): PodRecord | undefined {
     const [terminal, reason, message] = problemArgs(problem);
     return this.one(
+      {},
       `UPDATE pods SET terminal = ?, problem_reason = ?, problem_message = ?, updated_at = ?
        WHERE uid = ? AND (terminal, coalesce(problem_reason, ''), coalesce(problem_message, '')) IS NOT (?, coalesce(?, ''), coalesce(?, ''))
        RETURNING *`,
@@ -293,8 +280,9 @@ export class PodStore {
     this.sql.exec("INSERT OR IGNORE INTO tombstones (uid, deleted_at) VALUES (?, ?)", uid, now);
   }
 
-  private one(query: string, ...args: SqlStorageValue[]): PodRecord | undefined {
+  /** Runs a `... RETURNING *` and wraps the row; `parsed` as for the PodRecord constructor. */
+  private one(parsed: ConstructorParameters<typeof PodRecord>[1], query: string, ...args: SqlStorageValue[]): PodRecord | undefined {
     const row = this.sql.exec<Row>(query, ...args).toArray()[0];
-    return row ? new PodRecord(row as unknown as PodRow) : undefined;
+    return row ? new PodRecord(row as unknown as PodRow, parsed) : undefined;
   }
 }

@@ -1,0 +1,113 @@
+/**
+ * Convergence without HTTP: one cluster's real stores (SQLite inside a Durable Object), the real
+ * intake, convergence steps and reconcile passes, an in-memory fake of the Machines calls and a
+ * clock that moves only when the test (or a step's "look again in N ms") moves it.
+ */
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import type { EventResult, ReconcileCounts, WatchEvent } from "../../../src/shared/contract";
+import type { Decision } from "../../../src/worker/cluster/decision-log";
+import { convergePod, type ConvergeContext, type StepResult } from "../../../src/worker/cluster/converge";
+import { applyEvent } from "../../../src/worker/cluster/intake";
+import { translateContextOf } from "../../../src/worker/cluster/object-lookups";
+import { RateBudget } from "../../../src/worker/cluster/rate-budget";
+import { reconcilePass } from "../../../src/worker/cluster/reconcile";
+import { openClusterState, type ClusterState, type PodRecord } from "../../../src/worker/cluster/state";
+import { StatusPublisher } from "../../../src/worker/cluster/status-publisher";
+import { FakeMachines } from "./fake-machines";
+
+export const CLUSTER = "table";
+const APP = `fks-${CLUSTER}`;
+/** Steps one `converge` may take before the test calls it a livelock. */
+const MAX_STEPS = 30;
+
+export interface Harness {
+  fly: FakeMachines;
+  state: ClusterState;
+  clock: { now: number };
+  event(type: WatchEvent["type"], object: unknown): EventResult;
+  /** Runs convergence steps for `uid` until one says done, moving the clock by each "again in" delay. */
+  converge(uid: string): Promise<StepResult[]>;
+  /** One reconcile pass, then convergence of everything it scheduled. */
+  pass(): Promise<ReconcileCounts>;
+  pod(uid: string): PodRecord | undefined;
+  /** Every decision the steps and passes logged, in order. */
+  decisions: Decision[];
+}
+
+export async function withCluster(test: (h: Harness) => Promise<void>): Promise<void> {
+  const stub = env.CLUSTER.getByName(`${CLUSTER}-${crypto.randomUUID()}`);
+  await runInDurableObject(stub, async (_object, durable) => {
+    const clock = { now: Date.UTC(2026, 0, 1) };
+    const now = () => clock.now;
+    const state = openClusterState(durable.storage);
+    const fly = new FakeMachines(now);
+    const budget = new RateBudget(now);
+    const status = new StatusPublisher(state, now);
+    let pass = 0;
+    const scheduled = new Set<string>();
+    const decisions: Decision[] = [];
+    const decide = (d: Decision) => void decisions.push(d);
+
+    const converge: ConvergeContext = {
+      machines: fly,
+      app: APP,
+      cluster: CLUSTER,
+      pods: state.pods,
+      budget,
+      reservations: new Map(),
+      now,
+      refreshStatus: (rec) => status.refresh(rec),
+      finish: (uid) => status.finish(uid),
+      decide,
+      budgetWaited: () => {},
+    };
+    const runSteps = async (uid: string): Promise<StepResult[]> => {
+      const results: StepResult[] = [];
+      let attempts = 0;
+      for (let i = 0; i < MAX_STEPS; i++) {
+        const r = await convergePod(converge, uid, attempts);
+        results.push(r);
+        if (r.next === "done") return results;
+        clock.now += r.inMs;
+        if (r.countAttempt) attempts++;
+      }
+      throw new Error(`pod ${uid} did not converge in ${MAX_STEPS} steps: ${JSON.stringify(results.slice(-5))}`);
+    };
+
+    await test({
+      decisions,
+      fly,
+      state,
+      clock,
+      event: (type, object) =>
+        applyEvent(
+          { pods: state.pods, objects: state.objects, appPorts: state.appPorts, cluster: CLUSTER, lookups: translateContextOf(CLUSTER, state.objects, state.flySecrets, state.appPorts, state.claimVolumes), now: clock.now, schedule: (uid) => scheduled.add(uid), status, decide },
+          { type, object },
+        ),
+      converge: runSteps,
+      pass: async () => {
+        const counts = await reconcilePass({
+          machines: fly,
+          app: APP,
+          cluster: CLUSTER,
+          pods: state.pods,
+          orphans: state.orphans,
+          budget,
+          pass: ++pass,
+          now,
+          sleep: async (ms) => void (clock.now += ms),
+          schedule: (uid) => scheduled.add(uid),
+          refreshStatus: (rec) => status.refresh(rec),
+          decide,
+        });
+        for (const uid of [...scheduled]) {
+          scheduled.delete(uid);
+          await runSteps(uid);
+        }
+        return counts;
+      },
+      pod: (uid) => state.pods.get(uid),
+    });
+  });
+}
