@@ -5,19 +5,22 @@
  * everything on Ctrl-C.
  */
 import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { ensurePortFree } from "../src/dev/port-check";
+import { prepareStagingCluster } from "../src/dev/staging-cluster";
 import { startWorkerProcess } from "../src/dev/worker-process";
 import { startEmulator } from "../src/emulator/server";
 import { startK8sStandin } from "../src/k8s/standin/server";
-import { DEFAULT_TAINT } from "../src/relay/config";
-import { KubeApi } from "../src/relay/kube-api";
 import { startRelay } from "../src/relay/relay";
-import { KubeConfig } from "@kubernetes/client-node";
 
 const MACHINES_PORT = Number(process.env.MACHINELET_MACHINES_PORT ?? 4280);
 const WORKER_PORT = Number(process.env.MACHINELET_WORKER_PORT ?? 8787);
 const K8S_PORT = Number(process.env.MACHINELET_K8S_PORT ?? 6443);
 const RELAY_METRICS_PORT = Number(process.env.MACHINELET_RELAY_METRICS_PORT ?? 9464);
-const KUBECONFIG = ".staging/kubeconfig";
+/** Where staging keeps its kubeconfig and the worker's state; tests move it. */
+const STAGING_DIR = process.env.MACHINELET_STAGING_DIR ?? ".staging";
+const KUBECONFIG = join(STAGING_DIR, "kubeconfig");
+const WORKER_STATE = join(STAGING_DIR, "worker-state");
 const STAGING = {
   cluster: "staging",
   app: "fks-staging",
@@ -42,17 +45,28 @@ process.on("SIGTERM", () => void stop(0));
 
 async function main(): Promise<void> {
   // Every part of staging keeps its state in memory, so the worker starts empty too.
-  rmSync(".staging/worker-state", { recursive: true, force: true });
-  mkdirSync(".staging", { recursive: true });
+  rmSync(WORKER_STATE, { recursive: true, force: true });
+  mkdirSync(STAGING_DIR, { recursive: true });
+  await ensurePortFree(MACHINES_PORT, "MACHINELET_MACHINES_PORT", "machines emulator");
+  await ensurePortFree(WORKER_PORT, "MACHINELET_WORKER_PORT", "worker");
+  await ensurePortFree(K8S_PORT, "MACHINELET_K8S_PORT", "K8s stand-in");
+  await ensurePortFree(RELAY_METRICS_PORT, "MACHINELET_RELAY_METRICS_PORT", "relay metrics");
   const emulator = await startEmulator({ port: MACHINES_PORT, tokens: [STAGING.token], apps: [STAGING.app] });
   closers.push(() => emulator.close());
   console.log(`machines emulator on ${emulator.url} (token ${STAGING.token}, app ${STAGING.app})`);
 
   const worker = await startWorkerProcess({
     port: WORKER_PORT,
-    persistTo: ".staging/worker-state",
+    persistTo: WORKER_STATE,
     stdio: "inherit",
-    vars: { MACHINES_API_URL: emulator.url, FLY_API_TOKEN: STAGING.token, RELAY_SECRET: STAGING.relaySecret, STATUS_TOKEN: STAGING.statusToken, CLUSTERS: STAGING.cluster },
+    vars: {
+      MACHINES_API_URL: emulator.url,
+      FLY_API_TOKEN: STAGING.token,
+      RELAY_SECRET: STAGING.relaySecret,
+      STATUS_TOKEN: STAGING.statusToken,
+      CLUSTERS: STAGING.cluster,
+      ...(process.env.RECONCILE_INTERVAL_S ? { RECONCILE_INTERVAL_S: process.env.RECONCILE_INTERVAL_S } : {}),
+    },
   });
   closers.push(() => worker.stop());
   void worker.exited.then((code) => {
@@ -65,7 +79,9 @@ async function main(): Promise<void> {
   const k8s = await startK8sStandin({ port: K8S_PORT, kubeconfigPath: KUBECONFIG });
   closers.push(() => k8s.close());
   console.log(`k8s stand-in on ${k8s.url} (kubeconfig ${KUBECONFIG})`);
-  await letNamespaceReachVirtualNode(k8s.kubeconfig, "default");
+  const cluster = await prepareStagingCluster(k8s.kubeconfig, { workerUrl: worker.url, cluster: STAGING.cluster, namespace: "default" });
+  closers.push(() => cluster.close());
+  console.log(`namespace default tolerates the virtual node; admission webhook ${cluster.admissionUrl}`);
 
   const relay = await startRelay({
     kubeconfigPath: KUBECONFIG,
@@ -85,20 +101,6 @@ async function main(): Promise<void> {
   }
   console.log(`relay joined as node ${STAGING.node} (metrics ${relay.metricsUrl})`);
   console.log("staging ready");
-}
-
-/**
- * What the README tells operators to do on a real cluster (with the PodTolerationRestriction
- * admission plugin enabled): pods created in the namespace tolerate the virtual node's taint.
- */
-async function letNamespaceReachVirtualNode(kubeconfig: string, namespace: string): Promise<void> {
-  const kc = new KubeConfig();
-  kc.loadFromString(kubeconfig);
-  const toleration = { key: DEFAULT_TAINT.key, operator: "Exists", effect: DEFAULT_TAINT.effect };
-  await new KubeApi(kc, 10_000).request("PATCH", `/api/v1/namespaces/${namespace}`, {
-    body: { metadata: { annotations: { "scheduler.alpha.kubernetes.io/defaultTolerations": JSON.stringify([toleration]) } } },
-    contentType: "application/merge-patch+json",
-  });
 }
 
 main().catch((e) => {

@@ -29,7 +29,9 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Wo
   for (const [k, v] of Object.entries(opts.vars)) args.push("--var", `${k}:${v}`);
   const child = spawn(process.execPath, args, {
     stdio: ["ignore", opts.stdio ?? "ignore", opts.stdio ?? "ignore"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    // No request for Cloudflare's `Request.cf` sample: offline it only prints a stack trace before
+    // miniflare falls back to its placeholder, which is what the worker gets either way.
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
     detached: false,
   });
   let stopping = false;
