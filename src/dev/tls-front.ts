@@ -18,7 +18,7 @@ export interface TlsFront {
 }
 
 export async function startTlsFront(target: string, port = 0): Promise<TlsFront> {
-  const { cert, key } = createSelfSignedCert(["127.0.0.1", "localhost"]);
+  const { cert, key } = await createSelfSignedCert(["127.0.0.1", "localhost"]);
   const server = createServer({ cert, key }, (req, res) => {
     void (async () => {
       const chunks: Buffer[] = [];

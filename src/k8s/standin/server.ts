@@ -78,7 +78,7 @@ export async function startK8sStandin(options: K8sStandinOptions = {}): Promise<
   const store = new Store(options.historyLimit ?? 10_000);
   const registry = new Registry(store, [podTolerationRestriction(options.defaultTolerations ?? [])]);
   seed(registry);
-  const { cert, key } = createSelfSignedCert([...new Set([host, "127.0.0.1", "localhost"])]);
+  const { cert, key } = await createSelfSignedCert([...new Set([host, "127.0.0.1", "localhost"])]);
 
   const writes = new AdmittedWrites(registry, new WebhookAdmission(registry));
   const ctx: StandinContext = {

@@ -38,7 +38,7 @@ const createPod = (namespace: string, name: string, labels: Record<string, strin
   raw(f.standin, "POST", `/api/v1/namespaces/${namespace}/pods`, { body: { metadata: { name, labels }, spec: { ...podSpec(), ...spec } } });
 
 beforeAll(async () => {
-  const { cert, key } = createSelfSignedCert(["127.0.0.1"]);
+  const { cert, key } = await createSelfSignedCert(["127.0.0.1"]);
   caBundle = Buffer.from(cert).toString("base64");
   hook = createServer({ cert, key }, (req, res) => {
     const chunks: Buffer[] = [];
