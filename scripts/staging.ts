@@ -9,13 +9,18 @@ import { join } from "node:path";
 import { ensurePortFree } from "../src/dev/port-check";
 import { prepareStagingCluster } from "../src/dev/staging-cluster";
 import { startWorkerProcess } from "../src/dev/worker-process";
+import { startForwarderRunner } from "../src/dev/forwarder-runner";
+import { startClusterDns } from "../src/dns/cluster-dns";
+import { systemUpstream } from "../src/dns/upstream";
 import { startEmulator } from "../src/emulator/server";
 import { startK8sStandin } from "../src/k8s/standin/server";
+import { createLogger } from "../src/relay/log";
 import { startRelay } from "../src/relay/relay";
 
 const MACHINES_PORT = Number(process.env.MACHINELET_MACHINES_PORT ?? 4280);
 const WORKER_PORT = Number(process.env.MACHINELET_WORKER_PORT ?? 8787);
 const K8S_PORT = Number(process.env.MACHINELET_K8S_PORT ?? 6443);
+const DNS_PORT = Number(process.env.MACHINELET_DNS_PORT ?? 5353);
 const RELAY_METRICS_PORT = Number(process.env.MACHINELET_RELAY_METRICS_PORT ?? 9464);
 /** Where staging keeps its kubeconfig and the worker's state; tests move it. */
 const STAGING_DIR = process.env.MACHINELET_STAGING_DIR ?? ".staging";
@@ -51,9 +56,19 @@ async function main(): Promise<void> {
   await ensurePortFree(WORKER_PORT, "MACHINELET_WORKER_PORT", "worker");
   await ensurePortFree(K8S_PORT, "MACHINELET_K8S_PORT", "K8s stand-in");
   await ensurePortFree(RELAY_METRICS_PORT, "MACHINELET_RELAY_METRICS_PORT", "relay metrics");
-  const emulator = await startEmulator({ port: MACHINES_PORT, tokens: [STAGING.token], apps: [STAGING.app] });
+  await ensurePortFree(DNS_PORT, "MACHINELET_DNS_PORT", "cluster DNS");
+  const emulator = await startEmulator({ port: MACHINES_PORT, tokens: [STAGING.token], apps: [STAGING.app], loopback: true });
   closers.push(() => emulator.close());
   console.log(`machines emulator on ${emulator.url} (token ${STAGING.token}, app ${STAGING.app})`);
+  // Service forwarder machines run the real forwarder program, wired through the emulator's loopback network.
+  const forwarders = startForwarderRunner({
+    emulatorUrl: emulator.url,
+    apps: async () => {
+      const res = await fetch(`${emulator.url}/v1/apps?org_slug=personal`, { headers: { authorization: `Bearer ${STAGING.token}` } });
+      return res.ok ? ((await res.json()) as { apps: { name: string }[] }).apps.map((a) => a.name) : [];
+    },
+  });
+  closers.push(() => forwarders.stop());
 
   const worker = await startWorkerProcess({
     port: WORKER_PORT,
@@ -100,6 +115,9 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   console.log(`relay joined as node ${STAGING.node} (metrics ${relay.metricsUrl})`);
+  const dns = await startClusterDns({ kubeconfigPath: KUBECONFIG, host: "127.0.0.1", port: DNS_PORT, upstream: systemUpstream(), log: createLogger({ level: "warn", fields: { component: "cluster-dns" } }) });
+  closers.push(() => dns.close());
+  console.log(`cluster dns on 127.0.0.1:${dns.port} (UDP and TCP, domain cluster.local)`);
   console.log("staging ready");
 }
 

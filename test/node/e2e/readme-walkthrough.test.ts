@@ -54,6 +54,7 @@ describe.skipIf(!HAS_KUBECTL)("the README's staging walk-through", () => {
       MACHINELET_WORKER_PORT: String(await freePort()),
       MACHINELET_K8S_PORT: String(await freePort()),
       MACHINELET_RELAY_METRICS_PORT: String(await freePort()),
+      MACHINELET_DNS_PORT: String(await freePort()),
       MACHINELET_STAGING_DIR: join(dir, ".staging"),
       RECONCILE_INTERVAL_S: "2",
     };
