@@ -11,3 +11,4 @@ export * from "./pod-view";
 export * from "./signature";
 export * from "./snapshot";
 export * from "./status-feed";
+export * from "./service-view";
