@@ -1,13 +1,12 @@
 /**
  * Staging's log output: every component's lines on the terminal behind a short prefix (coloured
  * when stdout is a terminal and NO_COLOR is unset), and each component's raw lines in its own
- * file under `.staging/logs/`. Request lines for health checks and status-feed polls are dropped
+ * file under the staging directory's `logs/` (`.staging/logs/` unless MACHINELET_STAGING_DIR moves it). Request lines for health checks and status-feed polls are dropped
  * unless LOG_LEVEL=debug: they arrive several times a second and say nothing.
  */
 import { createWriteStream, mkdirSync, rmSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 
-export const LOG_DIR = ".staging/logs";
 const COLOURS = { staging: 37, worker: 36, relay: 35, dns: 34, emulator: 33, k8s: 32 } as const;
 export type Component = keyof typeof COLOURS;
 
@@ -19,9 +18,9 @@ export class StagingLogs {
   private readonly colour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
   private readonly debug = process.env.LOG_LEVEL === "debug";
 
-  constructor() {
-    rmSync(LOG_DIR, { recursive: true, force: true });
-    mkdirSync(LOG_DIR, { recursive: true });
+  constructor(readonly dir: string) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
   }
 
   /** A line sink for one component. */
@@ -41,7 +40,7 @@ export class StagingLogs {
   private file(component: Component): WriteStream {
     let f = this.files.get(component);
     if (!f) {
-      f = createWriteStream(join(LOG_DIR, `${component}.log`), { flags: "a" });
+      f = createWriteStream(join(this.dir, `${component}.log`), { flags: "a" });
       this.files.set(component, f);
     }
     return f;

@@ -5,25 +5,28 @@
  * everything on Ctrl-C.
  */
 import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { ensurePortFree } from "../src/dev/port-check";
+import { prepareStagingCluster } from "../src/dev/staging-cluster";
 import { startWorkerProcess } from "../src/dev/worker-process";
 import { startForwarderRunner } from "../src/dev/forwarder-runner";
 import { startClusterDns } from "../src/dns/cluster-dns";
 import { systemUpstream } from "../src/dns/upstream";
 import { startEmulator } from "../src/emulator/server";
 import { startK8sStandin } from "../src/k8s/standin/server";
-import { KubeConfig } from "@kubernetes/client-node";
-import { DEFAULT_TAINT } from "../src/relay/config";
-import { KubeApi } from "../src/relay/kube-api";
 import { createLogger, type LogLevel } from "../src/relay/log";
 import { startRelay } from "../src/relay/relay";
-import { LOG_DIR, StagingLogs } from "./staging-logs";
+import { StagingLogs } from "./staging-logs";
 
 const MACHINES_PORT = Number(process.env.MACHINELET_MACHINES_PORT ?? 4280);
 const WORKER_PORT = Number(process.env.MACHINELET_WORKER_PORT ?? 8787);
 const K8S_PORT = Number(process.env.MACHINELET_K8S_PORT ?? 6443);
 const DNS_PORT = Number(process.env.MACHINELET_DNS_PORT ?? 5353);
 const RELAY_METRICS_PORT = Number(process.env.MACHINELET_RELAY_METRICS_PORT ?? 9464);
-const KUBECONFIG = ".staging/kubeconfig";
+/** Where staging keeps its kubeconfig and the worker's state; tests move it. */
+const STAGING_DIR = process.env.MACHINELET_STAGING_DIR ?? ".staging";
+const KUBECONFIG = join(STAGING_DIR, "kubeconfig");
+const WORKER_STATE = join(STAGING_DIR, "worker-state");
 const LOG_LEVEL: LogLevel = (["debug", "info", "warn", "error"] as const).find((l) => l === process.env.LOG_LEVEL) ?? "info";
 const STAGING = {
   cluster: "staging",
@@ -34,7 +37,7 @@ const STAGING = {
   node: "fks-staging",
 };
 
-const logs = new StagingLogs();
+const logs = new StagingLogs(join(STAGING_DIR, "logs"));
 const say = logs.sink("staging");
 const closers: Array<() => Promise<void>> = [() => logs.close()];
 let stopping = false;
@@ -52,8 +55,13 @@ process.on("SIGTERM", () => void stop(0));
 
 async function main(): Promise<void> {
   // Every part of staging keeps its state in memory, so the worker starts empty too.
-  rmSync(".staging/worker-state", { recursive: true, force: true });
-  mkdirSync(".staging", { recursive: true });
+  rmSync(WORKER_STATE, { recursive: true, force: true });
+  mkdirSync(STAGING_DIR, { recursive: true });
+  await ensurePortFree(MACHINES_PORT, "MACHINELET_MACHINES_PORT", "machines emulator");
+  await ensurePortFree(WORKER_PORT, "MACHINELET_WORKER_PORT", "worker");
+  await ensurePortFree(K8S_PORT, "MACHINELET_K8S_PORT", "K8s stand-in");
+  await ensurePortFree(RELAY_METRICS_PORT, "MACHINELET_RELAY_METRICS_PORT", "relay metrics");
+  await ensurePortFree(DNS_PORT, "MACHINELET_DNS_PORT", "cluster DNS");
   const emulator = await startEmulator({ port: MACHINES_PORT, tokens: [STAGING.token], apps: [STAGING.app], loopback: true });
   closers.push(() => emulator.close());
   say(`machines emulator on ${emulator.url} (token ${STAGING.token}, app ${STAGING.app})`);
@@ -69,7 +77,7 @@ async function main(): Promise<void> {
 
   const worker = await startWorkerProcess({
     port: WORKER_PORT,
-    persistTo: ".staging/worker-state",
+    persistTo: WORKER_STATE,
     onLine: logs.sink("worker"),
     vars: {
       MACHINES_API_URL: emulator.url,
@@ -78,6 +86,7 @@ async function main(): Promise<void> {
       STATUS_TOKEN: STAGING.statusToken,
       CLUSTERS: STAGING.cluster,
       LOG_LEVEL,
+      ...(process.env.RECONCILE_INTERVAL_S ? { RECONCILE_INTERVAL_S: process.env.RECONCILE_INTERVAL_S } : {}),
     },
   });
   closers.push(() => worker.stop());
@@ -91,7 +100,9 @@ async function main(): Promise<void> {
   const k8s = await startK8sStandin({ port: K8S_PORT, kubeconfigPath: KUBECONFIG });
   closers.push(() => k8s.close());
   say(`k8s stand-in on ${k8s.url} (kubeconfig ${KUBECONFIG})`);
-  await letNamespaceReachVirtualNode(k8s.kubeconfig, "default");
+  const cluster = await prepareStagingCluster(k8s.kubeconfig, { workerUrl: worker.url, cluster: STAGING.cluster, namespace: "default" });
+  closers.push(() => cluster.close());
+  say(`namespace default tolerates the virtual node; admission webhook ${cluster.admissionUrl}`);
 
   const relay = await startRelay({
     kubeconfigPath: KUBECONFIG,
@@ -113,22 +124,8 @@ async function main(): Promise<void> {
   const dns = await startClusterDns({ kubeconfigPath: KUBECONFIG, host: "127.0.0.1", port: DNS_PORT, upstream: systemUpstream(), log: createLogger({ level: LOG_LEVEL === "debug" ? "debug" : "warn", write: logs.sink("dns"), fields: { component: "cluster-dns" } }) });
   closers.push(() => dns.close());
   say(`cluster dns on 127.0.0.1:${dns.port} (UDP and TCP, domain cluster.local)`);
-  say(`logs in ${LOG_DIR}/ (LOG_LEVEL=debug shows health checks and feed polls too)`);
+  say(`logs in ${logs.dir}/ (LOG_LEVEL=debug shows health checks and feed polls too)`);
   console.log("staging ready");
-}
-
-/**
- * What the README tells operators to do on a real cluster (with the PodTolerationRestriction
- * admission plugin enabled): pods created in the namespace tolerate the virtual node's taint.
- */
-async function letNamespaceReachVirtualNode(kubeconfig: string, namespace: string): Promise<void> {
-  const kc = new KubeConfig();
-  kc.loadFromString(kubeconfig);
-  const toleration = { key: DEFAULT_TAINT.key, operator: "Exists", effect: DEFAULT_TAINT.effect };
-  await new KubeApi(kc, 10_000).request("PATCH", `/api/v1/namespaces/${namespace}`, {
-    body: { metadata: { annotations: { "scheduler.alpha.kubernetes.io/defaultTolerations": JSON.stringify([toleration]) } } },
-    contentType: "application/merge-patch+json",
-  });
 }
 
 main().catch((e) => {

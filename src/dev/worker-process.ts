@@ -33,7 +33,9 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Wo
   const out = opts.onLine ? "pipe" : (opts.stdio ?? "ignore");
   const child = spawn(process.execPath, args, {
     stdio: ["ignore", out, out],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    // No request for Cloudflare's `Request.cf` sample: offline it only prints a stack trace before
+    // miniflare falls back to its placeholder, which is what the worker gets either way.
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
     detached: false,
   });
   for (const stream of [child.stdout, child.stderr]) if (stream && opts.onLine) createInterface({ input: stream }).on("line", opts.onLine);

@@ -5,7 +5,9 @@
  */
 import { ApiError, badRequest, unsupportedMediaType } from "./api-errors";
 import type { JsonObject } from "./k8s-object";
-import { cloneObject, isJsonObject, jsonEqual } from "./k8s-object";
+import fastJsonPatch from "fast-json-patch";
+import type { Operation } from "fast-json-patch";
+import { cloneObject, isJsonObject } from "./k8s-object";
 import { StrategicMergeError, strategicMerge } from "./strategic-merge";
 
 export type PatchType = "json" | "merge" | "strategic";
@@ -63,119 +65,24 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   return result;
 }
 
-interface Operation {
-  op: string;
-  path: string;
-  from?: string;
-  value?: unknown;
-}
+/** fast-json-patch's error names for operations that are malformed (400) rather than inapplicable (422). */
+const MALFORMED = new Set([
+  "SEQUENCE_NOT_AN_ARRAY",
+  "OPERATION_NOT_AN_OBJECT",
+  "OPERATION_OP_INVALID",
+  "OPERATION_PATH_INVALID",
+  "OPERATION_FROM_REQUIRED",
+  "OPERATION_VALUE_REQUIRED",
+  "OPERATION_VALUE_CANNOT_CONTAIN_UNDEFINED",
+]);
 
-function parsePointer(pointer: string): string[] {
-  if (pointer === "") return [];
-  if (!pointer.startsWith("/")) throw unprocessable(`JSON pointer "${pointer}" must start with "/"`);
-  return pointer
-    .slice(1)
-    .split("/")
-    .map((token) => token.replace(/~1/g, "/").replace(/~0/g, "~"));
-}
-
-type Container = JsonObject | unknown[];
-
-/** Walks to the parent of the pointer's last token. */
-function parentOf(doc: unknown, tokens: readonly string[], pointer: string): { parent: Container; last: string } {
-  let cursor: unknown = doc;
-  for (const token of tokens.slice(0, -1)) {
-    cursor = childOf(cursor, token, pointer);
-  }
-  const last = tokens[tokens.length - 1];
-  if (last === undefined || (!isJsonObject(cursor) && !Array.isArray(cursor))) throw unprocessable(`doc is missing path: "${pointer}"`);
-  return { parent: cursor, last };
-}
-
-function childOf(cursor: unknown, token: string, pointer: string): unknown {
-  if (Array.isArray(cursor)) {
-    const index = arrayIndex(token, cursor.length - 1, pointer);
-    return cursor[index];
-  }
-  if (isJsonObject(cursor) && Object.hasOwn(cursor, token)) return cursor[token];
-  throw unprocessable(`doc is missing path: "${pointer}"`);
-}
-
-function arrayIndex(token: string, max: number, pointer: string): number {
-  if (!/^(0|[1-9]\d*)$/.test(token)) throw unprocessable(`invalid array index "${token}" in "${pointer}"`);
-  const index = Number(token);
-  if (index > max) throw unprocessable(`array index ${index} out of bounds in "${pointer}"`);
-  return index;
-}
-
-function getAt(doc: unknown, pointer: string): unknown {
-  let cursor = doc;
-  for (const token of parsePointer(pointer)) cursor = childOf(cursor, token, pointer);
-  return cursor;
-}
-
-function addAt(doc: unknown, pointer: string, value: unknown): unknown {
-  const tokens = parsePointer(pointer);
-  if (tokens.length === 0) return value;
-  const { parent, last } = parentOf(doc, tokens, pointer);
-  if (Array.isArray(parent)) {
-    const index = last === "-" ? parent.length : arrayIndex(last, parent.length, pointer);
-    parent.splice(index, 0, value);
-  } else {
-    parent[last] = value;
-  }
-  return doc;
-}
-
-function removeAt(doc: unknown, pointer: string): unknown {
-  const tokens = parsePointer(pointer);
-  if (tokens.length === 0) throw unprocessable("cannot remove the whole document");
-  const { parent, last } = parentOf(doc, tokens, pointer);
-  if (Array.isArray(parent)) {
-    parent.splice(arrayIndex(last, parent.length - 1, pointer), 1);
-  } else {
-    if (!Object.hasOwn(parent, last)) throw unprocessable(`Unable to remove nonexistent key: ${last}: missing value`);
-    delete parent[last];
-  }
-  return doc;
-}
-
-/** RFC 6902. */
+/** RFC 6902, by fast-json-patch (validating every operation, never touching `target`). */
 export function applyJsonPatch(target: unknown, operations: readonly unknown[]): unknown {
-  let doc = cloneObject(target);
-  for (const raw of operations) {
-    if (!isJsonObject(raw) || typeof raw.op !== "string" || typeof raw.path !== "string") {
-      throw badRequest(`invalid JSON patch operation: ${JSON.stringify(raw)}`);
-    }
-    const op = raw as unknown as Operation;
-    switch (op.op) {
-      case "add":
-        doc = addAt(doc, op.path, cloneObject(op.value));
-        break;
-      case "remove":
-        doc = removeAt(doc, op.path);
-        break;
-      case "replace":
-        getAt(doc, op.path);
-        doc = parsePointer(op.path).length === 0 ? cloneObject(op.value) : addAt(removeAt(doc, op.path), op.path, cloneObject(op.value));
-        break;
-      case "move": {
-        if (op.from === undefined) throw badRequest(`JSON patch "move" needs "from"`);
-        const value = getAt(doc, op.from);
-        doc = addAt(removeAt(doc, op.from), op.path, value);
-        break;
-      }
-      case "copy": {
-        if (op.from === undefined) throw badRequest(`JSON patch "copy" needs "from"`);
-        doc = addAt(doc, op.path, cloneObject(getAt(doc, op.from)));
-        break;
-      }
-      case "test":
-        if (!jsonEqual(getAt(doc, op.path), op.value)) throw unprocessable(`testing value ${op.path} failed: test failed`);
-        break;
-      default:
-        throw badRequest(`Unexpected kind: ${op.op}`);
-    }
+  try {
+    return fastJsonPatch.applyPatch(cloneObject(target), cloneObject(operations) as Operation[], true, false).newDocument;
+  } catch (err) {
+    if (!(err instanceof fastJsonPatch.JsonPatchError)) throw err;
+    const message = `the JSON patch cannot be applied: ${err.message.split("\n")[0] ?? err.name}`;
+    throw MALFORMED.has(err.name) ? badRequest(message) : unprocessable(message);
   }
-  return doc;
 }

@@ -4,6 +4,7 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AdmittedWrites } from "./admission/admitted-writes";
 import { ApiError, badRequest, methodNotAllowed, routeNotFound, unauthorized } from "./api-errors";
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery";
 import { Query, checkAccept, parseJson, readBody, readDocument, sendError, sendJson } from "./http-io";
@@ -24,6 +25,8 @@ import { checkWatchRequest, serveWatch } from "./watch-stream";
 
 export interface StandinContext {
   registry: Registry;
+  /** Creates, updates and patches through admission webhooks. */
+  writes: AdmittedWrites;
   store: Store;
   token: string;
   /** host:port clients reach the server on, for APIVersions. */
@@ -219,7 +222,7 @@ async function resource(ctx: StandinContext, req: IncomingMessage, res: ServerRe
         return list(ctx, res, query, rt, namespace, table);
       case "POST": {
         if (rt.namespaced && namespace === undefined) throw methodNotAllowed(method);
-        const created = registry.create(rt, namespace, await readDocument(req), { dryRun: query.dryRun() });
+        const created = await ctx.writes.create(rt, namespace, await readDocument(req), { dryRun: query.dryRun() });
         return sendJson(res, 201, render(created));
       }
       case "DELETE": {
@@ -255,13 +258,13 @@ async function resource(ctx: StandinContext, req: IncomingMessage, res: ServerRe
       return sendJson(res, 200, render(registry.get(rt, namespace, name)));
     case "PUT": {
       const existed = registry.find(rt, namespace, name) !== undefined;
-      const updated = registry.update(rt, namespace, name, await readDocument(req), writeOptions);
+      const updated = await ctx.writes.update(rt, namespace, name, await readDocument(req), writeOptions);
       return sendJson(res, existed ? 200 : 201, render(updated));
     }
     case "PATCH": {
       const type = patchTypeOf(req.headers["content-type"]);
       const body = parseJson(await readBody(req));
-      return sendJson(res, 200, render(registry.patch(rt, namespace, name, type, body, writeOptions)));
+      return sendJson(res, 200, render(await ctx.writes.patch(rt, namespace, name, type, body, writeOptions)));
     }
     case "DELETE": {
       if (subresource) throw methodNotAllowed(method);

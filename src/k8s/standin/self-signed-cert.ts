@@ -1,11 +1,14 @@
 /**
- * A self-signed X.509 certificate for the K8s stand-in (staging and tests only), built with
- * node:crypto alone (an ECDSA P-256 key, a hand-encoded DER certificate), so HTTPS needs neither
- * the openssl CLI nor an npm package. HTTPS is needed because kubectl (client-go clientcmd) only
- * sends a kubeconfig's bearer token over TLS.
+ * A self-signed X.509 certificate for the K8s stand-in and staging's TLS front (staging and tests
+ * only): an ECDSA P-256 key from WebCrypto and a certificate built by @peculiar/x509. HTTPS is
+ * needed because kubectl (client-go clientcmd) only sends a kubeconfig's bearer token over TLS, and
+ * the API server calls admission webhooks over HTTPS only.
  */
-import { generateKeyPairSync, randomBytes, sign } from "node:crypto";
+import { webcrypto } from "node:crypto";
 import { isIP } from "node:net";
+// @peculiar/x509 resolves its ASN.1 parsers through tsyringe, which needs the Reflect metadata API.
+import "reflect-metadata";
+import * as x509 from "@peculiar/x509";
 
 export interface SelfSignedCert {
   /** PEM certificate; also the CA clients trust. */
@@ -14,100 +17,37 @@ export interface SelfSignedCert {
   key: string;
 }
 
-function length(n: number): Buffer {
-  if (n < 0x80) return Buffer.from([n]);
-  const bytes: number[] = [];
-  for (let rest = n; rest > 0; rest >>= 8) bytes.unshift(rest & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-
-function tlv(tag: number, ...content: Buffer[]): Buffer {
-  const body = Buffer.concat(content);
-  return Buffer.concat([Buffer.from([tag]), length(body.length), body]);
-}
-
-const sequence = (...parts: Buffer[]): Buffer => tlv(0x30, ...parts);
-const set = (...parts: Buffer[]): Buffer => tlv(0x31, ...parts);
-const octets = (content: Buffer): Buffer => tlv(0x04, content);
-const bits = (content: Buffer, unusedBits = 0): Buffer => tlv(0x03, Buffer.from([unusedBits]), content);
-const TRUE = tlv(0x01, Buffer.from([0xff]));
-
-function integer(bytes: Buffer): Buffer {
-  let trimmed = bytes;
-  while (trimmed.length > 1 && trimmed[0] === 0 && ((trimmed[1] ?? 0) & 0x80) === 0) trimmed = trimmed.subarray(1);
-  return tlv(0x02, (trimmed[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), trimmed]) : trimmed);
-}
-
-function oid(dotted: string): Buffer {
-  const [first = 0, second = 0, ...rest] = dotted.split(".").map(Number);
-  const bytes = [first * 40 + second];
-  for (const arc of rest) {
-    const chunk = [arc & 0x7f];
-    for (let v = arc >> 7; v > 0; v >>= 7) chunk.unshift((v & 0x7f) | 0x80);
-    bytes.push(...chunk);
-  }
-  return tlv(0x06, Buffer.from(bytes));
-}
-
-/** UTCTime before 2050, GeneralizedTime after, as RFC 5280 §4.1.2.5 requires. */
-function time(date: Date): Buffer {
-  const iso = date.toISOString();
-  const digits = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
-  return date.getUTCFullYear() < 2050 ? tlv(0x17, Buffer.from(digits.slice(2), "ascii")) : tlv(0x18, Buffer.from(digits, "ascii"));
-}
-
-function commonName(cn: string): Buffer {
-  return sequence(set(sequence(oid("2.5.4.3"), tlv(0x0c, Buffer.from(cn, "utf8")))));
-}
-
-function extension(id: string, critical: boolean, value: Buffer): Buffer {
-  return critical ? sequence(oid(id), TRUE, octets(value)) : sequence(oid(id), octets(value));
-}
-
-function subjectAltNames(hosts: readonly string[]): Buffer {
-  const names = hosts.map((host) => {
-    if (isIP(host) === 4) return tlv(0x87, Buffer.from(host.split(".").map(Number)));
-    if (isIP(host) === 6) throw new Error(`IPv6 subject alternative names are not supported by the stand-in's certificate: ${host}`);
-    return tlv(0x82, Buffer.from(host, "ascii"));
-  });
-  return sequence(...names);
-}
-
-const ECDSA_WITH_SHA256 = sequence(oid("1.2.840.10045.4.3.2"));
+const ALGORITHM = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
 
 /**
- * A certificate for `hosts` (IPv4 addresses and DNS names), valid from an hour ago for `days`.
+ * A certificate for `hosts` (IP addresses and DNS names), valid from an hour ago for `days`.
  * It is its own CA (basicConstraints CA:TRUE) so clients can trust it as `certificate-authority-data`.
  */
-export function createSelfSignedCert(hosts: readonly string[], days = 365, now = new Date()): SelfSignedCert {
-  const { publicKey, privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
-  const name = commonName("machinelet-k8s-standin");
-  const serial = randomBytes(16);
+export async function createSelfSignedCert(hosts: readonly string[], days = 365, now = new Date()): Promise<SelfSignedCert> {
+  const crypto = webcrypto as unknown as Crypto;
+  const keys = await crypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]);
+  const serial = Buffer.from(crypto.getRandomValues(new Uint8Array(16)));
   serial[0] = (serial[0] ?? 0) & 0x7f;
-  const tbs = sequence(
-    tlv(0xa0, integer(Buffer.from([2]))),
-    integer(serial),
-    ECDSA_WITH_SHA256,
-    name,
-    sequence(time(new Date(now.getTime() - 3_600_000)), time(new Date(now.getTime() + days * 86_400_000))),
-    name,
-    publicKey.export({ type: "spki", format: "der" }),
-    tlv(
-      0xa3,
-      sequence(
-        extension("2.5.29.19", true, sequence(TRUE)),
-        // keyUsage: digitalSignature (bit 0) and keyCertSign (bit 5).
-        extension("2.5.29.15", true, bits(Buffer.from([0x84]), 2)),
-        extension("2.5.29.37", false, sequence(oid("1.3.6.1.5.5.7.3.1"))),
-        extension("2.5.29.17", false, subjectAltNames(hosts)),
-      ),
-    ),
+  const cert = await x509.X509CertificateGenerator.createSelfSigned(
+    {
+      serialNumber: serial.toString("hex"),
+      name: "CN=machinelet-k8s-standin",
+      notBefore: new Date(now.getTime() - 3_600_000),
+      notAfter: new Date(now.getTime() + days * 86_400_000),
+      signingAlgorithm: ALGORITHM,
+      keys,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+        new x509.SubjectAlternativeNameExtension(hosts.map((host) => ({ type: isIP(host) ? ("ip" as const) : ("dns" as const), value: host }))),
+      ],
+    },
+    crypto,
   );
-  const signature = sign("sha256", tbs, privateKey);
-  const der = sequence(tbs, ECDSA_WITH_SHA256, bits(signature));
-  const base64 = der.toString("base64").replace(/.{64}/g, "$&\n");
+  const pkcs8 = Buffer.from(await crypto.subtle.exportKey("pkcs8", keys.privateKey)).toString("base64");
   return {
-    cert: `-----BEGIN CERTIFICATE-----\n${base64.trimEnd()}\n-----END CERTIFICATE-----\n`,
-    key: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    cert: cert.toString("pem") + "\n",
+    key: `-----BEGIN PRIVATE KEY-----\n${pkcs8.replace(/.{64}/g, "$&\n").trimEnd()}\n-----END PRIVATE KEY-----\n`,
   };
 }

@@ -13,8 +13,10 @@ import { createServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { dirname } from "node:path";
 import { startControllerManager } from "./controllers/controller-manager";
+import { AdmittedWrites } from "./admission/admitted-writes";
 import type { Toleration } from "./admission/pod-toleration-restriction";
 import { podTolerationRestriction } from "./admission/pod-toleration-restriction";
+import { WebhookAdmission } from "./admission/webhooks";
 import { kubeconfigFor } from "./kubeconfig";
 import { startNamespaceController } from "./namespace-controller";
 import { NAMESPACES, Registry } from "./registry";
@@ -76,10 +78,12 @@ export async function startK8sStandin(options: K8sStandinOptions = {}): Promise<
   const store = new Store(options.historyLimit ?? 10_000);
   const registry = new Registry(store, [podTolerationRestriction(options.defaultTolerations ?? [])]);
   seed(registry);
-  const { cert, key } = createSelfSignedCert([...new Set([host, "127.0.0.1", "localhost"])]);
+  const { cert, key } = await createSelfSignedCert([...new Set([host, "127.0.0.1", "localhost"])]);
 
+  const writes = new AdmittedWrites(registry, new WebhookAdmission(registry));
   const ctx: StandinContext = {
     registry,
+    writes,
     store,
     token,
     serverAddress: "",
@@ -115,7 +119,7 @@ export async function startK8sStandin(options: K8sStandinOptions = {}): Promise<
   const url = `https://${host}:${port}`;
 
   const stopNamespaceController = startNamespaceController(store, registry);
-  const stopControllerManager = startControllerManager(store, registry);
+  const stopControllerManager = startControllerManager(store, writes);
 
   const kubeconfig = kubeconfigFor(url, cert, token);
   if (options.kubeconfigPath) {

@@ -13,8 +13,8 @@ import { startK8sStandin } from "../../../src/k8s/standin/server";
 import { raw } from "./fixture";
 
 describe("self-signed certificate", () => {
-  it("is a CA certificate for the given loopback names, signed by its own key", () => {
-    const { cert } = createSelfSignedCert(["127.0.0.1", "localhost"]);
+  it("is a CA certificate for the given loopback names, signed by its own key", async () => {
+    const { cert } = await createSelfSignedCert(["127.0.0.1", "localhost"]);
     const x509 = new X509Certificate(cert);
     expect(x509.ca).toBe(true);
     expect(x509.subjectAltName).toBe("IP Address:127.0.0.1, DNS:localhost");

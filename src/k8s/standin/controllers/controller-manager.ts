@@ -2,7 +2,7 @@
  * The K8s stand-in's kube-controller-manager and kube-scheduler (staging and tests only): starts the
  * scheduler, every workload controller and the garbage collector on the shared store, and stops them together.
  */
-import type { Registry } from "../registry";
+import type { AdmittedWrites } from "../admission/admitted-writes";
 import type { Store } from "../store";
 import { deploymentController } from "./deployment-controller";
 import { endpointsController } from "./endpoints-controller";
@@ -13,13 +13,14 @@ import { startController } from "./loop";
 import { replicaSetController } from "./replicaset-controller";
 import { scheduler } from "../scheduling/scheduler";
 
-export function startControllerManager(store: Store, registry: Registry): () => void {
+export function startControllerManager(store: Store, writes: AdmittedWrites): () => void {
+  const registry = writes.registry;
   const controllers = [
     scheduler(registry),
-    replicaSetController(registry),
+    replicaSetController(writes),
     deploymentController(registry),
-    statefulSetController(registry),
-    new JobController(registry),
+    statefulSetController(writes),
+    new JobController(writes),
     endpointsController(registry),
     garbageCollector(registry),
   ];

@@ -8,11 +8,13 @@
  * Conditions as 1.32 writes them: SuccessCriteriaMet then Complete, FailureTarget then Failed,
  * Suspended. Not done: podFailurePolicy, successPolicy, backoffLimitPerIndex, the job-tracking finalizer.
  */
+import type { AdmittedWrites } from "../admission/admitted-writes";
 import type { JsonObject, K8sObject } from "../k8s-object";
 import { cloneObject, formatTime, isJsonObject, jsonEqual } from "../k8s-object";
 import type { Registry } from "../registry";
 import { PODS } from "../registry";
 import { resourceByKind } from "../resources";
+import { createControlledPod } from "./create-pod";
 import { recordEvent } from "./events";
 import type { Controller } from "./loop";
 import { bestEffort } from "./loop";
@@ -81,17 +83,21 @@ export class JobController implements Controller {
   /** When each failed pod was first seen failed: back-off counts from the latest failure. */
   private readonly failedAt = new Map<string, number>();
 
-  constructor(private readonly registry: Registry) {}
+  private readonly registry: Registry;
 
-  sync(): void {
+  constructor(private readonly writes: AdmittedWrites) {
+    this.registry = writes.registry;
+  }
+
+  async sync(): Promise<void> {
     const now = Date.now();
     for (const job of this.registry.list(JOBS, undefined)) {
       const current = this.registry.find(JOBS, job.metadata.namespace, job.metadata.name ?? "");
-      if (current) this.syncJob(current, now);
+      if (current) await this.syncJob(current, now);
     }
   }
 
-  private syncJob(job: K8sObject, now: number): void {
+  private async syncJob(job: K8sObject, now: number): Promise<void> {
     const registry = this.registry;
     const spec = isJsonObject(job.spec) ? job.spec : {};
     const namespace = job.metadata.namespace ?? "";
@@ -125,7 +131,7 @@ export class JobController implements Controller {
       for (const pod of active) bestEffort(() => registry.delete(PODS, namespace, pod.metadata.name ?? ""));
       if (suspended && !outcome) conditions.push(condition("Suspended", "JobSuspended", "Job suspended", stamp));
     } else {
-      this.startPods(job, { active, failedPods, succeeded: succeededPods.length, doneIndexes }, now);
+      await this.startPods(job, { active, failedPods, succeeded: succeededPods.length, doneIndexes }, now);
     }
     const status: JsonObject = {
       ...(suspended && !previous.startTime ? {} : { startTime }),
@@ -150,11 +156,11 @@ export class JobController implements Controller {
     bestEffort(() => registry.update(JOBS, namespace, job.metadata.name ?? "", next, { subresource: "status" }));
   }
 
-  private startPods(
+  private async startPods(
     job: K8sObject,
     pods: { active: K8sObject[]; failedPods: readonly K8sObject[]; succeeded: number; doneIndexes: readonly number[] },
     now: number,
-  ): void {
+  ): Promise<void> {
     const { active, failedPods, succeeded, doneIndexes } = pods;
     const spec = job.spec as JsonObject;
     const parallelism = int(spec.parallelism, 1);
@@ -172,10 +178,9 @@ export class JobController implements Controller {
       wanted = Array.from({ length: Math.max(Math.min(parallelism, remaining) - active.length, 0) }, () => undefined);
     }
     for (const index of wanted.slice(0, Math.max(parallelism - active.length, 0))) {
-      const created = bestEffort(() => this.registry.create(PODS, job.metadata.namespace, podForIndex(job, index)));
+      const created = await createControlledPod(this.writes, COMPONENT, job, podForIndex(job, index));
       if (!created) break;
       active.push(created);
-      recordEvent(this.registry, COMPONENT, job, "Normal", "SuccessfulCreate", `Created pod: ${created.metadata.name ?? ""}`);
     }
   }
 

@@ -5,12 +5,14 @@
  * surplus pods go in the order controller.ActivePods ranks them (unscheduled, pending, not ready,
  * newest first); status counts replicas, fully labeled, ready and available ones.
  */
+import type { AdmittedWrites } from "../admission/admitted-writes";
 import type { JsonObject, K8sObject } from "../k8s-object";
 import { cloneObject, isJsonObject, jsonEqual } from "../k8s-object";
 import { selectorMatches } from "../label-selector";
 import type { Registry } from "../registry";
 import { PODS } from "../registry";
 import { resourceByKind } from "../resources";
+import { createControlledPod } from "./create-pod";
 import { recordEvent } from "./events";
 import type { Controller } from "./loop";
 import { bestEffort } from "./loop";
@@ -56,7 +58,8 @@ export function claimPods(registry: Registry, owner: K8sObject, selector: unknow
   return owned;
 }
 
-function syncReplicaSet(registry: Registry, rs: K8sObject, now: number): void {
+async function syncReplicaSet(writes: AdmittedWrites, rs: K8sObject, now: number): Promise<void> {
+  const registry = writes.registry;
   const spec = isJsonObject(rs.spec) ? rs.spec : {};
   const namespace = rs.metadata.namespace ?? "";
   const active = claimPods(registry, rs, spec.selector).filter(isActive);
@@ -65,10 +68,9 @@ function syncReplicaSet(registry: Registry, rs: K8sObject, now: number): void {
     if (active.length < want) {
       for (let i = 0; i < Math.min(want - active.length, BURST); i++) {
         const body = podFromTemplate(spec.template, rs, { generateName: `${rs.metadata.name ?? ""}-` });
-        const created = bestEffort(() => registry.create(PODS, namespace, body));
+        const created = await createControlledPod(writes, COMPONENT, rs, body);
         if (!created) break;
         active.push(created);
-        recordEvent(registry, COMPONENT, rs, "Normal", "SuccessfulCreate", `Created pod: ${created.metadata.name ?? ""}`);
       }
     } else if (active.length > want) {
       const surplus = [...active].sort(deletionOrder).slice(0, active.length - want);
@@ -95,16 +97,17 @@ function syncReplicaSet(registry: Registry, rs: K8sObject, now: number): void {
   bestEffort(() => registry.update(REPLICASETS, namespace, rs.metadata.name ?? "", next, { subresource: "status" }));
 }
 
-export function replicaSetController(registry: Registry): Controller {
+export function replicaSetController(writes: AdmittedWrites): Controller {
+  const registry = writes.registry;
   return {
     name: "replicaset",
     watches: [REPLICASETS, PODS],
     resyncMs: 1000,
-    sync() {
+    async sync() {
       const now = Date.now();
       for (const rs of registry.list(REPLICASETS, undefined)) {
         const current = registry.find(REPLICASETS, rs.metadata.namespace, rs.metadata.name ?? "");
-        if (current) syncReplicaSet(registry, current, now);
+        if (current) await syncReplicaSet(writes, current, now);
       }
     },
   };

@@ -8,12 +8,15 @@
  * from the highest ordinal down to `partition`. The revision is a hash of the template in the
  * `controller-revision-hash` label; ControllerRevision objects are not kept.
  */
+import type { AdmittedWrites } from "../admission/admitted-writes";
 import type { JsonObject, K8sObject } from "../k8s-object";
 import { cloneObject, isJsonObject, jsonEqual } from "../k8s-object";
 import type { Registry } from "../registry";
 import { PODS } from "../registry";
 import { resourceByKind } from "../resources";
 import { podTemplateHash } from "./deployment-controller";
+import type { PodEvents } from "./create-pod";
+import { createControlledPod } from "./create-pod";
 import { recordEvent } from "./events";
 import type { Controller } from "./loop";
 import { bestEffort } from "./loop";
@@ -80,7 +83,13 @@ function ensureClaims(registry: Registry, set: K8sObject, ordinal: number): bool
   return true;
 }
 
-function syncStatefulSet(registry: Registry, set: K8sObject, now: number): void {
+const SET_EVENTS = (set: K8sObject): PodEvents => ({
+  created: (name) => `create Pod ${name} in StatefulSet ${set.metadata.name ?? ""} successful`,
+  failed: (name, why) => `create Pod ${name} in StatefulSet ${set.metadata.name ?? ""} failed error: ${why}`,
+});
+
+async function syncStatefulSet(writes: AdmittedWrites, set: K8sObject, now: number): Promise<void> {
+  const registry = writes.registry;
   const spec = isJsonObject(set.spec) ? set.spec : {};
   const namespace = set.metadata.namespace ?? "";
   const replicas = int(spec.replicas, 1);
@@ -91,7 +100,7 @@ function syncStatefulSet(registry: Registry, set: K8sObject, now: number): void 
     const ordinal = ordinalOf(set, pod);
     if (ordinal !== undefined) pods.set(ordinal, pod);
   }
-  const reconcilePods = (): void => {
+  const reconcilePods = async (): Promise<void> => {
     if (set.metadata.deletionTimestamp) return;
     for (let ordinal = 0; ordinal < replicas; ordinal++) {
       const pod = pods.get(ordinal);
@@ -102,11 +111,8 @@ function syncStatefulSet(registry: Registry, set: K8sObject, now: number): void 
       }
       if (!pod) {
         if (!ensureClaims(registry, set, ordinal)) return;
-        const created = bestEffort(() => registry.create(PODS, namespace, newPod(set, ordinal, revision)));
-        if (created) {
-          pods.set(ordinal, created);
-          recordEvent(registry, COMPONENT, set, "Normal", "SuccessfulCreate", `create Pod ${created.metadata.name ?? ""} in StatefulSet ${set.metadata.name ?? ""} successful`);
-        }
+        const created = await createControlledPod(writes, COMPONENT, set, newPod(set, ordinal, revision), SET_EVENTS(set));
+        if (created) pods.set(ordinal, created);
         if (ordered) return;
         continue;
       }
@@ -132,7 +138,7 @@ function syncStatefulSet(registry: Registry, set: K8sObject, now: number): void 
       }
     }
   };
-  reconcilePods();
+  await reconcilePods();
 
   const current = claimPods(registry, set, spec.selector).filter((p) => ordinalOf(set, p) !== undefined);
   const previous = isJsonObject(set.status) ? set.status : {};
@@ -155,16 +161,17 @@ function syncStatefulSet(registry: Registry, set: K8sObject, now: number): void 
   bestEffort(() => registry.update(STATEFULSETS, namespace, set.metadata.name ?? "", next, { subresource: "status" }));
 }
 
-export function statefulSetController(registry: Registry): Controller {
+export function statefulSetController(writes: AdmittedWrites): Controller {
+  const registry = writes.registry;
   return {
     name: "statefulset",
     watches: [STATEFULSETS, PODS],
     resyncMs: 1000,
-    sync() {
+    async sync() {
       const now = Date.now();
       for (const set of registry.list(STATEFULSETS, undefined)) {
         const current = registry.find(STATEFULSETS, set.metadata.namespace, set.metadata.name ?? "");
-        if (current) syncStatefulSet(registry, current, now);
+        if (current) await syncStatefulSet(writes, current, now);
       }
     },
   };
