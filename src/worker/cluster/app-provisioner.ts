@@ -30,13 +30,22 @@ export interface AppProvisionerDeps {
  */
 export class AppProvisioner {
   #check: Promise<boolean> | undefined;
+  /** After a failed check, no other before this time (in memory: after an eviction the first caller checks at once). */
+  #notBefore = 0;
 
   constructor(private readonly deps: AppProvisionerDeps) {}
 
   ensure(): Promise<boolean> {
     if (this.deps.state.meta.get("app_ready") === this.deps.appName()) return Promise.resolve(true);
+    // Every caller (due work, syncs, reconcile) waits out the backoff instead of asking Fly again.
+    if (!this.#check && this.deps.now() < this.#notBefore) return Promise.resolve(false);
     this.#check ??= this.#checkApp().finally(() => (this.#check = undefined));
     return this.#check;
+  }
+
+  /** While the app is unusable, when it will next be checked (0 when a check may run now). */
+  notBefore(): number {
+    return this.#notBefore;
   }
 
   /** Why the app is not usable, as last seen. */
@@ -62,6 +71,7 @@ export class AppProvisioner {
     }
     meta.set("app_ready", app);
     meta.set("app_attempts", 0);
+    this.#notBefore = 0;
     return true;
   }
 
@@ -74,6 +84,7 @@ export class AppProvisioner {
     const problem: Problem = { reason: "ProviderAppUnavailable", message, terminal: false };
     for (const rec of pods.setProblemOfWaitingPods(problem, this.deps.now())) this.deps.refreshStatus(rec);
     const delay = backoffMs(attempts);
+    this.#notBefore = this.deps.now() + delay;
     this.deps.decide({ action: "check-app", outcome: "retry", reason: `Fly app ${this.deps.appName()} is not usable: ${message}; next check in ${Math.ceil(delay / 100) / 10} s` });
     await this.deps.retryAt(this.deps.now() + delay);
     return false;

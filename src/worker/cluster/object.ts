@@ -292,7 +292,8 @@ export class ClusterObject extends DurableObject<Env> {
     const reconcileAt = this.#reconciling ? Infinity : (this.#state.meta.get("next_reconcile_at") ?? Date.now() + this.#reconcileIntervalMs());
     const watchAt = this.#state.pods.anyMachineMayRun() ? this.#nextExitWatchAt : Infinity;
     const next = Math.min(this.#state.work.nextDueAt() ?? Infinity, reconcileAt, watchAt);
-    if (next !== Infinity) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
+    // Nothing runs before the app's next check: waking sooner would only find it unusable again.
+    if (next !== Infinity) await this.ctx.storage.setAlarm(Math.max(next, Date.now(), this.#app.notBefore()));
   }
 
   /**
