@@ -64,6 +64,7 @@ async function main(): Promise<void> {
   log(`machines emulator on ${emulator.url}`);
   const worker: BenchWorker = await startBenchWorker({
     MACHINES_API_URL: emulator.url,
+    FLY_API_URL: emulator.url,
     FLY_API_TOKEN: TOKEN,
     RELAY_SECRET,
     FLY_ORG: ORG,

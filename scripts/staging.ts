@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     port: WORKER_PORT,
     persistTo: ".staging/worker-state",
     stdio: "inherit",
-    vars: { MACHINES_API_URL: emulator.url, FLY_API_TOKEN: STAGING.token, RELAY_SECRET: STAGING.relaySecret },
+    vars: { MACHINES_API_URL: emulator.url, FLY_API_URL: emulator.url, FLY_API_TOKEN: STAGING.token, RELAY_SECRET: STAGING.relaySecret },
   });
   closers.push(() => worker.stop());
   void worker.exited.then((code) => {

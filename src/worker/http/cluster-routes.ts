@@ -4,6 +4,7 @@ import { eventsBodySchema } from "./events-body";
 import { snapshotSchema } from "../cluster/snapshot";
 import { z } from "zod";
 import { admissionReviewSchema, answerAdmission } from "../admission/admission-review";
+import { podIoRoutes } from "./pod-io-routes";
 
 const reconcileBodySchema = z.object({ snapshot: snapshotSchema.optional() });
 const MAX_FEED_WAIT_S = 30;
@@ -57,4 +58,5 @@ export const clusterRoutes = new Hono<AppEnv>()
   .get("/:cluster/pods/:uid", async (c) => {
     const pod = await clusterObject(c.env, c.get("cluster")).getPod(c.req.param("uid"));
     return pod ? c.json(pod) : c.json({ error: `pod ${c.req.param("uid")} is not known to cluster ${c.get("cluster")}` }, 404);
-  });
+  })
+  .route("/", podIoRoutes);
