@@ -3,11 +3,14 @@
  * worker's health to the virtual Node's readiness. `startRelay` is the one entry point for
  * main.ts, staging and tests.
  */
+import { readFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
+import { createSelfSignedCert } from "../k8s/tls/x509";
 import { resolveRelayConfig, type RelayConfig, type RelayOptions } from "./config";
 import { fileCursorStore, memoryCursorStore } from "./cursor-store";
 import { Forwarder } from "./forwarder";
 import { InformerSet } from "./informers";
+import { startKubeletServer, type KubeletServer } from "./kubelet/server";
 import { KubeApi, loadKubeConfig } from "./kube-api";
 import { createLogger, type Logger } from "./log";
 import { NodeHeartbeat } from "./node-heartbeat";
@@ -23,7 +26,14 @@ export interface RelayStatus {
   pendingEvents: number;
   sentEvents: number;
   cursor: string | undefined;
+  /** Where the kubelet API listens; undefined when it is not served (no client CA configured). */
+  kubeletPort: number | undefined;
+  /** Open `logs -f` and exec sessions. */
+  kubeletSessions: number;
 }
+
+/** `logs -f` polls Fly's logs this often at first, backing off to the max while nothing new arrives. */
+const LOG_POLL = { baseMs: 500, maxMs: 5_000 };
 
 export interface Relay {
   readonly config: RelayConfig;
@@ -44,11 +54,14 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
   const api = new KubeApi(kubeConfig, config.requestTimeoutMs);
   const worker = new WorkerClient(config.workerUrl, config.cluster, config.relaySecret, config.requestTimeoutMs);
   const backoff = { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs };
+  const nodeAddress = config.nodeAddress ?? hostAddress();
+  let informers: InformerSet | undefined;
+  const kubelet = await serveKubeletApi(config, { nodeAddress, worker, log, cachedPod: (ns, name) => informers?.pod(ns, name) });
 
   const heartbeat = new NodeHeartbeat({
     api,
     log,
-    settings: { ...config, nodeAddress: config.nodeAddress ?? hostAddress() },
+    settings: { ...config, nodeAddress, kubeletPort: kubelet?.port ?? config.kubeletPort },
     leaseIntervalMs: config.leaseIntervalMs,
     leaseDurationSeconds: config.leaseDurationSeconds,
     nodeStatusIntervalMs: config.nodeStatusIntervalMs,
@@ -66,9 +79,9 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
     log,
     backoff,
     maxPendingDeletes: config.maxPendingDeletes,
-    snapshotSource: () => informers.snapshot(),
+    snapshotSource: () => informers!.snapshot(),
   });
-  const informers = new InformerSet({
+  informers = new InformerSet({
     api,
     log,
     nodeName: config.nodeName,
@@ -87,7 +100,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
     cursorStore: config.cursorFile ? fileCursorStore(config.cursorFile) : memoryCursorStore(),
     feedWaitSeconds: config.feedWaitSeconds,
     backoff,
-    cachedPod: (namespace, name) => informers.pod(namespace, name),
+    cachedPod: (namespace, name) => informers!.pod(namespace, name),
     onFeedAnswer: (ok) => health.report("feed", ok),
   });
 
@@ -115,17 +128,56 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
       pendingEvents: forwarder.stats().pending,
       sentEvents: forwarder.stats().sent,
       cursor: statusSync.currentCursor,
+      kubeletPort: kubelet?.port,
+      kubeletSessions: kubelet?.sessions() ?? 0,
     }),
     stop: () =>
       (stopping ??= (async () => {
         log.info("relay stopping");
-        await informers.stop();
+        await informers!.stop();
+        await kubelet?.close();
         health.stop();
         await Promise.all([forwarder.stop(config.shutdownFlushMs), statusSync.stop()]);
         await heartbeat.stop();
         log.info("relay stopped");
       })()),
   };
+}
+
+/** The kubelet API, when a client CA says whom to let in; a self-signed serving certificate unless one is configured. */
+async function serveKubeletApi(
+  config: RelayConfig,
+  deps: { nodeAddress: string; worker: WorkerClient; log: Logger; cachedPod: (namespace: string, name: string) => ReturnType<InformerSet["pod"]> },
+): Promise<KubeletServer | undefined> {
+  if (!config.kubeletClientCaFile) {
+    deps.log.warn("no kubelet client CA configured (--kubelet-client-ca): kubectl logs, exec and port-forward are not served");
+    return undefined;
+  }
+  const read = (file: string, what: string) => {
+    try {
+      return readFileSync(file, "utf8");
+    } catch (e) {
+      throw new Error(`cannot read the ${what} ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  const clientCa = read(config.kubeletClientCaFile, "kubelet client CA");
+  const serving =
+    config.kubeletTlsCertFile && config.kubeletTlsKeyFile
+      ? { cert: read(config.kubeletTlsCertFile, "kubelet serving certificate"), key: read(config.kubeletTlsKeyFile, "kubelet serving key") }
+      : createSelfSignedCert([...new Set([deps.nodeAddress, config.nodeName, "127.0.0.1", "localhost"])].filter((h) => !h.includes(":")), 365, new Date(), config.nodeName);
+  const server = await startKubeletServer({
+    host: config.kubeletBindAddress,
+    port: config.kubeletPort,
+    ...serving,
+    clientCa,
+    nodeName: config.nodeName,
+    worker: deps.worker,
+    log: deps.log.child({ component: "kubelet-api" }),
+    cachedPod: deps.cachedPod,
+    logPoll: LOG_POLL,
+  });
+  deps.log.info("kubelet API listening", { address: config.kubeletBindAddress, port: server.port });
+  return server;
 }
 
 /** The first non-internal IPv4 address of this host: the virtual Node's InternalIP by default. */

@@ -5,6 +5,7 @@
  */
 import type { ResourceType } from "./resources";
 import { RESOURCES, RESOURCE_VERBS, apiVersionOf } from "./resources";
+import { kubeletSubresourceEntries } from "./kubelet-proxy";
 
 /** The Kubernetes release the stand-in imitates; the gcloud kubectl dispatcher picks its kubectl by this minor. */
 export const KUBERNETES_VERSION = { major: "1", minor: "32", gitVersion: "v1.32.0+machinelet-standin" } as const;
@@ -66,7 +67,7 @@ function resourceEntries(rt: ResourceType): unknown[] {
       ? { name: `${rt.resource}/binding`, singularName: "", namespaced: rt.namespaced, kind: "Binding", verbs: ["create"] }
       : { name: `${rt.resource}/${sub}`, singularName: "", namespaced: rt.namespaced, kind: rt.kind, verbs: ["get", "patch", "update"] },
   );
-  return [main, ...subresources];
+  return [main, ...subresources, ...kubeletSubresourceEntries(rt)];
 }
 
 /** undefined when the group version is not served. */
