@@ -3,32 +3,29 @@
  * WorkerClient signs every request). Any answer but the expected one throws with its body.
  */
 import { WorkerClient } from "../../src/relay/worker-client";
-import type { EventResult, ReconcileCounts, WatchEvent } from "../../src/shared/contract";
+import {
+  eventsResponseSchema,
+  feedPageSchema,
+  podViewSchema,
+  reconcileCountsSchema,
+  type EventResult,
+  type FeedPage as WireFeedPage,
+  type PodView as WirePodView,
+  type ReconcileCounts,
+  type Snapshot,
+  type WatchEvent,
+} from "../../src/shared/contract";
 import { sleep } from "./wait";
 
-export type { EventResult, ReconcileCounts, WatchEvent } from "../../src/shared/contract";
+export type { EventResult, ReconcileCounts, Snapshot, WatchEvent } from "../../src/shared/contract";
 export interface PodStatus {
   phase?: string;
   reason?: string;
   message?: string;
 }
-export interface PodView {
-  uid: string;
-  machineId: string | null;
-  machineState: string | null;
-  status: PodStatus | null;
-}
-export interface FeedPage {
-  cursor: string;
-  pods: Array<{ uid: string; status: PodStatus; gone: boolean }>;
-}
-export interface Snapshot {
-  pods: unknown[];
-  services: unknown[];
-  secrets: unknown[];
-  configMaps: unknown[];
-  persistentVolumeClaims: unknown[];
-}
+/** The contract's answers, with the parts of PodStatus the benchmarks read. */
+export type PodView = Omit<WirePodView, "status"> & { status: PodStatus | null };
+export type FeedPage = Omit<WireFeedPage, "pods"> & { pods: Array<Omit<WireFeedPage["pods"][number], "status"> & { status: PodStatus | null }> };
 
 const TIMEOUT_MS = 300_000;
 
@@ -45,15 +42,15 @@ export class ClusterClient {
 
   /** Posts a prepared JSON body `{"events":[...]}` (so a benchmark can reuse one body). */
   async postEventsBody(body: string): Promise<EventResult[]> {
-    return ((await this.expect200("POST", "/events", body)) as { results: EventResult[] }).results;
+    return eventsResponseSchema.parse(await this.expect200("POST", "/events", body)).results;
   }
 
   postEvents(events: WatchEvent[]): Promise<EventResult[]> {
     return this.postEventsBody(JSON.stringify({ events }));
   }
 
-  async reconcile(snapshot?: Snapshot): Promise<ReconcileCounts> {
-    return (await this.expect200("POST", "/reconcile", JSON.stringify(snapshot ? { snapshot } : {}))) as ReconcileCounts;
+  async reconcile(snapshot?: Snapshot<unknown>): Promise<ReconcileCounts> {
+    return reconcileCountsSchema.parse(await this.expect200("POST", "/reconcile", JSON.stringify(snapshot ? { snapshot } : {})));
   }
 
   /**
@@ -83,11 +80,11 @@ export class ClusterClient {
     const res = await this.client.signed("GET", `/pods/${uid}`);
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw new Error(`GET pod ${uid} in ${this.name}: ${res.status} ${res.text}`);
-    return JSON.parse(res.text) as PodView;
+    return podViewSchema.parse(JSON.parse(res.text)) as PodView;
   }
 
   async feed(after: string, waitS: number): Promise<FeedPage> {
-    return (await this.expect200("GET", `/status?after=${after}&wait=${waitS}`, "", waitS * 1000)) as FeedPage;
+    return feedPageSchema.parse(await this.expect200("GET", `/status?after=${after}&wait=${waitS}`, "", waitS * 1000)) as FeedPage;
   }
 
   private async expect200(method: "GET" | "POST", suffix: string, body: string, extraTimeoutMs = 0): Promise<unknown> {

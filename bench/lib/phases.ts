@@ -13,7 +13,7 @@ export class PhaseTracker {
     const page = await this.cluster.feed(this.cursor, waitS);
     for (const p of page.pods) {
       if (p.gone) this.goneUids.add(p.uid);
-      else this.phases.set(p.uid, p.status.phase ?? "");
+      else this.phases.set(p.uid, p.status?.phase ?? "");
     }
     this.cursor = page.cursor;
   }

@@ -9,6 +9,7 @@
  * Worker time: workerd gives code inside it no CPU clock, so it is estimated from the outside
  * from the request log the emulator keeps (see bench/README.md, "reconcile_10k_cpu_ms").
  */
+import { MAX_BODY_BYTES } from "../../src/shared/contract";
 import { parseK8sObject } from "../../src/shared/k8s";
 import { translatePod } from "../../src/worker/cluster/pod-translation";
 import type { ClusterClient, ReconcileCounts, Snapshot } from "../lib/cluster";
@@ -29,7 +30,6 @@ const IDLE_PASSES = 5;
 const LIST_BURST = 3;
 /** Pause before each idle pass so the worker's list budget is full again (3 tokens at 1/s). */
 const BUDGET_REFILL_MS = 5_000;
-const MAX_BODY_BYTES = 5 * 1024 * 1024;
 /**
  * Emulator silence that means the worker is idle: longer than the 5 s after which the worker
  * passes again while work was pending at the end of a pass (as it is right after adoption).
@@ -46,7 +46,7 @@ export const reconcile10k: Scenario = {
     const pods = benchPods(PODS);
     await seedMachines(ctx, cluster, pods);
 
-    const snapshot: Snapshot = { pods, services: [], secrets: [], configMaps: [], persistentVolumeClaims: [] };
+    const snapshot: Snapshot<unknown> = { pods, services: [], secrets: [], configMaps: [], persistentVolumeClaims: [] };
     const bodyBytes = Buffer.byteLength(JSON.stringify({ snapshot }));
     if (bodyBytes > MAX_BODY_BYTES) throw new Error(`a snapshot of ${PODS} minimal pods is ${bodyBytes} bytes, over the worker's 5 MiB limit`);
 
@@ -150,7 +150,7 @@ interface IdlePass extends WallSplit {
 }
 
 /** A snapshot reconcile, its wall time split as for an idle pass. */
-async function snapshotPass(ctx: BenchContext, cluster: ClusterClient, snapshot: Snapshot): Promise<WallSplit & { wallMs: number; counts: ReconcileCounts }> {
+async function snapshotPass(ctx: BenchContext, cluster: ClusterClient, snapshot: Snapshot<unknown>): Promise<WallSplit & { wallMs: number; counts: ReconcileCounts }> {
   const stop = ctx.emulator.record();
   const sent = performance.now();
   const counts = await cluster.reconcile(snapshot);

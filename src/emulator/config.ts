@@ -50,6 +50,11 @@ const configSchema = z.strictObject({
   defaultRegion: z.string().min(1),
   /** Seed of the PRNG behind `faults.errorRate` (restarted by reset and by setting it). */
   seed: z.number().int(),
+  /**
+   * Where `exit` events carry the exit: `request.exit_event` or `request.MonitorEvent.exit_event`.
+   * Fly reports both forms (fly-go's MachineRequest decodes both and prefers MonitorEvent).
+   */
+  exitEventForm: z.enum(["exit_event", "MonitorEvent"]),
 });
 export type EmulatorConfig = z.infer<typeof configSchema>;
 
@@ -64,6 +69,7 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   destroyedRetentionMs: 30_000,
   defaultRegion: "iad",
   seed: 1,
+  exitEventForm: "exit_event",
 };
 
 /** Body of `PUT /_emulator/config`: any subset; `faults` and `exec` merge one level deep. */

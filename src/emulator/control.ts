@@ -3,6 +3,7 @@ import { parseOr400, readJsonBody } from "./body";
 import { badRequest } from "./errors";
 import { configPatchSchema, mergeConfig } from "./config";
 import type { FlyApp } from "./hono-env";
+import { bootView } from "./boot-view";
 import { processExited } from "./lifecycle";
 import type { EmulatorState } from "./state";
 
@@ -46,10 +47,16 @@ export function controlRoutes(app: FlyApp, st: EmulatorState, flyRoutes: () => R
     return c.json({ ok: true, restarting, state: m.state, restart_count: m.restartCount });
   });
 
-  /** Raw machine records, destroyed ones included. */
+  /** Raw machine records, destroyed ones included (secret values left out). */
   app.get("/_emulator/apps/:app/machines", (c) =>
-    c.json([...st.app(c.req.param("app")).machines.values()].map(({ pending: _pending, listeners: _listeners, ...record }) => record)),
+    c.json([...st.app(c.req.param("app")).machines.values()].map(({ pending: _pending, listeners: _listeners, secrets: _secrets, ...record }) => record)),
   );
+
+  /** What the machine would see at boot: environment, files and mounts (contract shape; boot-view.ts). */
+  app.get("/_emulator/apps/:app/machines/:id/boot", (c) => {
+    const target = st.app(c.req.param("app"));
+    return c.json(bootView(target, st.machine(target.name, c.req.param("id"))));
+  });
 
   /** Moves the emulator clock forward (lease expiry, rate-limit refill, restart window); timers are unaffected. */
   app.post("/_emulator/clock", async (c) => {

@@ -13,7 +13,7 @@ import type { EmulatorState } from "./state";
  * has at most one pending timer; a newer transition replaces it.
  */
 
-const RUNNING: ReadonlySet<MachineState> = new Set(["started", "starting", "restarting"]);
+export const RUNNING: ReadonlySet<MachineState> = new Set(["started", "starting", "restarting"]);
 const STARTABLE: ReadonlySet<MachineState> = new Set(["stopped", "suspended", "failed"]);
 const DESTROYABLE: ReadonlySet<MachineState> = new Set(["stopped", "suspended", "failed", "created"]);
 const RESTARTABLE: ReadonlySet<MachineState> = new Set(["started", "stopped", "suspended", "failed"]);
@@ -36,18 +36,18 @@ function boot(st: EmulatorState, m: MachineRecord, event?: EventSpec): void {
   });
 }
 
+/** The `request` of an `exit` event, in the form `exitEventForm` configures. */
 function exitRequest(st: EmulatorState, m: MachineRecord, exit: ProcessExit, requestedStop: boolean, restarting: boolean): Record<string, unknown> {
-  return {
-    exit_event: {
-      exit_code: exit.exitCode,
-      guest_exit_code: exit.exitCode,
-      oom_killed: exit.oomKilled,
-      requested_stop: requestedStop,
-      restarting,
-      exited_at: rfc3339(st.now()),
-    },
-    restart_count: m.restartCount,
+  const exitEvent = {
+    exit_code: exit.exitCode,
+    guest_exit_code: exit.exitCode,
+    oom_killed: exit.oomKilled,
+    requested_stop: requestedStop,
+    restarting,
+    exited_at: rfc3339(st.now()),
   };
+  const form = st.config.exitEventForm === "MonitorEvent" ? { MonitorEvent: { exit_event: exitEvent } } : { exit_event: exitEvent };
+  return { ...form, restart_count: m.restartCount };
 }
 
 /** The main process is gone and will not come back: stopped, then destroyed if `auto_destroy`. */

@@ -52,10 +52,18 @@ const restartSchema = z.looseObject({
 
 const stopConfigSchema = z.looseObject({ signal: z.enum(STOP_SIGNALS).optional(), timeout: duration.optional() });
 
+const absolutePath = requiredString.refine((p) => p.startsWith("/"), "must be an absolute path");
+/** Standard base64 with padding, as Go's `encoding/base64.StdEncoding` decodes it. */
+export const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** "It must be a valid environment variable name" (S, `fly.MachineSecret.env_var`). */
+const envVarName = z.string({ error: "required" }).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a valid environment variable name");
+const secretRefSchema = z.looseObject({ env_var: envVarName, name: z.string().min(1).optional() });
+const envFromSchema = z.looseObject({ env_var: envVarName, field_ref: z.enum(["id", "version", "app_name", "private_ip", "region", "image"]) });
+
 const fileSchema = z
   .looseObject({
-    guest_path: requiredString.refine((p) => p.startsWith("/"), "must be an absolute path"),
-    raw_value: z.string().optional(),
+    guest_path: absolutePath,
+    raw_value: z.string().regex(BASE64, "must be base64-encoded").optional(),
     secret_name: z.string().optional(),
     image_config: z.string().optional(),
     mode: z.number().int().nonnegative().optional(),
@@ -69,11 +77,27 @@ const containerSchema = z.looseObject({
   entrypoint: argv.optional(),
   exec: argv.optional(),
   env: z.record(z.string(), z.string()).optional(),
+  env_from: z.array(envFromSchema).optional(),
+  secrets: z.array(secretRefSchema).optional(),
   files: z.array(fileSchema).optional(),
+  mounts: z.array(z.looseObject({ name: requiredString, path: absolutePath })).optional(),
   depends_on: z.array(z.looseObject({ name: requiredString, condition: z.enum(["started", "healthy", "exited_successfully"]) })).optional(),
   restart: restartSchema.optional(),
   stop: stopConfigSchema.optional(),
   healthchecks: z.array(z.looseObject({})).optional(),
+});
+
+const processSchema = z.looseObject({
+  env: z.record(z.string(), z.string()).optional(),
+  env_from: z.array(envFromSchema).optional(),
+  ignore_app_secrets: z.boolean().optional(),
+  secrets: z.array(secretRefSchema).optional(),
+});
+
+/** fly-go's temp-dir volume (absent from S): containers mount it by name. */
+const tempDirVolumeSchema = z.looseObject({
+  name: requiredString,
+  temp_dir: z.looseObject({ storage_type: z.enum(["disk", "memory"]).optional(), size_mb: z.number().int().positive().optional() }).optional(),
 });
 
 export const machineConfigSchema = z.looseObject({
@@ -85,7 +109,9 @@ export const machineConfigSchema = z.looseObject({
   size: z.string().optional(),
   services: z.array(serviceSchema).optional(),
   checks: z.record(z.string(), checkSchema).optional(),
-  mounts: z.array(z.looseObject({ volume: requiredString, path: requiredString.refine((p) => p.startsWith("/"), "must be an absolute path") })).max(1, "a machine mounts at most one volume").optional(),
+  mounts: z.array(z.looseObject({ volume: requiredString, path: absolutePath })).max(1, "a machine mounts at most one volume").optional(),
+  processes: z.array(processSchema).optional(),
+  volumes: z.array(tempDirVolumeSchema).optional(),
   restart: restartSchema.optional(),
   stop_config: stopConfigSchema.optional(),
   files: z.array(fileSchema).optional(),
@@ -149,7 +175,13 @@ function normalizeCheck<T extends Timed>(check: T, field: string): T {
   return out;
 }
 
-function checkContainers(containers: NonNullable<MachineConfig["containers"]>): void {
+function checkContainers(containers: NonNullable<MachineConfig["containers"]>, volumes: MachineConfig["volumes"]): void {
+  const volumeNames = new Set((volumes ?? []).map((v) => v.name));
+  containers.forEach((c, i) =>
+    c.mounts?.forEach((m, j) => {
+      if (!volumeNames.has(m.name)) throw badRequest(`invalid config.containers[${i}].mounts[${j}].name: no volume named ${JSON.stringify(m.name)} in config.volumes`);
+    }),
+  );
   const names = new Set<string>();
   containers.forEach((c, i) => {
     if (names.has(c.name)) throw badRequest(`invalid config.containers[${i}].name: duplicate container name ${JSON.stringify(c.name)}`);
@@ -179,7 +211,7 @@ export function normalizeMachineConfig(input: MachineConfig): MachineConfig {
     service.checks = service.checks?.map((check, j) => normalizeCheck(check, `config.services[${i}].checks[${j}]`));
   });
   if (config.containers) {
-    checkContainers(config.containers);
+    checkContainers(config.containers, config.volumes);
     config.containers.forEach((c, i) => {
       if (c.stop?.timeout !== undefined) c.stop.timeout = durationString(c.stop.timeout, `config.containers[${i}].stop.timeout`);
     });

@@ -47,6 +47,8 @@ export interface MachineRecord {
   state: MachineState;
   config: MachineConfig;
   version: string;
+  /** App secret values as of the last create or update: what the machine's boots see. */
+  secrets: ReadonlyMap<string, string>;
   /** Every version, oldest first (the last one is current). */
   versions: MachineVersionRecord[];
   privateIp: string;

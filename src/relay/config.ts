@@ -5,8 +5,8 @@
  */
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { CLUSTER_NAME, CLUSTER_NAME_RULE } from "../shared/contract";
 
-const CLUSTER_NAME = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
@@ -28,7 +28,7 @@ export const relayConfigSchema = z
     kubeconfigPath: z.string().min(1).optional(),
     inCluster: z.boolean().default(false),
     workerUrl: z.url({ protocol: /^https?$/, error: "workerUrl must be an http(s) URL" }),
-    cluster: z.string().regex(CLUSTER_NAME, "cluster must be 1-40 lowercase letters, digits or '-', starting and ending alphanumeric"),
+    cluster: z.string().regex(CLUSTER_NAME, `cluster must be ${CLUSTER_NAME_RULE}`),
     relaySecret: z.string().min(1, "RELAY_SECRET must be set"),
     /** Name of the virtual Node; default `fks-<cluster>`. */
     nodeName: z.string().regex(DNS_SUBDOMAIN, "nodeName must be a DNS subdomain").max(253).optional(),

@@ -5,13 +5,12 @@
  * the informer caches hold anyway; only DELETED entries hold objects nothing else keeps, so they
  * are the ones capped.
  */
+import type { WatchEvent as WireEvent, WatchEventType } from "../shared/contract";
 import type { KubeObject } from "./kube-api";
 
-export type EventType = "ADDED" | "MODIFIED" | "DELETED";
-export interface WatchEvent {
-  type: EventType;
-  object: KubeObject;
-}
+export type EventType = WatchEventType;
+/** A watch event as the relay queues and sends it (contract: POST /events). */
+export type WatchEvent = WireEvent<KubeObject>;
 
 export function eventKey(object: KubeObject): string {
   const m = object.metadata;

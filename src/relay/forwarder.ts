@@ -4,7 +4,7 @@
  * object: one request in flight at a time, a failed batch goes back in front of the queue, and
  * retries back off. A snapshot is sent only after every event queued before it.
  */
-import { z } from "zod";
+import { eventsResponseSchema, MAX_BODY_BYTES, MAX_EVENTS, type Snapshot as WireSnapshot } from "../shared/contract";
 import { Backoff, sleep, type BackoffPolicy } from "./backoff";
 import { EventQueue, type Batch, type WatchEvent } from "./event-queue";
 import type { KubeObject } from "./kube-api";
@@ -14,16 +14,8 @@ import type { WorkerClient, WorkerResponse } from "./worker-client";
 /** Added to the request timeout for a snapshot reconcile (enough for ~60,000 machines). */
 const RECONCILE_EXTRA_TIMEOUT_MS = 60_000;
 
-export const MAX_EVENTS_PER_REQUEST = 500;
-export const MAX_BODY_BYTES = 5 * 1024 * 1024;
-
-export interface Snapshot {
-  pods: KubeObject[];
-  services: KubeObject[];
-  secrets: KubeObject[];
-  configMaps: KubeObject[];
-  persistentVolumeClaims: KubeObject[];
-}
+/** The relay's full lists, as its informer caches hold them (contract: POST /reconcile). */
+export type Snapshot = WireSnapshot<KubeObject>;
 
 export interface ForwarderOptions {
   worker: WorkerClient;
@@ -34,10 +26,6 @@ export interface ForwarderOptions {
   snapshotSource: () => Snapshot | undefined;
 }
 
-const eventsResponseSchema = z.object({
-  results: z.array(z.object({ uid: z.string().optional(), kind: z.string().optional(), outcome: z.string(), message: z.string().optional() })),
-});
-
 type Outcome = "sent" | "retry" | "split" | "drop";
 
 export class Forwarder {
@@ -46,7 +34,7 @@ export class Forwarder {
   private readonly abort = new AbortController();
   private snapshotWanted = false;
   /** Largest batch to try next; halved when the worker refuses a batch as a whole, restored on success. */
-  private batchLimit = MAX_EVENTS_PER_REQUEST;
+  private batchLimit = MAX_EVENTS;
   private wake: (() => void) | undefined;
   private idleWaiters: (() => void)[] = [];
   private loop: Promise<void> | undefined;
@@ -131,7 +119,7 @@ export class Forwarder {
     const outcome = await this.postEvents(batch);
     if (outcome === "sent") {
       this.sent += batch.events.length;
-      this.batchLimit = MAX_EVENTS_PER_REQUEST;
+      this.batchLimit = MAX_EVENTS;
       this.backoff.reset();
       return;
     }

@@ -162,7 +162,8 @@ export class ResourceInformer {
     return this.run ? [...this.run.lw.list()] : [];
   }
 
-  get(namespace: string, name: string): KubeObject | undefined {
+  /** The cached copy of one object, if the informer has it. */
+  get(namespace: string | undefined, name: string): KubeObject | undefined {
     return this.run?.lw.get(name, namespace);
   }
 
@@ -348,15 +349,7 @@ export class InformerSet {
     return this.informers.every(({ informer }) => informer.synced);
   }
 
-  /** The full current lists, or undefined until every informer has synced. */
-  snapshot(): Snapshot | undefined {
-    if (!this.allSynced) return undefined;
-    const snapshot: Snapshot = { pods: [], services: [], secrets: [], configMaps: [], persistentVolumeClaims: [] };
-    for (const { spec, informer } of this.informers) snapshot[spec.snapshotKey].push(...informer.list());
-    return snapshot;
-  }
-
-  /** The cached Pod of that name on the virtual node, if any. */
+  /** The informer's copy of a pod on the virtual node, if it has one. */
   pod(namespace: string, name: string): KubeObject | undefined {
     for (const { spec, informer } of this.informers) {
       if (spec.kind !== "Pod") continue;
@@ -364,5 +357,13 @@ export class InformerSet {
       if (pod) return pod;
     }
     return undefined;
+  }
+
+  /** The full current lists, or undefined until every informer has synced. */
+  snapshot(): Snapshot | undefined {
+    if (!this.allSynced) return undefined;
+    const snapshot: Snapshot = { pods: [], services: [], secrets: [], configMaps: [], persistentVolumeClaims: [] };
+    for (const { spec, informer } of this.informers) snapshot[spec.snapshotKey].push(...informer.list());
+    return snapshot;
   }
 }

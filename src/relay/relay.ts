@@ -100,7 +100,6 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
     cursorStore: config.cursorFile ? fileCursorStore(config.cursorFile) : memoryCursorStore(),
     feedWaitSeconds: config.feedWaitSeconds,
     backoff,
-    cachedPod: (namespace, name) => informers!.pod(namespace, name),
     onFeedAnswer: (ok) => health.report("feed", ok),
   });
 

@@ -4,27 +4,15 @@
  * An entry is done when it is written or cannot apply any more (pod gone, recreated, terminal);
  * the cursor is saved only after every entry of a page is done, so delivery is at least once.
  */
-import { z } from "zod";
+import { feedPageSchema, type FeedEntry } from "../shared/contract";
 import { Backoff, sleep, type BackoffPolicy } from "./backoff";
 import type { CursorStore } from "./cursor-store";
 import { isStatus, type KubeApi, type KubeObject } from "./kube-api";
 import { errorMessage, type Logger } from "./log";
-import { isTerminalPod, isTerminalStatus, podStatusToPatch, STRATEGIC_MERGE_PATCH } from "./pod-status-patch";
+import { isJsonObject } from "../shared/json";
+import { isTerminalPod, isTerminalStatus, podStatusPatch, STRATEGIC_MERGE_PATCH } from "./pod-status-patch";
 import type { WorkerClient } from "./worker-client";
 
-const feedPageSchema = z.object({
-  cursor: z.string(),
-  pods: z.array(
-    z.object({
-      uid: z.string().min(1),
-      namespace: z.string().min(1),
-      name: z.string().min(1),
-      status: z.record(z.string(), z.unknown()).nullable().optional(),
-      gone: z.boolean().default(false),
-    }),
-  ),
-});
-export type FeedEntry = z.infer<typeof feedPageSchema>["pods"][number];
 
 export interface StatusSyncOptions {
   worker: WorkerClient;
@@ -33,8 +21,6 @@ export interface StatusSyncOptions {
   cursorStore: CursorStore;
   feedWaitSeconds: number;
   backoff: BackoffPolicy;
-  /** The informer's copy of a pod on the virtual node, if it has one. */
-  cachedPod: (namespace: string, name: string) => KubeObject | undefined;
   onFeedAnswer: (ok: boolean) => void;
 }
 
@@ -113,10 +99,11 @@ export class StatusSync {
     }
   }
 
-  /** The pod as Kubernetes has it now: the informer's copy when it is this UID, else a GET; undefined when gone. */
+  /**
+   * The pod as the API server has it now; undefined when gone. Read fresh, as the kubelet's status
+   * manager does, because the patch deletes what the new status lacks relative to exactly this copy.
+   */
   private async currentPod(entry: FeedEntry): Promise<KubeObject | undefined> {
-    const cached = this.opts.cachedPod(entry.namespace, entry.name);
-    if (cached?.metadata.uid === entry.uid) return cached;
     try {
       return await this.opts.api.request<KubeObject>("GET", `/api/v1/namespaces/${entry.namespace}/pods/${entry.name}`, { signal: this.abort.signal });
     } catch (e) {
@@ -137,7 +124,11 @@ export class StatusSync {
       this.opts.log.debug("pod already in a terminal phase, status not written", ids);
       return;
     }
-    const patch = podStatusToPatch(entry.uid, entry.status);
+    const patch = podStatusPatch(entry.uid, isJsonObject(pod.status) ? pod.status : {}, entry.status);
+    if (!patch) {
+      this.opts.log.debug("pod status already as reported", ids);
+      return;
+    }
     try {
       await this.opts.api.request("PATCH", `/api/v1/namespaces/${entry.namespace}/pods/${entry.name}/status`, {
         body: patch,

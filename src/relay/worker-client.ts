@@ -3,7 +3,7 @@
  * (contract: "Authentication of worker requests") over the exact path and query the worker sees,
  * including any base path of the worker URL.
  */
-import { SIGNATURE_HEADER, signRequest } from "../worker/http/signature";
+import { SIGNATURE_HEADER, signRequest } from "../shared/contract";
 
 export class WorkerRequestError extends Error {
   override readonly name = "WorkerRequestError";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { signRequest, verifySignature } from "../../src/worker/http/signature";
+import { signRequest, verifySignature } from "../../src/shared/contract";
 
 const secret = "s3cret";
 const now = 1_750_000_000;

@@ -1,14 +1,14 @@
 import { env } from "cloudflare:workers";
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { ReconcileCounts } from "../../src/shared/contract";
+import { feedPageSchema, reconcileCountsSchema, type FeedPage, type ReconcileCounts } from "../../src/shared/contract";
 import { allMachines, emulatorUrl, eventually, fly, getPod, newCluster, pod, podPhase, postEvents, signedFetch } from "./helpers";
 
 
 async function reconcile(cluster: string, body: unknown = {}): Promise<ReconcileCounts> {
   const res = await signedFetch(`/v1/clusters/${cluster}/reconcile`, { body });
   expect(res.status, await res.clone().text()).toBe(200);
-  return (await res.json()) as ReconcileCounts;
+  return reconcileCountsSchema.parse(await res.json());
 }
 
 async function runningPod(cluster: string, over: Parameters<typeof pod>[0] = {}) {
@@ -16,6 +16,11 @@ async function runningPod(cluster: string, over: Parameters<typeof pod>[0] = {})
   await postEvents(cluster, [{ type: "ADDED", object: p }]);
   const view = await podPhase(cluster, p.metadata.uid, "Running");
   return { p, machineId: view.machineId! };
+}
+
+async function setEmulatorConfig(patch: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${emulatorUrl}/_emulator/config`, { method: "PUT", body: JSON.stringify(patch), headers: { "content-type": "application/json" } });
+  expect(res.status, await res.clone().text()).toBe(200);
 }
 
 async function emulatorExit(app: string, id: string, exitCode: number): Promise<void> {
@@ -95,6 +100,47 @@ describe("reconcile", () => {
     expect((await fly.getMachine(app, machineId)).state).toBe("stopped");
   });
 
+  describe.each(["exit_event", "MonitorEvent"] as const)("an exit reported in the %s form", (form) => {
+    async function withExitForm(run: () => Promise<void>): Promise<void> {
+      await setEmulatorConfig({ exitEventForm: form });
+      try {
+        await run();
+      } finally {
+        await setEmulatorConfig({ exitEventForm: "exit_event" });
+      }
+    }
+
+    it("exit 0 under OnFailure: the pod is Succeeded with exit code 0 and the machine is not started again", () =>
+      withExitForm(async () => {
+        const { cluster, app } = newCluster();
+        const { p, machineId } = await runningPod(cluster, { spec: { restartPolicy: "OnFailure" } });
+        await emulatorExit(app, machineId, 0);
+        await reconcile(cluster);
+        const view = await podPhase(cluster, p.metadata.uid, "Succeeded");
+        expect((view.status.containerStatuses?.[0]?.state as { terminated?: { exitCode?: number } }).terminated?.exitCode).toBe(0);
+        expect(await reconcile(cluster)).toMatchObject({ updated: 0 });
+        expect((await fly.getMachine(app, machineId)).state).toBe("stopped");
+      }));
+
+    it("exit 3 under OnFailure: the machine is started again and the pod shows the exit as its last state", () =>
+      withExitForm(async () => {
+        const { cluster, app } = newCluster();
+        // flyd gives up at once (max_retries 0), so the restart is machinelet's, decided from the exit it read.
+        const { p, machineId } = await runningPod(cluster, { spec: { restartPolicy: "OnFailure" } });
+        await fly.updateMachine(app, machineId, { config: { ...(await fly.getMachine(app, machineId)).config!, restart: { policy: "no" } } });
+        await eventually("updated machine started", async () => (await fly.getMachine(app, machineId)).state === "started");
+        await emulatorExit(app, machineId, 3);
+        await reconcile(cluster);
+        await eventually("machine started again", async () => (await fly.getMachine(app, machineId)).state === "started");
+        const view = await eventually("pod shows the exit", async () => {
+          const v = await getPod(cluster, p.metadata.uid);
+          const last = (v?.status.containerStatuses?.[0]?.lastState as { terminated?: { exitCode?: number } } | undefined)?.terminated;
+          return last?.exitCode === 3 && v;
+        });
+        expect(view.status.phase).toBe("Running");
+      }));
+  });
+
   it("a snapshot without a pod destroys its machine and keeps the others", async () => {
     const { cluster, app } = newCluster();
     const keep = await runningPod(cluster);
@@ -117,14 +163,12 @@ describe("reconcile", () => {
 });
 
 describe("status feed", () => {
-  interface Page {
-    cursor: string;
-    pods: Array<{ uid: string; status: { phase?: string }; gone: boolean }>;
-  }
+  type Page = Omit<FeedPage, "pods"> & { pods: Array<Omit<FeedPage["pods"][number], "status"> & { status: { phase?: string } }> };
+  // Parsed with the contract's schema: the relay reads the feed with the very same one.
   const read = async (cluster: string, after: string, wait = 0): Promise<Page> => {
     const res = await signedFetch(`/v1/clusters/${cluster}/status?after=${after}&wait=${wait}`);
     expect(res.status, await res.clone().text()).toBe(200);
-    return (await res.json()) as Page;
+    return feedPageSchema.parse(await res.json()) as Page;
   };
 
   it("resumes from a cursor after eviction with no change lost, and ends with gone", async () => {

@@ -2,9 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { MachinesClient } from "../../src/machines/client";
 import type { Machine } from "../../src/machines/schemas";
-import type { EventResult } from "../../src/worker/cluster/intake";
-import type { PodView as StoredPodView } from "../../src/worker/cluster/object";
-import { signRequest } from "../../src/worker/http/signature";
+import { eventsResponseSchema, podViewSchema, signRequest, type EventResult, type PodView as WirePodView } from "../../src/shared/contract";
 
 export const RELAY_SECRET = "test-relay-secret";
 export const emulatorUrl = env.MACHINES_API_URL;
@@ -31,11 +29,12 @@ export async function signedFetch(path: string, init: { method?: string; body?: 
 export async function postEvents(cluster: string, events: Array<{ type: string; object: unknown }>): Promise<EventResult[]> {
   const res = await signedFetch(`/v1/clusters/${cluster}/events`, { body: { events } });
   expect(res.status, await res.clone().text()).toBe(200);
-  return ((await res.json()) as { results: EventResult[] }).results;
+  // Parsed with the contract's schema: the relay reads this answer with the very same one.
+  return eventsResponseSchema.parse(await res.json()).results;
 }
 
 /** The contract's pod view, with the parts of PodStatus the tests read. */
-export type PodView = Omit<StoredPodView, "status"> & {
+export type PodView = Omit<WirePodView, "status"> & {
   status: {
     phase?: string;
     reason?: string;
@@ -51,7 +50,7 @@ export async function getPod(cluster: string, uid: string): Promise<PodView | un
   const res = await signedFetch(`/v1/clusters/${cluster}/pods/${uid}`);
   if (res.status === 404) return undefined;
   expect(res.status).toBe(200);
-  return (await res.json()) as PodView;
+  return podViewSchema.parse(await res.json()) as PodView;
 }
 
 /** Polls until `check` returns a value (not undefined/false); fails with the last value seen. */

@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { signRequest } from "../../src/worker/http/signature";
+import { signRequest } from "../../src/shared/contract";
 import { getPod, newCluster, pod, postEvents, signedFetch } from "./helpers";
 
 describe("POST /v1/clusters/{cluster}/events: authentication", () => {

@@ -1,31 +1,83 @@
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { expect, it } from "vitest";
-import { MIGRATIONS, migrate } from "../../src/worker/cluster/migrations";
+import { MIGRATIONS, migrate } from "../../src/worker/cluster/state/migrations";
+import { PodStore } from "../../src/worker/cluster/state";
+
+/** An empty database, as a first deployment of schema version `upTo` would have left it. */
+function freshAt(state: DurableObjectState, upTo: number): SqlStorage {
+  const sql = state.storage.sql;
+  for (const { name } of sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").toArray()) {
+    sql.exec(`DROP TABLE ${name}`);
+  }
+  expect(migrate(state.storage, upTo)).toBe(0);
+  return sql;
+}
 
 it("upgrades a v1 store to the newest schema without losing a pod, a tombstone or due work", async () => {
   const stub = env.CLUSTER.getByName(`migrations-${crypto.randomUUID()}`);
   await runInDurableObject(stub, (_instance, state) => {
-    const sql = state.storage.sql;
-    // Start from an empty database, as a v1 deployment would have left it.
-    for (const { name } of sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").toArray()) {
-      sql.exec(`DROP TABLE ${name}`);
-    }
-    expect(migrate(state.storage, 1)).toBe(0);
+    const sql = freshAt(state, 1);
     sql.exec(
-      `INSERT INTO pods (uid, namespace, name, resource_version, desired, pod_json, machine_name, updated_at, machine_id)
-       VALUES ('u1', 'default', 'web', '7', 'run', '{}', 'default-web', 1, 'm1')`,
+      `INSERT INTO pods (uid, namespace, name, resource_version, desired, pod_json, machine_name, updated_at, machine_id, problem_json)
+       VALUES ('u1', 'default', 'web', '7', 'run', '{}', 'default-web', 1, 'm1', '{"reason":"Unsupported","message":"no","terminal":true}')`,
     );
     sql.exec("INSERT INTO tombstones (uid, deleted_at) VALUES ('u0', 1)");
     sql.exec("INSERT INTO work (uid, due_at) VALUES ('u1', 5)");
 
     expect(migrate(state.storage)).toBe(1);
     expect(sql.exec("SELECT version FROM schema_version").one().version).toBe(MIGRATIONS.length);
-    expect(sql.exec("SELECT uid, machine_id FROM pods").toArray()).toEqual([{ uid: "u1", machine_id: "m1" }]);
+    expect(sql.exec("SELECT uid, machine_id, terminal, problem_reason, reread FROM pods").toArray()).toEqual([
+      { uid: "u1", machine_id: "m1", terminal: 1, problem_reason: "Unsupported", reread: 1 },
+    ]);
     expect(sql.exec("SELECT uid FROM tombstones").toArray()).toEqual([{ uid: "u0" }]);
     expect(sql.exec("SELECT uid, due_at FROM work").toArray()).toEqual([{ uid: "u1", due_at: 5 }]);
     expect(sql.exec("SELECT count(*) AS n FROM status_feed").one().n).toBe(0);
     // Running it again is a no-op.
+    expect(migrate(state.storage)).toBe(MIGRATIONS.length);
+  });
+});
+
+it("upgrades a v4 store (the schema before real problem/phase columns): each JSON fact becomes its column", async () => {
+  const stub = env.CLUSTER.getByName(`migrations-${crypto.randomUUID()}`);
+  await runInDurableObject(stub, (_instance, state) => {
+    const sql = freshAt(state, 4);
+    const insert = (uid: string, machineId: string | null, machineState: string | null, problem: string | null, status: string | null) =>
+      sql.exec(
+        `INSERT INTO pods (uid, namespace, name, resource_version, desired, pod_json, machine_name, updated_at, machine_id, machine_state, problem_json, status_json)
+         VALUES (?, 'default', ?, '7', 'run', '{"spec":{"containers":[]}}', ?, 1, ?, ?, ?, ?)`,
+        uid, uid, uid, machineId, machineState, problem, status,
+      );
+    insert("failed", null, null, '{"reason":"ProviderFailed","message":"bad image","terminal":true}', '{"phase":"Failed"}');
+    insert("waiting", null, null, '{"reason":"RateBudget","message":"waiting 1 s","terminal":false}', '{"phase":"Pending"}');
+    insert("running", "m1", "started", null, '{"phase":"Running"}');
+    insert("reread", "m2", null, null, '{"phase":"Running"}');
+    sql.exec("INSERT INTO orphans (machine_id, uid, last_pass) VALUES ('m9', 'x', 3)");
+
+    expect(migrate(state.storage)).toBe(4);
+    const pods = new PodStore(sql);
+    expect(pods.get("failed")).toMatchObject({ problem: { reason: "ProviderFailed", message: "bad image", terminal: true }, phase: "Failed", machineState: null });
+    expect(pods.get("waiting")).toMatchObject({ problem: { reason: "RateBudget", message: "waiting 1 s", terminal: false }, phase: "Pending" });
+    expect(pods.get("running")).toMatchObject({ problem: null, phase: "Running", machineId: "m1", machineState: "started" });
+    // A null state with a machine meant "read it again"; it still does, through its own flag.
+    expect(pods.get("reread")).toMatchObject({ machineId: "m2", machineState: null });
+    const index = pods.reconcileIndex();
+    expect([...index.values()].map((e) => [e.uid, e.terminal])).toEqual([
+      ["failed", true],
+      ["waiting", false],
+      ["running", false],
+      ["reread", false],
+    ]);
+    expect(sql.exec("SELECT machine_id, last_pass FROM orphans").toArray()).toEqual([{ machine_id: "m9", last_pass: 3 }]);
+    const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('pods')").toArray().map((c) => c.name);
+    expect(columns).not.toContain("problem_json");
+  });
+});
+
+it("a store already on the newest schema is left as it is", async () => {
+  const stub = env.CLUSTER.getByName(`migrations-${crypto.randomUUID()}`);
+  await runInDurableObject(stub, (_instance, state) => {
+    freshAt(state, MIGRATIONS.length);
     expect(migrate(state.storage)).toBe(MIGRATIONS.length);
   });
 });

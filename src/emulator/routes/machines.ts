@@ -13,6 +13,7 @@ import type { MachineRecord } from "../model";
 import { paginate } from "../pagination";
 import { FLY_REGIONS } from "../regions";
 import type { EmulatorState } from "../state";
+import { secretsForLaunch } from "../machine-secrets";
 import { checkMountsForUpdate, volumeForCreate } from "../volume-binding";
 
 const MACHINES = "/v1/apps/{app_name}/machines";
@@ -64,6 +65,7 @@ async function createMachine(st: EmulatorState, c: Context<FlyEnv>) {
   const body = parseOr400(createSchema, (await readJsonBody(c)) ?? {});
   const config = normalizeMachineConfig(body.config);
   const placed = volumeForCreate(app, config, body.region && checkRegion(body.region));
+  const secrets = secretsForLaunch(app, config, body.min_secrets_version);
   const now = st.now();
   const version = st.newUlid();
   const m: MachineRecord = {
@@ -74,6 +76,7 @@ async function createMachine(st: EmulatorState, c: Context<FlyEnv>) {
     state: "created",
     config,
     version,
+    secrets,
     versions: [{ version, config }],
     privateIp: st.allocatePrivateIp(app),
     createdAt: now,
@@ -117,7 +120,9 @@ async function updateMachine(st: EmulatorState, c: Context<FlyEnv>) {
   if (body.name !== undefined && body.name !== m.name) throw badRequest(`invalid name: a machine's name cannot be changed (it is ${m.name})`);
   const config = normalizeMachineConfig(body.config);
   checkMountsForUpdate(app, m, config);
+  const secrets = secretsForLaunch(app, config, body.min_secrets_version);
   replace(st, m, config, body.skip_launch ?? false);
+  m.secrets = secrets;
   return c.json(machineView(st, m));
 }
 

@@ -8,6 +8,7 @@ import type { VolumeRecord } from "../model";
 import { paginate } from "../pagination";
 import { FLY_REGIONS } from "../regions";
 import type { EmulatorState } from "../state";
+import { RUNNING } from "../lifecycle";
 
 const VOLUMES = "/v1/apps/{app_name}/volumes";
 const VOLUME = `${VOLUMES}/{volume_id}`;
@@ -117,6 +118,8 @@ export function volumeRoutes(app: FlyApp, st: EmulatorState): void {
     const body = parseOr400(extendSchema, (await readJsonBody(c)) ?? {});
     if (body.size_gb <= v.sizeGb) throw badRequest(`invalid size_gb: volumes only grow, and this one is already ${v.sizeGb} GB`);
     v.sizeGb = body.size_gb;
-    return c.json({ volume: volumeView(v), needs_restart: false });
+    // Assumed: a running machine sees the larger filesystem only after its next boot.
+    const holder = v.attachedMachineId === undefined ? undefined : st.app(pathParam(c, "app_name")).machines.get(v.attachedMachineId);
+    return c.json({ volume: volumeView(v), needs_restart: holder !== undefined && RUNNING.has(holder.state) });
   });
 }

@@ -25,11 +25,7 @@ export interface K8sObject {
   [field: string]: unknown;
 }
 
-export type JsonObject = Record<string, unknown>;
-
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+export { isJsonObject, jsonEqual, type JsonObject } from "../../shared/json";
 
 /** A metav1.Time: RFC 3339 to the second, the way the API server serializes it. */
 export function formatTime(date: Date): string {
@@ -55,15 +51,4 @@ export function cloneObject<T>(value: T): T {
 export function withoutTypeMeta(obj: K8sObject): K8sObject {
   const { apiVersion: _apiVersion, kind: _kind, ...rest } = obj;
   return rest as K8sObject;
-}
-
-/** Structural equality of JSON values, ignoring key order. */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => jsonEqual(item, b[i]));
-  if (isJsonObject(a) && isJsonObject(b)) {
-    const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && jsonEqual(a[key], b[key]));
-  }
-  return false;
 }

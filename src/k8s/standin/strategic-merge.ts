@@ -6,7 +6,7 @@
  */
 import type { JsonObject } from "./k8s-object";
 import { cloneObject, isJsonObject } from "./k8s-object";
-import { mergeRuleFor } from "./merge-keys";
+import { mergeRuleFor } from "../../shared/k8s/merge-keys";
 
 export class StrategicMergeError extends Error {}
 

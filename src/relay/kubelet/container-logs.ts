@@ -9,7 +9,7 @@ import type { WorkerClient } from "../worker-client";
 import { fetchLogsPage } from "./pod-worker";
 import type { PodTarget } from "./pod-target";
 import { KubeletError, LIMITS } from "./status";
-import type { PodLogLine } from "../../shared/pod-io";
+import type { PodLogLine } from "../../shared/contract";
 
 export interface LogOptions {
   follow: boolean;

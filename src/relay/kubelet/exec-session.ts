@@ -3,7 +3,7 @@
  * the query, and the run itself. Fly's exec is not interactive, so stdin (when asked for) is read
  * to its end first, the command runs once, then stdout, stderr and the v4 status are written.
  */
-import { MAX_EXEC_STDIN_BYTES, MAX_EXEC_TIMEOUT_S } from "../../shared/pod-io";
+import { MAX_EXEC_STDIN_BYTES, MAX_EXEC_TIMEOUT_S } from "../../shared/contract";
 import type { WorkerClient } from "../worker-client";
 import { execInPod } from "./pod-worker";
 import type { PodTarget } from "./pod-target";

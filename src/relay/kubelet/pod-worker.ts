@@ -1,5 +1,5 @@
 /** The relay's calls to the worker's pod I/O endpoints (src/shared/pod-io.ts), with kubelet-style errors. */
-import { MAX_EXEC_TIMEOUT_S, podExecResultSchema, podLogsPageSchema, type PodExecRequest, type PodExecResult, type PodLogsPage } from "../../shared/pod-io";
+import { MAX_EXEC_TIMEOUT_S, podExecResultSchema, podLogsPageSchema, type PodExecRequest, type PodExecResult, type PodLogsPage } from "../../shared/contract";
 import type { WorkerClient } from "../worker-client";
 import { KubeletError } from "./status";
 

@@ -1,23 +1,10 @@
-import { z } from "zod";
+import type { AdmissionResponse, AdmissionReview } from "../../shared/contract";
 import { reviewPod } from "./review-pod";
 
-export const admissionReviewSchema = z.looseObject({
-  apiVersion: z.literal("admission.k8s.io/v1"),
-  kind: z.literal("AdmissionReview"),
-  request: z.looseObject({
-    uid: z.string().min(1),
-    kind: z.looseObject({ group: z.string(), version: z.string(), kind: z.string() }),
-    operation: z.enum(["CREATE", "UPDATE", "DELETE", "CONNECT"]),
-    subResource: z.string().optional(),
-    object: z.unknown().optional(),
-  }),
-});
-export type AdmissionReview = z.infer<typeof admissionReviewSchema>;
-
 /** The AdmissionReview v1 answer: same apiVersion/kind, the request's uid echoed. */
-export function answerAdmission(review: AdmissionReview, cluster: string) {
+export function answerAdmission(review: AdmissionReview, cluster: string): AdmissionResponse {
   const { uid, kind, operation, subResource, object } = review.request;
-  const respond = (response: Record<string, unknown>) => ({ apiVersion: review.apiVersion, kind: review.kind, response: { uid, ...response } });
+  const respond = (response: Omit<AdmissionResponse["response"], "uid">): AdmissionResponse => ({ apiVersion: review.apiVersion, kind: review.kind, response: { uid, ...response } });
   if (kind.kind !== "Pod" || kind.group !== "" || subResource || (operation !== "CREATE" && operation !== "UPDATE")) {
     return respond({ allowed: true });
   }

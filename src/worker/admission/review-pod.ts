@@ -5,6 +5,7 @@ import { podToMachineConfig } from "../translate/pod-to-machine-config";
 /** Volume sources a Machine can honour (see translate/volumes.ts). */
 const MAPPABLE_VOLUMES = new Set(["emptyDir", "configMap", "secret", "downwardAPI", "projected", "persistentVolumeClaim"]);
 const HOST_NAMESPACES = ["hostNetwork", "hostPID", "hostIPC"] as const;
+const absent = () => undefined;
 
 export interface PodVerdict {
   allowed: boolean;
@@ -52,7 +53,9 @@ export function reviewPod(raw: unknown, cluster: string): PodVerdict {
     ...parsed.data,
     metadata: { ...meta, name: meta.name || meta.generateName || "pod", namespace: meta.namespace ?? "default", uid: meta.uid ?? "00000000-admission", resourceVersion: meta.resourceVersion ?? "0" },
   } as Pod;
-  const t = podToMachineConfig(pod, { cluster });
+  // Admission sees no stored objects: every Secret, ConfigMap and claim reads as absent, and what the
+  // pod would wait for is no reason to deny it (the kubelet admits such pods too).
+  const t = podToMachineConfig(pod, { cluster, secret: absent, configMap: absent, volume: absent });
   if (!t.ok) denials.push(...t.errors);
   // A denied field is not also a warning.
   const fieldOf = (finding: string) => finding.slice(0, finding.indexOf(":"));

@@ -21,6 +21,6 @@ function carries(observed: unknown, desired: unknown): boolean {
  * For a machine adopted after a lost create (found by metadata): the hash of the config it
  * carries when that is the pod's config, else null so that the next step updates it.
  */
-export function adoptedHash(row: { config_json: string | null; config_hash: string | null }, machineConfig: unknown): string | null {
-  return row.config_json && !configDrifted(JSON.parse(row.config_json), machineConfig) ? row.config_hash : null;
+export function adoptedHash(pod: { config: unknown; configHash: string | null }, machineConfig: unknown): string | null {
+  return pod.config !== null && !configDrifted(pod.config, machineConfig) ? pod.configHash : null;
 }

@@ -1,30 +1,29 @@
-import type { MachinesClient } from "../../machines/client";
 import { MachinesApiError } from "../../machines/errors";
 import type { Machine, MachineConfig } from "../../machines/schemas";
+import { GONE, MACHINE_METADATA, MAY_RUN, SETTLING, STOPPED, waitingForBudget, wantsRestart, type Problem } from "../translate/machine-facts";
 import { backoffMs } from "./backoff";
 import { adoptedHash } from "./config-drift";
-import { observed, wantsRestart } from "./machine-facts";
-import type { PodRow, PodStore } from "./pod-store";
-import { waitingForBudget, type Problem } from "./problem";
+import type { MachinesPort } from "./machines-port";
 import type { BudgetAction, RateBudget } from "./rate-budget";
+import type { PodRecord, PodStore } from "./state";
 
 /**
- * One convergence step for one pod: compare what the pod wants (`desired`, `config_hash`) with
+ * One convergence step for one pod: compare what the pod wants (`desired`, `configHash`) with
  * what was last observed of its machine, make at most one or two API calls toward the
  * difference, record what came back, and say when to look again. Every step re-reads the row,
  * so repeated, stale or concurrent triggers converge on the same result.
  */
 export interface ConvergeContext {
-  client: MachinesClient;
+  machines: MachinesPort;
   app: string;
   cluster: string;
-  store: PodStore;
+  pods: PodStore;
   budget: RateBudget;
   /** In-memory reservations `${uid}:${action}` -> time the reserved budget slot opens. */
   reservations: Map<string, number>;
   now(): number;
-  /** Recomputes the pod's status from its row; called after every recorded change. */
-  refreshStatus(uid: string): void;
+  /** Recomputes and publishes the pod's status from its row as just written. */
+  refreshStatus(rec: PodRecord | undefined): void;
   /** The machine is confirmed gone and the pod is to be forgotten (feed `gone`, tombstone). */
   finish(uid: string): void;
 }
@@ -34,23 +33,18 @@ export type StepResult = { next: "done" } | { next: "again"; inMs: number; error
 const DONE: StepResult = { next: "done" };
 const again = (inMs: number, error?: string, countAttempt = false): StepResult => ({ next: "again", inMs, error, countAttempt });
 
-/** States a machine passes through on its own; while in one we keep watching. */
-const SETTLING = new Set(["created", "starting", "replacing", "updating", "restarting", "stopping", "suspending", "launch_failed"]);
-const RUNNING = new Set(["started", "starting", "restarting", "updating", "replacing", "created"]);
-const GONE = new Set(["destroyed", "destroying"]);
-const STOPPED = new Set(["stopped", "failed", "suspended"]);
 /** Reads of a started machine whose checks do not pass yet, one a second, before the periodic reconcile takes over. */
 const CHECK_POLLS = 15;
 /** How long one `wait` call may block the step (Fly allows up to 60 s). */
 const WAIT_TIMEOUT_S = 10;
 
 export async function convergePod(ctx: ConvergeContext, uid: string, attempts: number): Promise<StepResult> {
-  const row = ctx.store.get(uid);
-  if (!row) return DONE;
+  const rec = ctx.pods.get(uid);
+  if (!rec) return DONE;
   try {
-    return row.desired === "run" ? await ensureRunning(ctx, row, attempts) : await ensureGone(ctx, row);
+    return rec.desired === "run" ? await ensureRunning(ctx, rec, attempts) : await ensureGone(ctx, rec);
   } catch (e) {
-    return onError(ctx, row, e, attempts);
+    return onError(ctx, rec, e, attempts);
   }
 }
 
@@ -59,8 +53,8 @@ class BudgetWait {
 }
 
 /** Calls `fn` once the budget for `action` on `scope` allows it; otherwise throws a BudgetWait. */
-async function within<T>(ctx: ConvergeContext, row: PodRow, action: BudgetAction, scope: string, fn: () => Promise<T>): Promise<T> {
-  const key = `${row.uid}:${action}`;
+async function within<T>(ctx: ConvergeContext, rec: PodRecord, action: BudgetAction, scope: string, fn: () => Promise<T>): Promise<T> {
+  const key = `${rec.uid}:${action}`;
   const now = ctx.now();
   const slot = ctx.reservations.get(key);
   let waitMs: number;
@@ -68,7 +62,7 @@ async function within<T>(ctx: ConvergeContext, row: PodRow, action: BudgetAction
   else waitMs = ctx.budget.reserve(action, scope);
   if (waitMs > 0) {
     ctx.reservations.set(key, now + waitMs);
-    setProblem(ctx, row, waitingForBudget(action, scope === ctx.app ? `app ${scope}` : `machine ${scope}`, waitMs));
+    setProblem(ctx, rec, waitingForBudget(action, scope === ctx.app ? `app ${scope}` : `machine ${scope}`, waitMs));
     throw new BudgetWait(waitMs);
   }
   ctx.reservations.delete(key);
@@ -80,58 +74,55 @@ async function within<T>(ctx: ConvergeContext, row: PodRow, action: BudgetAction
   }
 }
 
-async function ensureRunning(ctx: ConvergeContext, row: PodRow, attempts: number): Promise<StepResult> {
-  const problem = parseProblem(row);
-  if (problem?.terminal) return DONE;
-  if (!row.machine_id) {
-    if (row.create_intent_at !== null) {
-      const found = await findMachine(ctx, row);
+async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: number): Promise<StepResult> {
+  if (rec.problem?.terminal) return DONE;
+  if (!rec.machineId) {
+    if (rec.createIntentAt !== null) {
+      const found = await findMachine(ctx, rec);
       if (found) {
-        record(ctx, row, found, { applied_hash: adoptedHash(row, found.config) });
+        record(ctx, rec, found, adoptedHash(rec, found.config));
         return again(0);
       }
     }
-    return await create(ctx, row);
+    return await create(ctx, rec);
   }
-  if (row.applied_hash !== row.config_hash) {
-    const m = await within(ctx, row, "update", row.machine_id, () =>
-      ctx.client.updateMachine(ctx.app, row.machine_id!, { config: config(row), current_version: row.machine_version ?? undefined }),
+  const id = rec.machineId;
+  if (rec.appliedHash !== rec.configHash) {
+    const m = await within(ctx, rec, "update", id, () =>
+      ctx.machines.updateMachine(ctx.app, id, { config: configOf(rec), current_version: rec.machineVersion ?? undefined }),
     );
-    record(ctx, row, m, { applied_hash: row.config_hash });
+    record(ctx, rec, m, rec.configHash);
     return again(0);
   }
-  if (row.machine_state === null || SETTLING.has(row.machine_state)) return await observe(ctx, row, attempts);
-  if (GONE.has(row.machine_state)) return vanished(ctx, row);
-  if (STOPPED.has(row.machine_state) && wantsRestart(row)) {
-    const id = row.machine_id;
-    await within(ctx, row, "start", id, () => ctx.client.startMachine(ctx.app, id));
-    ctx.store.update(row.uid, { machine_state: "starting" });
-    ctx.refreshStatus(row.uid);
+  if (rec.machineState === null || SETTLING.has(rec.machineState)) return await observe(ctx, rec, attempts);
+  if (GONE.has(rec.machineState)) return vanished(ctx, rec);
+  if (STOPPED.has(rec.machineState) && wantsRestart(rec.pod.spec.restartPolicy, rec.lastMachine?.events)) {
+    await within(ctx, rec, "start", id, () => ctx.machines.startMachine(ctx.app, id));
+    ctx.refreshStatus(ctx.pods.expectState(rec.uid, "starting", ctx.now()));
     return again(0);
   }
   return DONE;
 }
 
 /** The machine is gone although the pod should run: forget it, so the next step creates a new one. */
-function vanished(ctx: ConvergeContext, row: PodRow): StepResult {
-  ctx.store.update(row.uid, { machine_id: null, machine_version: null, machine_state: null, applied_hash: null, create_intent_at: null, machine_json: null });
-  ctx.refreshStatus(row.uid);
+function vanished(ctx: ConvergeContext, rec: PodRecord): StepResult {
+  ctx.refreshStatus(ctx.pods.forgetMachine(rec.uid, ctx.now()));
   return again(0);
 }
 
-async function create(ctx: ConvergeContext, row: PodRow): Promise<StepResult> {
-  const m = await within(ctx, row, "create", ctx.app, async () => {
+async function create(ctx: ConvergeContext, rec: PodRecord): Promise<StepResult> {
+  const m = await within(ctx, rec, "create", ctx.app, async () => {
     // Intent first: if we crash or time out after Fly made the machine, the next step finds it by metadata.
-    ctx.store.update(row.uid, { create_intent_at: ctx.now() });
+    ctx.pods.markCreateIntent(rec.uid, ctx.now());
     try {
-      return await ctx.client.createMachine(ctx.app, { name: row.machine_name, region: row.region ?? undefined, config: config(row) });
+      return await ctx.machines.createMachine(ctx.app, { name: rec.machineName, region: rec.region ?? undefined, config: configOf(rec) });
     } catch (e) {
       // A definite refusal (429, 4xx) made nothing: the next try need not look for a machine first.
-      if (e instanceof MachinesApiError && !e.mayHaveSucceeded) ctx.store.update(row.uid, { create_intent_at: null });
+      if (e instanceof MachinesApiError && !e.mayHaveSucceeded) ctx.pods.clearCreateIntent(rec.uid, ctx.now());
       throw e;
     }
   });
-  record(ctx, row, m, { applied_hash: row.config_hash });
+  record(ctx, rec, m, rec.configHash);
   return again(0);
 }
 
@@ -140,28 +131,28 @@ async function create(ctx: ConvergeContext, row: PodRow): Promise<StepResult> {
  * machine that settled as `started` with no checks to report skips the read: the wait answer and
  * what create or update returned say all its status needs (the next reconcile fills in events).
  */
-async function observe(ctx: ConvergeContext, row: PodRow, attempts: number): Promise<StepResult> {
-  const id = row.machine_id!;
-  if (row.machine_state !== null && SETTLING.has(row.machine_state)) {
+async function observe(ctx: ConvergeContext, rec: PodRecord, attempts: number): Promise<StepResult> {
+  const id = rec.machineId!;
+  if (rec.machineState !== null && SETTLING.has(rec.machineState)) {
     try {
-      const w = await within(ctx, row, "wait", id, () =>
-        ctx.client.waitMachine(ctx.app, id, { states: ["started", "stopped", "failed", "destroyed"], timeoutS: WAIT_TIMEOUT_S }),
+      const w = await within(ctx, rec, "wait", id, () =>
+        ctx.machines.waitMachine(ctx.app, id, { states: ["started", "stopped", "failed", "destroyed"], timeoutS: WAIT_TIMEOUT_S }),
       );
-      const last = row.machine_json ? (JSON.parse(row.machine_json) as Machine) : undefined;
+      const last = rec.lastMachine;
       if (w.state === "started" && last && !hasChecks(last.config)) {
-        record(ctx, row, { ...last, state: "started", version: w.version ?? last.version }, {});
+        record(ctx, rec, { ...last, state: "started", version: w.version ?? last.version });
         return DONE;
       }
     } catch (e) {
       if (!(e instanceof MachinesApiError && e.kind === "transient" && e.status === 408)) throw e;
     }
   }
-  const m = await within(ctx, row, "get", id, () => ctx.client.getMachine(ctx.app, id));
-  record(ctx, row, m, {});
+  const m = await within(ctx, rec, "get", id, () => ctx.machines.getMachine(ctx.app, id));
+  record(ctx, rec, m);
   if (SETTLING.has(m.state)) return again(250);
   // Checks still coming up: look again each second for a while (Ready follows them), then leave it to the periodic reconcile.
   if (m.state === "started" && (m.checks ?? []).some((c) => c.status !== "passing") && attempts < CHECK_POLLS) {
-    ctx.store.update(row.uid, { machine_state: null }); // null: read it again; status keeps the last read
+    ctx.pods.requestReread(rec.uid, ctx.now()); // status keeps the last read
     return again(1_000, undefined, true);
   }
   // Stopped or gone: the next step decides (restart per policy, or recreate).
@@ -172,97 +163,95 @@ function hasChecks(config: MachineConfig | undefined): boolean {
   return Object.keys(config?.checks ?? {}).length > 0 || (config?.containers ?? []).some((c) => (c.healthchecks ?? []).length > 0);
 }
 
-async function ensureGone(ctx: ConvergeContext, row: PodRow): Promise<StepResult> {
-  if (!row.machine_id) {
-    const found = row.create_intent_at !== null ? await findMachine(ctx, row) : undefined;
+async function ensureGone(ctx: ConvergeContext, rec: PodRecord): Promise<StepResult> {
+  if (!rec.machineId) {
+    const found = rec.createIntentAt !== null ? await findMachine(ctx, rec) : undefined;
     if (found && !GONE.has(found.state)) {
-      record(ctx, row, found, {});
+      record(ctx, rec, found);
       return again(0);
     }
-    ctx.finish(row.uid);
+    ctx.finish(rec.uid);
     return DONE;
   }
-  const id = row.machine_id;
-  const state = row.machine_state ?? "unknown";
+  const id = rec.machineId;
+  const state = rec.machineState ?? "unknown";
   if (GONE.has(state)) {
     // Delete until confirmed: only a 404 or `destroyed` ends it.
-    const m = await within(ctx, row, "get", id, () => ctx.client.getMachine(ctx.app, id));
+    const m = await within(ctx, rec, "get", id, () => ctx.machines.getMachine(ctx.app, id));
     if (m.state === "destroyed") {
-      ctx.finish(row.uid);
+      ctx.finish(rec.uid);
       return DONE;
     }
-    record(ctx, row, m, {});
+    record(ctx, rec, m);
     return again(m.state === "destroying" ? 250 : 0);
   }
-  const graceMs = row.grace_s * 1000;
-  if (row.desired === "delete" && graceMs > 0 && RUNNING.has(state)) {
-    if (row.stop_requested_at === null) {
-      await within(ctx, row, "stop", id, () => ctx.client.stopMachine(ctx.app, id, { signal: "SIGTERM", timeout: `${row.grace_s}s` }));
-      ctx.store.update(row.uid, { stop_requested_at: ctx.now() });
+  const graceMs = rec.graceS * 1000;
+  if (rec.desired === "delete" && graceMs > 0 && MAY_RUN.has(state)) {
+    if (rec.stopRequestedAt === null) {
+      await within(ctx, rec, "stop", id, () => ctx.machines.stopMachine(ctx.app, id, { signal: "SIGTERM", timeout: `${rec.graceS}s` }));
+      ctx.pods.markStopRequested(rec.uid, ctx.now());
       return again(0);
     }
-    const left = row.stop_requested_at + graceMs - ctx.now();
+    const stopAt = rec.stopRequestedAt + graceMs;
+    const left = stopAt - ctx.now();
     if (left > 0) {
-      await within(ctx, row, "wait", id, () =>
-        ctx.client.waitMachine(ctx.app, id, { states: ["stopped", "failed", "destroyed"], timeoutS: Math.min(WAIT_TIMEOUT_S, Math.ceil(left / 1000)) }),
+      await within(ctx, rec, "wait", id, () =>
+        ctx.machines.waitMachine(ctx.app, id, { states: ["stopped", "failed", "destroyed"], timeoutS: Math.min(WAIT_TIMEOUT_S, Math.ceil(left / 1000)) }),
       ).catch((e) => {
         if (!(e instanceof MachinesApiError && e.kind === "transient" && e.status === 408)) throw e;
       });
-      const m = await within(ctx, row, "get", id, () => ctx.client.getMachine(ctx.app, id));
-      record(ctx, row, m, {});
-      if (RUNNING.has(m.state) && ctx.now() < row.stop_requested_at + graceMs) return again(500);
+      const m = await within(ctx, rec, "get", id, () => ctx.machines.getMachine(ctx.app, id));
+      record(ctx, rec, m);
+      if (MAY_RUN.has(m.state) && ctx.now() < stopAt) return again(500);
     }
   }
-  await within(ctx, row, "delete", id, () => ctx.client.deleteMachine(ctx.app, id, { force: true }));
-  ctx.store.update(row.uid, { machine_state: "destroying" });
-  ctx.refreshStatus(row.uid);
+  await within(ctx, rec, "delete", id, () => ctx.machines.deleteMachine(ctx.app, id, { force: true }));
+  ctx.refreshStatus(ctx.pods.expectState(rec.uid, "destroying", ctx.now()));
   return again(0);
 }
 
 /** Finds this pod's machine by its metadata (never a machine of another cluster). */
-async function findMachine(ctx: ConvergeContext, row: PodRow): Promise<Machine | undefined> {
-  const { machines } = await within(ctx, row, "list", ctx.app, () =>
-    ctx.client.listMachines(ctx.app, { metadata: { machinelet_cluster: ctx.cluster, machinelet_pod_uid: row.uid } }),
+async function findMachine(ctx: ConvergeContext, rec: PodRecord): Promise<Machine | undefined> {
+  const { machines } = await within(ctx, rec, "list", ctx.app, () =>
+    ctx.machines.listMachines(ctx.app, { metadata: { [MACHINE_METADATA.cluster]: ctx.cluster, [MACHINE_METADATA.podUid]: rec.uid } }),
   );
   return machines.find((m) => m.state !== "destroyed");
 }
 
-function record(ctx: ConvergeContext, row: PodRow, m: Machine, extra: Partial<PodRow>): void {
-  ctx.store.update(row.uid, { ...observed(m), machine_id: m.id, problem_json: null, ...extra });
-  ctx.refreshStatus(row.uid);
+/** An answer about the pod's machine: bind and record it (with the config hash it now carries, when known), publish. */
+function record(ctx: ConvergeContext, rec: PodRecord, m: Machine, appliedHash?: string | null): void {
+  ctx.refreshStatus(ctx.pods.recordMachine(rec.uid, m, ctx.now(), appliedHash));
 }
 
-function setProblem(ctx: ConvergeContext, row: PodRow, problem: Problem | null): void {
-  const json = problem && JSON.stringify(problem);
-  if (json === row.problem_json) return;
-  ctx.store.update(row.uid, { problem_json: json });
-  ctx.refreshStatus(row.uid);
+function setProblem(ctx: ConvergeContext, rec: PodRecord, problem: Problem | null): void {
+  const changed = ctx.pods.setProblem(rec.uid, problem, ctx.now());
+  if (changed) ctx.refreshStatus(changed);
 }
 
-function onError(ctx: ConvergeContext, row: PodRow, e: unknown, attempts: number): StepResult {
+function onError(ctx: ConvergeContext, rec: PodRecord, e: unknown, attempts: number): StepResult {
   if (e instanceof BudgetWait) return again(e.ms);
   if (!(e instanceof MachinesApiError)) {
     const message = e instanceof Error ? e.message : String(e);
-    setProblem(ctx, row, { reason: "ProviderError", message, terminal: false });
+    setProblem(ctx, rec, { reason: "ProviderError", message, terminal: false });
     return again(backoffMs(attempts), message, true);
   }
   switch (e.kind) {
     case "rate_limited":
-      setProblem(ctx, row, { reason: "RateLimited", message: e.message, terminal: false });
+      setProblem(ctx, rec, { reason: "RateLimited", message: e.message, terminal: false });
       return again(e.retryAfterMs ?? 1_000, e.message);
     case "not_found":
-      if (row.desired !== "run") {
-        ctx.finish(row.uid);
+      if (rec.desired !== "run") {
+        ctx.finish(rec.uid);
         return DONE;
       }
-      return vanished(ctx, row);
+      return vanished(ctx, rec);
     case "conflict":
     case "precondition":
       // Stale version or a racing transition: re-read the machine before acting again.
-      if (row.machine_id) ctx.store.update(row.uid, { machine_state: null });
+      if (rec.machineId) ctx.pods.requestReread(rec.uid, ctx.now());
       return again(backoffMs(attempts), e.message, true);
     case "invalid":
-      setProblem(ctx, row, {
+      setProblem(ctx, rec, {
         reason: e.flyStatus === "insufficient_capacity" ? "InsufficientCapacity" : "ProviderFailed",
         message: e.message,
         terminal: true,
@@ -270,15 +259,11 @@ function onError(ctx: ConvergeContext, row: PodRow, e: unknown, attempts: number
       return DONE;
     case "unauthorized":
     case "transient":
-      setProblem(ctx, row, { reason: e.kind === "unauthorized" ? "ProviderUnauthorized" : "ProviderRetrying", message: e.message, terminal: false });
+      setProblem(ctx, rec, { reason: e.kind === "unauthorized" ? "ProviderUnauthorized" : "ProviderRetrying", message: e.message, terminal: false });
       return again(backoffMs(attempts), e.message, true);
   }
 }
 
-export function parseProblem(row: PodRow): Problem | null {
-  return row.problem_json ? (JSON.parse(row.problem_json) as Problem) : null;
-}
-
-function config(row: PodRow): MachineConfig {
-  return JSON.parse(row.config_json!) as MachineConfig;
+function configOf(rec: PodRecord): MachineConfig {
+  return rec.config as MachineConfig;
 }

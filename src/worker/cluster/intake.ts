@@ -1,22 +1,23 @@
 import type { EventResult, Outcome, WatchEvent } from "../../shared/contract";
 import { parseK8sObject, type Pod } from "../../shared/k8s";
-import type { PodRow, PodStore } from "./pod-store";
+import type { Problem } from "../translate/machine-facts";
 import { isNewer } from "./resource-version";
 import { translatePod } from "./pod-translation";
+import type { ObjectStore, PodRecord, PodStore } from "./state";
 
 export type { EventResult, Outcome, WatchEvent };
 
 export const KINDS = ["Pod", "Service", "Secret", "ConfigMap", "PersistentVolumeClaim"] as const;
 
 export interface IntakeContext {
-  store: PodStore;
-  sql: SqlStorage;
+  pods: PodStore;
+  objects: ObjectStore;
   cluster: string;
   now: number;
   /** A pod's desired state changed: converge it. */
   schedule(uid: string): void;
-  /** Recompute and publish the pod's status from its row. */
-  refreshStatus(uid: string): void;
+  /** Recompute and publish the pod's status from its row as just written. */
+  refreshStatus(rec: PodRecord | undefined): void;
 }
 
 /** Records one event's desired state. Never throws for a bad event: it is `rejected` with the field that is wrong. */
@@ -41,92 +42,82 @@ export function applyEvent(ctx: IntakeContext, event: WatchEvent): EventResult {
 function isKnownPodCopy(ctx: IntakeContext, event: WatchEvent, uid: string): boolean {
   const rv = (event.object as { metadata?: { resourceVersion?: unknown } }).metadata?.resourceVersion;
   if (event.type === "DELETED" || !uid || typeof rv !== "string") return false;
-  const stored = ctx.store.resourceVersionOf(uid);
+  const stored = ctx.pods.desiredOf(uid)?.resourceVersion;
   return stored !== undefined && !isNewer(rv, stored);
 }
 
 function applyPodEvent(ctx: IntakeContext, type: WatchEvent["type"], pod: Pod): EventResult {
   const { uid, resourceVersion } = pod.metadata;
   const result = (outcome: Outcome, message?: string): EventResult => ({ uid, kind: "Pod", outcome, ...(message ? { message } : {}) });
-  if (ctx.store.isTombstoned(uid)) return result("unchanged", "pod UID was deleted; a deleted pod never comes back");
-  const row = ctx.store.get(uid);
+  const stored = ctx.pods.desiredOf(uid);
+  if (!stored && ctx.pods.isTombstoned(uid)) return result("unchanged", "pod UID was deleted; a deleted pod never comes back");
 
   if (type === "DELETED") {
-    if (!row) {
+    if (!stored) {
       // Never seen alive (or state was lost): remember the UID so a late copy cannot resurrect it;
       // a machine that carries it anyway is an orphan for the reconcile sweep.
-      ctx.store.bury(uid);
+      ctx.pods.bury(uid, ctx.now);
       return result("applied");
     }
-    if (row.desired === "destroy") return result("unchanged");
-    ctx.store.update(uid, { desired: "destroy", resource_version: resourceVersion });
+    if (stored.desired === "destroy") return result("unchanged");
+    ctx.pods.markDestroy(uid, resourceVersion, ctx.now);
     ctx.schedule(uid);
     return result("applied");
   }
 
-  if (row && !isNewer(resourceVersion, row.resource_version)) return result("unchanged");
+  if (stored && !isNewer(resourceVersion, stored.resourceVersion)) return result("unchanged");
 
   if (pod.metadata.deletionTimestamp) {
-    if (!row) {
-      ctx.store.bury(uid);
+    if (!stored) {
+      ctx.pods.bury(uid, ctx.now);
       return result("applied", "pod was already terminating when first seen; no machine is created");
     }
-    if (row.desired !== "run") {
-      ctx.store.update(uid, { resource_version: resourceVersion });
+    if (stored.desired !== "run") {
+      ctx.pods.noteResourceVersion(uid, resourceVersion, ctx.now);
       return result("unchanged");
     }
     const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
-    ctx.store.update(uid, { desired: "delete", grace_s: grace, resource_version: resourceVersion, pod_json: JSON.stringify(pod) });
+    ctx.refreshStatus(ctx.pods.markDeleting(uid, resourceVersion, grace, pod, ctx.now));
     ctx.schedule(uid);
-    ctx.refreshStatus(uid);
     return result("applied");
   }
 
   const t = translatePod(pod, ctx.cluster);
-  const problem = t.error ? JSON.stringify({ reason: "Unsupported", message: t.error, terminal: true }) : null;
+  const problem: Problem | null = t.error ? { reason: "Unsupported", message: t.error, terminal: true } : null;
   const message = t.error ? `cannot run as a machine: ${t.error}` : t.unsupported.length ? `not honoured: ${t.unsupported.join("; ")}` : undefined;
-  if (!row) {
-    const fresh: PodRow = {
-      uid,
-      namespace: pod.metadata.namespace ?? "default",
-      name: pod.metadata.name,
-      resource_version: resourceVersion,
-      desired: "run",
-      pod_json: JSON.stringify(pod),
-      config_json: t.config ? JSON.stringify(t.config) : null,
-      config_hash: t.configHash,
-      region: t.region ?? null,
-      machine_name: t.machineName,
-      grace_s: pod.spec.terminationGracePeriodSeconds ?? 30,
-      machine_id: null,
-      machine_version: null,
-      applied_hash: null,
-      machine_state: null,
-      machine_json: null,
-      create_intent_at: null,
-      stop_requested_at: null,
-      problem_json: problem,
-      status_json: null,
-      updated_at: ctx.now,
-      unhonoured_json: t.unsupported.length ? JSON.stringify(t.unsupported) : null,
-      observed_digest: null,
-    };
-    ctx.store.insert(fresh);
+  const graceS = pod.spec.terminationGracePeriodSeconds ?? 30;
+  if (!stored) {
+    const rec = ctx.pods.admit(
+      {
+        uid,
+        namespace: pod.metadata.namespace ?? "default",
+        name: pod.metadata.name,
+        resourceVersion,
+        pod,
+        machineName: t.machineName,
+        region: t.region ?? null,
+        graceS,
+        config: t.config ?? null,
+        configHash: t.configHash,
+        problem,
+        unhonoured: t.unsupported,
+      },
+      ctx.now,
+    );
     if (!problem) ctx.schedule(uid);
-    ctx.refreshStatus(uid);
+    ctx.refreshStatus(rec);
     return result("applied", message);
   }
 
-  const configChanged = t.configHash !== row.config_hash;
-  ctx.store.update(uid, {
-    resource_version: resourceVersion,
-    pod_json: JSON.stringify(pod),
-    grace_s: pod.spec.terminationGracePeriodSeconds ?? 30,
-    unhonoured_json: t.unsupported.length ? JSON.stringify(t.unsupported) : null,
-    ...(configChanged ? { config_json: t.config ? JSON.stringify(t.config) : null, config_hash: t.configHash, problem_json: problem } : {}),
-  });
+  // A changed config replaces config, hash and problem; anything else keeps them (a labels-only change leaves the machine alone).
+  const configChanged = t.configHash !== stored.configHash;
+  const rec = ctx.pods.reviseSpec(
+    uid,
+    { resourceVersion, pod, graceS, unhonoured: t.unsupported, ...(configChanged ? { translation: { config: t.config ?? null, configHash: t.configHash, problem } } : {}) },
+    ctx.now,
+  );
   if (configChanged && !problem) ctx.schedule(uid);
-  ctx.refreshStatus(uid);
+  ctx.refreshStatus(rec);
   return result("applied", message);
 }
 
@@ -138,22 +129,9 @@ function applyOtherEvent(
   obj: { metadata: { uid: string; name: string; namespace?: string; resourceVersion: string } },
 ): EventResult {
   const { uid, resourceVersion } = obj.metadata;
-  const stored = ctx.sql.exec<{ resource_version: string }>("SELECT resource_version FROM objects WHERE uid = ?", uid).toArray()[0];
-  if (type === "DELETED") {
-    ctx.sql.exec("DELETE FROM objects WHERE uid = ?", uid);
-    return { uid, kind, outcome: stored ? "queued" : "unchanged" };
-  }
-  if (stored && !isNewer(resourceVersion, stored.resource_version)) return { uid, kind, outcome: "unchanged" };
-  ctx.sql.exec(
-    `INSERT INTO objects (uid, kind, namespace, name, resource_version, object_json, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT(uid) DO UPDATE SET resource_version = excluded.resource_version, object_json = excluded.object_json, updated_at = excluded.updated_at`,
-    uid,
-    kind,
-    obj.metadata.namespace ?? "",
-    obj.metadata.name,
-    resourceVersion,
-    JSON.stringify(obj),
-    ctx.now,
-  );
+  if (type === "DELETED") return { uid, kind, outcome: ctx.objects.remove(uid) ? "queued" : "unchanged" };
+  const stored = ctx.objects.resourceVersionOf(uid);
+  if (stored !== undefined && !isNewer(resourceVersion, stored)) return { uid, kind, outcome: "unchanged" };
+  ctx.objects.put({ uid, kind, namespace: obj.metadata.namespace ?? "", name: obj.metadata.name, resourceVersion, object: obj }, ctx.now);
   return { uid, kind, outcome: "queued", message: `${kind} is stored; its mapping to Fly is not implemented yet` };
 }

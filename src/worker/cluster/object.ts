@@ -1,66 +1,60 @@
 import { DurableObject } from "cloudflare:workers";
 import { MachinesClient } from "../../machines/client";
-import { MachinesApiError } from "../../machines/errors";
-import { backoffMs } from "./backoff";
-import { convergePod, type ConvergeContext } from "./converge";
-import { applyEvent, type EventResult, type WatchEvent } from "./intake";
-import { applySnapshot } from "./snapshot";
-import { migrate } from "./migrations";
-import { podStatusOf } from "./pod-status";
-import { PodStore } from "./pod-store";
+import type { FeedPage, PodView, ReconcileCounts, Snapshot } from "../../shared/contract";
+import { AppProvisioner, AppUnavailable } from "./app-provisioner";
+import type { ConvergeContext } from "./converge";
+import { applyEvent, type EventResult, type IntakeContext, type WatchEvent } from "./intake";
 import { RateBudget } from "./rate-budget";
-import { reconcilePass, type ReconcileCounts } from "./reconcile";
-import { StatusFeed, type FeedEntry, type FeedPage } from "./status-feed";
-import type { Snapshot } from "./snapshot";
+import { reconcilePass } from "./reconcile";
+import { applySnapshot } from "./snapshot";
+import { openClusterState, type ClusterState } from "./state";
+import { StatusPublisher } from "./status-publisher";
+import { WorkLoop } from "./work-loop";
 
-/** The cluster's Fly app cannot be used (missing and not creatable, or the API refuses): nothing can converge. */
-export class AppUnavailable extends Error {
-  override readonly name = "AppUnavailable";
-}
-
-/** Pods converging at once; each holds at most one API request (or one short `wait`) open. */
-const CONCURRENCY = 32;
 const DEFAULT_RECONCILE_INTERVAL_S = 20;
 const PENDING_RECONCILE_INTERVAL_MS = 5_000;
-
-export interface PodView {
-  uid: string;
-  namespace: string;
-  name: string;
-  machineId: string | null;
-  machineState: string | null;
-  status: unknown;
-}
 
 /**
  * All state of one cluster (= one Fly app): pods and their machines, tombstones, due work, the
  * status feed. One object per cluster because Fly's create budget is per app, so the object that
  * owns the app's budget must see every pod; see the README for the measured capacity.
+ *
+ * The public methods are the RPC surface the worker's routes call; everything else is `#private`.
+ * The object composes: the stores (`state/`), the app provisioner, the work loop (convergence
+ * steps), the reconcile pass and the status publisher; it owns only the alarm and the schedule.
  */
 export class ClusterObject extends DurableObject<Env> {
-  private readonly store: PodStore;
-  private readonly budget = new RateBudget();
-  private readonly reservations = new Map<string, number>();
-  private readonly inflight = new Set<string>();
-  private readonly feed: StatusFeed;
-  private draining: Promise<void> | undefined;
-  private reconciling: Promise<ReconcileCounts> | undefined;
-  private appCheck: Promise<boolean> | undefined;
+  readonly #state: ClusterState;
+  readonly #budget = new RateBudget();
+  readonly #reservations = new Map<string, number>();
+  readonly #status: StatusPublisher;
+  readonly #app: AppProvisioner;
+  readonly #loop: WorkLoop;
+  #reconciling: Promise<ReconcileCounts> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    migrate(ctx.storage);
-    this.store = new PodStore(ctx.storage.sql);
-    this.feed = new StatusFeed(ctx.storage.sql);
+    this.#state = openClusterState(ctx.storage);
+    this.#status = new StatusPublisher(this.#state, Date.now);
+    this.#app = new AppProvisioner({
+      state: this.#state,
+      apps: () => this.#client(),
+      appName: () => this.#appName(),
+      org: env.FLY_ORG || undefined,
+      now: Date.now,
+      refreshStatus: (rec) => this.#status.refresh(rec),
+      retryAt: (at) => ctx.storage.setAlarm(at),
+    });
+    this.#loop = new WorkLoop(this.#state.work, () => this.#convergeContext(), Date.now);
   }
 
   // ---- RPC (called by the worker's routes)
 
   async applyEvents(cluster: string, events: WatchEvent[]): Promise<EventResult[]> {
-    this.setCluster(cluster);
-    const ctx = this.intakeContext(cluster);
+    this.#setCluster(cluster);
+    const ctx = this.#intakeContext(cluster);
     const results = this.ctx.storage.transactionSync(() => events.map((event) => applyEvent(ctx, event)));
-    if (ctx.scheduled) await this.kick();
+    if (ctx.scheduled) await this.#kick();
     return results;
   }
 
@@ -69,15 +63,15 @@ export class ClusterObject extends DurableObject<Env> {
    * first replaced by it: whatever is stored but absent is deleted. Concurrent calls share one pass.
    */
   async reconcile(cluster: string, snapshot?: Snapshot): Promise<{ counts: ReconcileCounts } | { unavailable: string }> {
-    this.setCluster(cluster);
+    this.#setCluster(cluster);
     let fromSnapshot = { destroyed: 0 };
     if (snapshot) {
-      const ctx = this.intakeContext(cluster);
+      const ctx = this.#intakeContext(cluster);
       fromSnapshot = this.ctx.storage.transactionSync(() => applySnapshot(ctx, snapshot));
     }
     try {
-      const counts = await this.reconcileNow();
-      await this.kick();
+      const counts = await this.#reconcileNow();
+      await this.#kick();
       return { counts: { ...counts, destroyed: Math.max(counts.destroyed, fromSnapshot.destroyed) } };
     } catch (e) {
       // The snapshot is stored either way; convergence resumes once the app is usable.
@@ -87,221 +81,144 @@ export class ClusterObject extends DurableObject<Env> {
   }
 
   async statusFeed(cluster: string, after: number, waitMs: number): Promise<FeedPage> {
-    this.setCluster(cluster);
-    return this.feed.read(after, waitMs, () => this.currentStatuses());
+    this.#setCluster(cluster);
+    return this.#state.feed.read(after, waitMs, () => this.#state.pods.statuses());
   }
 
   getPod(uid: string): PodView | null {
-    const row = this.store.get(uid);
-    if (!row) return null;
+    const rec = this.#state.pods.get(uid);
+    if (!rec) return null;
     return {
-      uid: row.uid,
-      namespace: row.namespace,
-      name: row.name,
-      machineId: row.machine_id,
-      machineState: row.machine_state,
-      status: row.status_json ? JSON.parse(row.status_json) : null,
+      uid: rec.uid,
+      namespace: rec.namespace,
+      name: rec.name,
+      machineId: rec.machineId,
+      machineState: rec.machineState,
+      status: (rec.status as Record<string, unknown> | null) ?? null,
     };
   }
 
   override async alarm(): Promise<void> {
-    if (this.meta("cluster") === undefined) return;
-    const reconcileDue = Date.now() >= Number(this.meta("next_reconcile_at") ?? 0);
+    const { meta } = this.#state;
+    if (meta.get("cluster") === undefined) return;
+    const reconcileDue = Date.now() >= (meta.get("next_reconcile_at") ?? 0);
     // A pass may wait for list budget; due work does not wait for it.
     await Promise.all([
-      reconcileDue ? this.reconcileNow().catch((e: unknown) => this.setMeta("reconcile_error", e instanceof Error ? e.message : String(e))) : undefined,
-      this.drain(),
+      reconcileDue ? this.#reconcileNow().catch((e: unknown) => meta.set("reconcile_error", e instanceof Error ? e.message : String(e))) : undefined,
+      this.#drain(),
     ]);
   }
 
-  private reconcileNow(): Promise<ReconcileCounts> {
-    this.reconciling ??= (async () => {
+  // ---- schedule
+
+  #reconcileNow(): Promise<ReconcileCounts> {
+    this.#reconciling ??= (async () => {
+      const { meta, pods, orphans, work } = this.#state;
       try {
-        if (!(await this.ensureApp())) throw new AppUnavailable(this.meta("app_error") ?? "app not ready");
-        const pass = Number(this.meta("reconcile_pass") ?? "0") + 1;
-        this.setMeta("reconcile_pass", String(pass));
-        const c = this.convergeContext();
-        return await reconcilePass({ ...c, sql: this.ctx.storage.sql, pass, schedule: (uid) => this.store.schedule(uid, Date.now()) });
+        if (!(await this.#app.ensure())) throw new AppUnavailable(this.#app.lastError() ?? "app not ready");
+        const pass = (meta.get("reconcile_pass") ?? 0) + 1;
+        meta.set("reconcile_pass", pass);
+        const c = this.#convergeContext();
+        return await reconcilePass({
+          machines: c.machines,
+          app: c.app,
+          cluster: c.cluster,
+          pods,
+          orphans,
+          budget: this.#budget,
+          pass,
+          now: Date.now,
+          sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+          schedule: (uid) => work.schedule(uid, Date.now()),
+          refreshStatus: (rec) => this.#status.refresh(rec),
+        });
       } finally {
         // Sooner while work is pending: a machine being repaired or waited for is looked at again soon.
-        const interval = this.store.nextDueAt() === undefined ? this.reconcileIntervalMs() : Math.min(PENDING_RECONCILE_INTERVAL_MS, this.reconcileIntervalMs());
-        this.setMeta("next_reconcile_at", String(Date.now() + interval));
-        this.reconciling = undefined;
-        await this.armAlarm();
+        const interval = work.nextDueAt() === undefined ? this.#reconcileIntervalMs() : Math.min(PENDING_RECONCILE_INTERVAL_MS, this.#reconcileIntervalMs());
+        meta.set("next_reconcile_at", Date.now() + interval);
+        this.#reconciling = undefined;
+        await this.#armAlarm();
       }
     })();
-    return this.reconciling;
+    return this.#reconciling;
   }
 
-  private reconcileIntervalMs(): number {
+  #reconcileIntervalMs(): number {
     const s = Number(this.env.RECONCILE_INTERVAL_S ?? DEFAULT_RECONCILE_INTERVAL_S);
     return (Number.isFinite(s) && s > 0 ? s : DEFAULT_RECONCILE_INTERVAL_S) * 1000;
   }
 
-  private intakeContext(cluster: string) {
+  /** Starts draining due work now; the alarm stays armed as a backstop in case this instance is evicted. */
+  async #kick(): Promise<void> {
+    await this.ctx.storage.setAlarm(Date.now());
+    void this.#drain();
+  }
+
+  /** Without the app no call can succeed; the provisioner has armed the alarm for its retry. */
+  #drain(): Promise<void> {
+    return this.#loop.drain(
+      () => this.#app.ensure(),
+      () => this.#armAlarm(),
+    );
+  }
+
+  /** Next alarm: the earliest due work or the next periodic reconcile (a pass under way arms its successor itself). */
+  async #armAlarm(): Promise<void> {
+    const reconcileAt = this.#reconciling ? Infinity : (this.#state.meta.get("next_reconcile_at") ?? Date.now() + this.#reconcileIntervalMs());
+    const next = Math.min(this.#state.work.nextDueAt() ?? Infinity, reconcileAt);
+    if (next !== Infinity) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
+  }
+
+  #intakeContext(cluster: string): IntakeContext & { scheduled: boolean } {
     const now = Date.now();
     const ctx = {
-      store: this.store,
-      sql: this.ctx.storage.sql,
+      pods: this.#state.pods,
+      objects: this.#state.objects,
       cluster,
       now,
       scheduled: false,
       schedule: (uid: string) => {
-        this.store.schedule(uid, now);
+        this.#state.work.schedule(uid, now);
         ctx.scheduled = true;
       },
-      refreshStatus: (uid: string) => this.refreshStatus(uid),
+      refreshStatus: this.#refresh,
     };
     return ctx;
   }
 
-  // ---- convergence
+  readonly #refresh = (rec: Parameters<StatusPublisher["refresh"]>[0]) => this.#status.refresh(rec);
 
-  /** Starts draining due work now; the alarm stays armed as a backstop in case this instance is evicted. */
-  private async kick(): Promise<void> {
-    await this.ctx.storage.setAlarm(Date.now());
-    void this.drain();
-  }
-
-  private drain(): Promise<void> {
-    this.draining ??= (async () => {
-      try {
-        // Without the app no call can succeed; appNotReady has armed the alarm for the retry.
-        if (!(await this.ensureApp())) return;
-        await Promise.all(Array.from({ length: CONCURRENCY }, () => this.worker()));
-        await this.armAlarm();
-      } finally {
-        this.draining = undefined;
-      }
-    })();
-    return this.draining;
-  }
-
-  private async worker(): Promise<void> {
-    for (;;) {
-      const work = this.store.due(Date.now(), this.inflight.size + 1).find((w) => !this.inflight.has(w.uid));
-      if (!work) return;
-      this.inflight.add(work.uid);
-      try {
-        const r = await convergePod(this.convergeContext(), work.uid, work.attempts);
-        if (r.next === "done") this.store.finishStep(work.uid, work.gen, undefined, null, false);
-        else this.store.finishStep(work.uid, work.gen, Date.now() + r.inMs, r.error ?? null, r.countAttempt ?? false);
-      } finally {
-        this.inflight.delete(work.uid);
-      }
-    }
-  }
-
-  /** Next alarm: the earliest due work or the next periodic reconcile (a pass under way arms its successor itself). */
-  private async armAlarm(): Promise<void> {
-    const reconcileAt = this.reconciling ? Infinity : Number(this.meta("next_reconcile_at") ?? Date.now() + this.reconcileIntervalMs());
-    const next = Math.min(this.store.nextDueAt() ?? Infinity, reconcileAt);
-    if (next !== Infinity) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
-  }
-
-  private convergeContext(): ConvergeContext {
+  #convergeContext(): ConvergeContext {
     return {
-      client: this.client(),
-      app: this.appName(),
-      cluster: this.cluster(),
-      store: this.store,
-      budget: this.budget,
-      reservations: this.reservations,
+      machines: this.#client(),
+      app: this.#appName(),
+      cluster: this.#cluster(),
+      pods: this.#state.pods,
+      budget: this.#budget,
+      reservations: this.#reservations,
       now: Date.now,
-      refreshStatus: (uid) => this.refreshStatus(uid),
-      finish: (uid) => this.finish(uid),
+      refreshStatus: this.#refresh,
+      finish: (uid) => this.#status.finish(uid),
     };
-  }
-
-  /** Makes sure the cluster's app exists (creating it in FLY_ORG when configured) before any machine call. One check at a time. */
-  private ensureApp(): Promise<boolean> {
-    if (this.meta("app_ready") === this.appName()) return Promise.resolve(true);
-    this.appCheck ??= this.checkApp().finally(() => (this.appCheck = undefined));
-    return this.appCheck;
-  }
-
-  private async checkApp(): Promise<boolean> {
-    const client = this.client();
-    try {
-      await client.getApp(this.appName());
-    } catch (e) {
-      if (!(e instanceof MachinesApiError && e.kind === "not_found")) return this.appNotReady(e);
-      if (!this.env.FLY_ORG) return this.appNotReady(new Error(`Fly app ${this.appName()} does not exist and FLY_ORG is not set to create it`));
-      try {
-        await client.createApp(this.appName(), this.env.FLY_ORG);
-      } catch (ce) {
-        if (!(ce instanceof MachinesApiError && ce.status === 422)) return this.appNotReady(ce);
-      }
-    }
-    this.setMeta("app_ready", this.appName());
-    this.setMeta("app_attempts", "0");
-    return true;
-  }
-
-  /** Records why the app is not usable, tells the waiting pods, and retries with backoff. */
-  private async appNotReady(e: unknown): Promise<false> {
-    const attempts = Number(this.meta("app_attempts") ?? "0");
-    const message = e instanceof Error ? e.message : String(e);
-    this.setMeta("app_attempts", String(attempts + 1));
-    this.setMeta("app_error", message);
-    const problem = JSON.stringify({ reason: "ProviderAppUnavailable", message, terminal: false });
-    for (const row of this.store.all()) {
-      if (row.machine_id === null && row.problem_json !== problem && !row.problem_json?.includes('"terminal":true')) {
-        this.store.update(row.uid, { problem_json: problem });
-        this.refreshStatus(row.uid);
-      }
-    }
-    await this.ctx.storage.setAlarm(Date.now() + backoffMs(attempts));
-    return false;
-  }
-
-  // ---- status
-
-  private refreshStatus(uid: string): void {
-    const row = this.store.get(uid);
-    if (!row) return;
-    const json = JSON.stringify(podStatusOf(row));
-    if (json === row.status_json) return;
-    this.store.update(uid, { status_json: json });
-    this.feed.append({ uid, namespace: row.namespace, name: row.name, statusJson: json, gone: false });
-  }
-
-  private finish(uid: string): void {
-    const row = this.store.get(uid);
-    if (!row) return;
-    this.feed.append({ uid, namespace: row.namespace, name: row.name, statusJson: row.status_json ?? "{}", gone: true });
-    this.store.bury(uid);
-  }
-
-  private currentStatuses(): FeedEntry[] {
-    return this.store.all().map((r) => ({ uid: r.uid, namespace: r.namespace, name: r.name, status: r.status_json ? JSON.parse(r.status_json) : {}, gone: false }));
   }
 
   // ---- configuration
 
-  private client(): MachinesClient {
+  #client(): MachinesClient {
     return new MachinesClient({ baseUrl: this.env.MACHINES_API_URL, token: this.env.FLY_API_TOKEN });
   }
 
-  private cluster(): string {
-    const c = this.meta("cluster");
+  #cluster(): string {
+    const c = this.#state.meta.get("cluster");
     if (!c) throw new Error("cluster name not recorded yet");
     return c;
   }
 
-  private setCluster(cluster: string): void {
-    if (this.meta("cluster") !== cluster) this.setMeta("cluster", cluster);
+  #setCluster(cluster: string): void {
+    this.#state.meta.set("cluster", cluster);
   }
 
-  private appName(): string {
-    return (this.env.APP_NAME_TEMPLATE ?? "fks-{cluster}").replace("{cluster}", this.cluster());
-  }
-
-  private meta(key: string): string | undefined {
-    return this.ctx.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value;
-  }
-
-  private setMeta(key: string, value: string): void {
-    this.ctx.storage.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
+  #appName(): string {
+    return (this.env.APP_NAME_TEMPLATE ?? "fks-{cluster}").replace("{cluster}", this.#cluster());
   }
 }

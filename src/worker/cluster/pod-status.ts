@@ -1,29 +1,28 @@
-import type { Pod, PodCondition, PodStatus } from "../../shared/k8s";
+import type { PodCondition, PodStatus } from "../../shared/k8s";
 import type { MachineConfig } from "../../machines/machine-config";
 import type { ObservedMachine } from "../translate/machine-to-pod-status";
 import { machineToPodStatus } from "../translate/machine-to-pod-status";
 import { rfc3339 } from "../translate/machine-events";
-import type { PodRow } from "./pod-store";
-import { parseProblem } from "./converge";
+import type { PodRecord } from "./state";
 
 /** Pod condition naming the Fly guest the pod was sized to (`kubectl describe pod` shows it). */
 export const GUEST_CONDITION = "machinelet.fly.io/Guest";
 /** Pod condition listing what the machine does not honour of the pod, each with its field path. */
 export const UNHONOURED_CONDITION = "machinelet.fly.io/NotHonoured";
 
-/** The pod's status from what its row holds: the pod, the machine last observed, the problem, the status last written. */
-export function podStatusOf(row: PodRow, now = new Date()): PodStatus {
-  const previous = row.status_json ? (JSON.parse(row.status_json) as PodStatus) : undefined;
+/** The pod's status from what its row holds: the pod, the machine last observed, the problem, the status last published. */
+export function podStatusOf(rec: PodRecord, now = new Date()): PodStatus {
+  const previous = rec.status ?? undefined;
   const status = machineToPodStatus({
-    pod: JSON.parse(row.pod_json) as Pod,
-    machine: observedMachine(row),
-    problem: parseProblem(row) ?? undefined,
+    pod: rec.pod,
+    machine: observedMachine(rec),
+    problem: rec.problem ?? undefined,
     previous,
     now: now.toISOString(),
   });
   const at = rfc3339(now.toISOString());
-  const guest = row.config_json ? (JSON.parse(row.config_json) as MachineConfig).guest : undefined;
-  const unhonoured = row.unhonoured_json ? (JSON.parse(row.unhonoured_json) as string[]) : [];
+  const guest = rec.config?.guest;
+  const unhonoured = rec.unhonoured;
   return withConditions(status, previous, at, [
     guest && { type: GUEST_CONDITION, reason: "GuestSized", message: guestName(guest) },
     unhonoured.length > 0 && { type: UNHONOURED_CONDITION, reason: "Unsupported", message: unhonoured.join("; ") },
@@ -36,10 +35,10 @@ function guestName(guest: NonNullable<MachineConfig["guest"]>): string {
 }
 
 /** The machine as last read, with the state recorded since (a start or destroy this worker issued). */
-function observedMachine(row: PodRow): ObservedMachine | undefined {
-  const m = row.machine_json ? (JSON.parse(row.machine_json) as ObservedMachine) : undefined;
-  if (!row.machine_state) return m;
-  return { ...m, state: row.machine_state };
+function observedMachine(rec: PodRecord): ObservedMachine | undefined {
+  const m = (rec.lastMachine ?? undefined) as ObservedMachine | undefined;
+  if (!rec.machineState) return m;
+  return { ...m, state: rec.machineState };
 }
 
 /** Adds machinelet's own conditions (status True); a condition keeps its transition time while its message holds. */

@@ -1,10 +1,7 @@
 import { createMiddleware } from "hono/factory";
-import { SIGNATURE_HEADER, verifySignature } from "./signature";
-import { MAX_BODY_BYTES } from "./events-body";
+import { CLUSTER_NAME, CLUSTER_NAME_RULE, MAX_BODY_BYTES, SIGNATURE_HEADER, verifySignature } from "../../shared/contract";
 
 export type ClusterVars = { cluster: string; rawBody: string };
-
-const CLUSTER_NAME = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
 
 /**
  * For every `/v1/clusters/{cluster}/...` route but admission: checks the cluster name and the
@@ -13,7 +10,7 @@ const CLUSTER_NAME = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
 export const clusterAuth = createMiddleware<{ Bindings: Env; Variables: ClusterVars }>(async (c, next) => {
   const cluster = c.req.param("cluster") ?? "";
   if (!CLUSTER_NAME.test(cluster)) {
-    return c.json({ error: "cluster name must be 1-40 lowercase letters, digits or '-', starting and ending alphanumeric", path: "cluster" }, 400);
+    return c.json({ error: `cluster name must be ${CLUSTER_NAME_RULE}`, path: "cluster" }, 400);
   }
   const declared = Number(c.req.header("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) return c.json({ error: `body larger than ${MAX_BODY_BYTES} bytes` }, 413);

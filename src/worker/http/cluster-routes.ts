@@ -1,13 +1,9 @@
 import { Hono } from "hono";
 import { clusterAuth, type ClusterVars } from "./cluster-auth";
-import { eventsBodySchema } from "./events-body";
-import { snapshotSchema } from "../cluster/snapshot";
-import { z } from "zod";
-import { admissionReviewSchema, answerAdmission } from "../admission/admission-review";
+import type { z } from "zod";
+import { admissionReviewSchema, eventsBodySchema, MAX_FEED_WAIT_S, reconcileBodySchema } from "../../shared/contract";
+import { answerAdmission } from "../admission/admission-review";
 import { podIoRoutes } from "./pod-io-routes";
-
-const reconcileBodySchema = z.object({ snapshot: snapshotSchema.optional() });
-const MAX_FEED_WAIT_S = 30;
 
 /** Parses a JSON body against `schema`; the error names the first wrong field. */
 function parseBody<T>(raw: string, schema: z.ZodType<T>): { ok: true; data: T } | { ok: false; error: string; path?: string } {

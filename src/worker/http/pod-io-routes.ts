@@ -2,10 +2,9 @@ import { Hono, type Context } from "hono";
 import { MachinesClient } from "../../machines/client";
 import { isMachinesApiError } from "../../machines/errors";
 import { FlyLogsClient } from "../../machines/logs-client";
-import { podExecRequestSchema, podLogsQuerySchema } from "../../shared/pod-io";
+import { podExecRequestSchema, podLogsQuerySchema, type PodView } from "../../shared/contract";
 import { execInMachine, ExecRefused, flyFailure } from "../pod-io/exec";
 import { readPodLogs } from "../pod-io/logs";
-import type { PodView } from "../cluster/object";
 import type { ClusterVars } from "./cluster-auth";
 
 type AppEnv = { Bindings: Env; Variables: ClusterVars };

@@ -1,6 +1,6 @@
 import type { MachinesClient } from "../../machines/client";
 import { MachinesApiError } from "../../machines/errors";
-import type { PodExecRequest, PodExecResult } from "../../shared/pod-io";
+import type { PodExecRequest, PodExecResult } from "../../shared/contract";
 
 export class ExecRefused extends Error {
   constructor(

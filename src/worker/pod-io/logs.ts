@@ -1,5 +1,5 @@
 import { FLY_LOG_PAGE, type FlyLogEntry, type FlyLogsClient } from "../../machines/logs-client";
-import type { PodLogLine, PodLogsPage } from "../../shared/pod-io";
+import type { PodLogLine, PodLogsPage } from "../../shared/contract";
 
 /** Providers of the machine's own output; everything else (runner, proxy, ...) is Fly's platform talking. */
 const APP_PROVIDERS = new Set(["app", ""]);

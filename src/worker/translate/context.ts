@@ -5,25 +5,30 @@ export interface ConfigMapData {
   binaryData?: Record<string, string> | null;
 }
 
-/** The Fly app secrets that hold one key of a Kubernetes Secret. */
-export interface AppSecretNames {
-  /** holds the decoded value; used for environment variables */
-  env: string;
-  /** holds the value base64-encoded, as `files[].secret_name` requires */
-  file: string;
+/**
+ * The keys of a Kubernetes Secret, each with the Fly app secrets version from which its app secrets
+ * (`secretKeyToFlySecretNames`) hold its current value, or undefined while they are not written yet.
+ */
+export type SecretKeys = Readonly<Record<string, number | undefined>>;
+
+/** The Fly Volume bound to a PersistentVolumeClaim. */
+export interface ClaimVolume {
+  id: string;
+  region: string;
 }
 
 /**
  * What a pod translation may know besides the pod. Every lookup is optional and synchronous, so
- * the translation stays a pure function of its inputs; a field that needs a missing lookup is
- * reported unsupported, a lookup that finds nothing is an error (unless the reference is `optional`).
+ * the translation stays a pure function of its inputs. Without a lookup, a field that needs it is
+ * reported unsupported; a lookup that finds nothing makes the pod wait (unless the reference is
+ * `optional`), as the kubelet waits for a missing Secret, ConfigMap or claim.
  */
 export interface TranslateContext {
   /** the machinelet cluster name, written to `metadata.machinelet_cluster` */
   cluster: string;
   configMap?: (namespace: string, name: string) => ConfigMapData | undefined;
-  /** key -> Fly app secret names for Secret `namespace/name`, or undefined when it does not exist */
-  secret?: (namespace: string, name: string) => Record<string, AppSecretNames> | undefined;
-  /** the Fly Volume id bound to PersistentVolumeClaim `namespace/claimName`, or undefined when there is none yet */
-  volume?: (namespace: string, claimName: string) => string | undefined;
+  /** Secret `namespace/name`'s keys, or undefined when it does not exist */
+  secret?: (namespace: string, name: string) => SecretKeys | undefined;
+  /** the Fly Volume bound to PersistentVolumeClaim `namespace/claimName`, or undefined when there is none yet */
+  volume?: (namespace: string, claimName: string) => ClaimVolume | undefined;
 }

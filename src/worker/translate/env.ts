@@ -1,10 +1,13 @@
-import type { Container, Pod } from "../../shared/k8s";
-import type { TranslateContext } from "./context";
+import type { Container } from "../../shared/k8s";
+import type { SecretKeys } from "./context";
 import { fieldRefValue, resourceFieldValue } from "./downward-api";
-import type { FindingsLog } from "./findings";
+import { findConfigMap, findSecret, flySecretFor, missingKey, type RefInputs } from "./object-refs";
 import type { EnvFrom, MachineGuest, MachineSecret } from "../../machines/machine-config";
 
 type Source = { literal: string } | { machineField: "private_ip" } | { appSecret: string };
+
+/** What Fly accepts as `secrets[].env_var` (S `fly.MachineSecret`). */
+const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A container's environment split by where Fly takes each value from. */
 export interface ContainerEnv {
@@ -15,23 +18,21 @@ export interface ContainerEnv {
   expand(text: string, path: string): string;
 }
 
-interface EnvInputs {
-  pod: Pod;
-  ctx: TranslateContext;
+interface EnvInputs extends RefInputs {
   guest: MachineGuest;
-  log: FindingsLog;
 }
 
 /**
  * Resolves `envFrom` then `env` (later names win, as in Kubernetes). Literal values, ConfigMap
  * values and downward-API metadata become `env`; the pod IP becomes `env_from` `private_ip`;
- * Secret values become container `secrets` naming the Fly app secret the resolver gives.
- * A missing ConfigMap/Secret (or key) is an error unless `optional`; without a resolver the
- * variable is reported unsupported.
+ * Secret values become `secrets` naming the Fly app secret of that key, and only the keys the
+ * container references. A missing ConfigMap/Secret (or key) makes the pod wait unless `optional`;
+ * without a lookup the variable is reported unsupported.
  */
-export function containerEnv(c: Container, path: string, { pod, ctx, guest, log }: EnvInputs): ContainerEnv {
+export function containerEnv(c: Container, path: string, inputs: EnvInputs): ContainerEnv {
+  const { pod, guest, log } = inputs;
   const vars = new Map<string, Source>();
-  const namespace = pod.metadata.namespace;
+  const use = { env: true } as const;
   const expand = (text: string, at: string): string =>
     expandReferences(text, (name) => {
       const s = vars.get(name);
@@ -40,22 +41,22 @@ export function containerEnv(c: Container, path: string, { pod, ctx, guest, log 
       log.notHonoured(at, `$(${name}) is only known when the Machine runs and is left unexpanded`);
       return undefined;
     });
+  const setSecret = (name: string, secret: string, keys: SecretKeys, key: string, at: string) => {
+    if (!ENV_VAR_NAME.test(name)) return log.notHonoured(at, `"${name}" is not a name Fly accepts for a secret environment variable`);
+    const fly = flySecretFor(inputs, secret, keys, key, use);
+    if (fly) vars.set(name, { appSecret: fly.env });
+  };
 
   (c.envFrom ?? []).forEach((from, i) => {
     const at = `${path}.envFrom[${i}]`;
     const prefix = from.prefix ?? "";
     if (from.configMapRef) {
-      const ref = from.configMapRef;
-      if (!ctx.configMap) return log.notHonoured(`${at}.configMapRef`, "ConfigMap values are not available to this translation");
-      const cm = ctx.configMap(namespace, ref.name ?? "");
-      if (!cm) return ref.optional ? undefined : log.error(`${at}.configMapRef`, `ConfigMap "${ref.name}" not found`);
-      for (const [k, v] of Object.entries(cm.data ?? {})) vars.set(prefix + k, { literal: v });
+      const cm = findConfigMap(inputs, from.configMapRef.name ?? "", from.configMapRef.optional, `${at}.configMapRef`, use);
+      for (const [k, v] of Object.entries(cm?.data ?? {})) vars.set(prefix + k, { literal: v });
     } else if (from.secretRef) {
-      const ref = from.secretRef;
-      if (!ctx.secret) return log.notHonoured(`${at}.secretRef`, "Secret values are not available to this translation");
-      const names = ctx.secret(namespace, ref.name ?? "");
-      if (!names) return ref.optional ? undefined : log.error(`${at}.secretRef`, `Secret "${ref.name}" not found`);
-      for (const [k, n] of Object.entries(names)) vars.set(prefix + k, { appSecret: n.env });
+      const name = from.secretRef.name ?? "";
+      const keys = findSecret(inputs, name, from.secretRef.optional, `${at}.secretRef`, use);
+      for (const k of Object.keys(keys ?? {}).sort()) setSecret(prefix + k, name, keys!, k, `${at}.secretRef`);
     }
   });
 
@@ -78,23 +79,20 @@ export function containerEnv(c: Container, path: string, { pod, ctx, guest, log 
     }
     if (from.configMapKeyRef) {
       const ref = from.configMapKeyRef;
-      if (!ctx.configMap) return log.notHonoured(`${at}.valueFrom.configMapKeyRef`, "ConfigMap values are not available to this translation");
-      const cm = ctx.configMap(namespace, ref.name ?? "");
+      const name = ref.name ?? "";
+      const cm = findConfigMap(inputs, name, ref.optional, `${at}.valueFrom.configMapKeyRef`, use);
       const value = cm?.data?.[ref.key];
-      if (value === undefined) {
-        return ref.optional ? undefined : log.error(`${at}.valueFrom.configMapKeyRef`, cm ? `ConfigMap "${ref.name}" has no key "${ref.key}"` : `ConfigMap "${ref.name}" not found`);
-      }
-      return void vars.set(v.name, { literal: value });
+      if (value !== undefined) return void vars.set(v.name, { literal: value });
+      if (cm && !ref.optional) missingKey(inputs, "ConfigMap", name, ref.key, use);
+      return;
     }
     if (from.secretKeyRef) {
       const ref = from.secretKeyRef;
-      if (!ctx.secret) return log.notHonoured(`${at}.valueFrom.secretKeyRef`, "Secret values are not available to this translation");
-      const secret = ctx.secret(namespace, ref.name ?? "");
-      const names = secret?.[ref.key];
-      if (!names) {
-        return ref.optional ? undefined : log.error(`${at}.valueFrom.secretKeyRef`, secret ? `Secret "${ref.name}" has no key "${ref.key}"` : `Secret "${ref.name}" not found`);
-      }
-      return void vars.set(v.name, { appSecret: names.env });
+      const name = ref.name ?? "";
+      const keys = findSecret(inputs, name, ref.optional, `${at}.valueFrom.secretKeyRef`, use);
+      if (keys && ref.key in keys) return setSecret(v.name, name, keys, ref.key, `${at}.name`);
+      if (keys && !ref.optional) missingKey(inputs, "Secret", name, ref.key, use);
+      return;
     }
     log.notHonoured(`${at}.valueFrom`, "this value source is not available on Fly Machines");
   });

@@ -1,33 +1,11 @@
-import { z } from "zod";
+import { newestFirst, readExit, restartCountOf, type ObservedEvent } from "./machine-facts";
 
-/** A Machine event as the Machines API lists it (`GET .../machines/{id}` `events[]`). */
-export interface ObservedEvent {
-  type: string;
-  status?: string;
-  source?: string;
-  /** unix milliseconds */
-  timestamp: number;
-  request?: Record<string, unknown> | null;
-}
-
-const ExitEvent = z.looseObject({
-  exit_code: z.number().optional(),
-  guest_exit_code: z.number().optional(),
-  signal: z.number().optional(),
-  guest_signal: z.number().optional(),
-  oom_killed: z.boolean().optional(),
-  requested_stop: z.boolean().optional(),
-  restarting: z.boolean().optional(),
-  exited_at: z.string().optional(),
-});
-const EventRequest = z.looseObject({
-  exit_event: ExitEvent.optional(),
-  MonitorEvent: z.looseObject({ exit_event: ExitEvent.optional() }).nullish(),
-  restart_count: z.number().optional(),
-});
+export type { ObservedEvent };
 
 export interface Exit {
+  /** 137 when the event does not say (`known` false), as the kubelet reports a lost container */
   exitCode: number;
+  known: boolean;
   signal?: number;
   oomKilled: boolean;
   requestedStop: boolean;
@@ -37,6 +15,9 @@ export interface Exit {
   /** RFC 3339, the start this exit ended, when the events still hold it */
   startedAt?: string;
 }
+
+/** What the kubelet reports for a container whose exit it could not read. */
+const UNKNOWN_EXIT_CODE = 137;
 
 export interface EventSummary {
   /** the newest exit, if any */
@@ -54,30 +35,28 @@ export interface EventSummary {
 
 /**
  * Reads the facts pod status needs out of a Machine's events, newest first whatever order they
- * came in. Exit codes follow fly-go (`MonitorEvent.exit_event` over `exit_event`, absent = 0).
+ * came in. Each exit is read by `readExit` (machine-facts), the reader the restart decision uses.
  * The restart count is the largest `restart_count` reported, or else the exits flyd restarted after.
  */
 export function summarizeEvents(events: readonly ObservedEvent[]): EventSummary {
-  const sorted = events.map((e, i) => ({ e, i })).sort((a, b) => b.e.timestamp - a.e.timestamp || a.i - b.i).map((x) => x.e);
+  const sorted = newestFirst(events);
   const exits: Exit[] = [];
   let restartCount = 0;
   let restartingExits = 0;
   for (const [i, e] of sorted.entries()) {
-    const req = EventRequest.safeParse(e.request ?? {});
-    if (!req.success) continue;
-    restartCount = Math.max(restartCount, req.data.restart_count ?? 0);
+    restartCount = Math.max(restartCount, restartCountOf(e));
     if (e.type !== "exit") continue;
-    const x = req.data.MonitorEvent?.exit_event ?? req.data.exit_event ?? {};
+    const x = readExit(e);
     if (x.restarting) restartingExits++;
     const start = sorted.slice(i + 1).find((s) => s.type === "start");
-    const signal = x.signal || x.guest_signal;
     exits.push({
-      exitCode: x.exit_code ?? x.guest_exit_code ?? 0,
-      ...(signal ? { signal } : {}),
-      oomKilled: x.oom_killed ?? false,
-      requestedStop: x.requested_stop ?? false,
-      restarting: x.restarting ?? false,
-      finishedAt: rfc3339(x.exited_at ?? e.timestamp),
+      exitCode: x.exitCode ?? UNKNOWN_EXIT_CODE,
+      known: x.exitCode !== undefined,
+      ...(x.signal ? { signal: x.signal } : {}),
+      oomKilled: x.oomKilled,
+      requestedStop: x.requestedStop,
+      restarting: x.restarting,
+      finishedAt: rfc3339(x.exitedAt ?? e.timestamp),
       ...(start ? { startedAt: rfc3339(start.timestamp) } : {}),
     });
   }

@@ -1,5 +1,6 @@
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from "../../shared/k8s";
-import { rfc3339, summarizeEvents, type EventSummary, type Exit, type ObservedEvent } from "./machine-events";
+import { rfc3339, summarizeEvents, type EventSummary, type Exit } from "./machine-events";
+import { STATUS_ENDED, STATUS_FAILED, STATUS_RUNNING, succeeded, type ObservedEvent, type Problem } from "./machine-facts";
 import { needsContainers } from "./pod-to-machine-config";
 import { probeCheckName, probeOf } from "./probes";
 
@@ -15,28 +16,17 @@ export interface ObservedMachine {
   image_ref?: { registry?: string; repository?: string; digest?: string } | null;
 }
 
-/** A provider-side problem to show on the pod (a failed create, a missing Secret key, ...). */
-export interface ProviderProblem {
-  reason: string;
-  message: string;
-  /** the pod cannot run as it stands: phase Failed */
-  terminal?: boolean;
-}
-
 export interface PodStatusInput {
   pod: Pod;
   /** the pod's Machine as last observed; absent before it is created */
   machine?: ObservedMachine;
-  problem?: ProviderProblem;
+  problem?: Problem;
   /** the status last written; conditions that did not change keep its lastTransitionTime (default `pod.status`) */
   previous?: PodStatus;
   /** RFC 3339 time stamped (to the second) on conditions that change */
   now: string;
 }
 
-const RUNNING_STATES = new Set(["started", "stopping", "suspending"]);
-const STOPPED_STATES = new Set(["stopped", "suspended", "destroying", "destroyed"]);
-const FAILED_STATES = new Set(["failed", "launch_failed"]);
 const TERMINAL_PHASES = new Set(["Succeeded", "Failed"]);
 
 type Phase = "Pending" | "Running" | "Succeeded" | "Failed";
@@ -66,7 +56,7 @@ export function machineToPodStatus(input: PodStatusInput): PodStatus {
   const events = summarizeEvents(machine?.events ?? []);
   const phase = phaseOf(pod, machine, problem, events);
   const run = appView(machine, problem, events, phase);
-  const booted = !!machine && (RUNNING_STATES.has(machine.state) || events.everStarted);
+  const booted = !!machine && (STATUS_RUNNING.has(machine.state) || events.everStarted);
   const containerID = (name: string) => (machine?.id ? `fly://${machine.id}${needsContainers(pod.spec) ? `/${name}` : ""}` : undefined);
   const passing = new Set((machine?.checks ?? []).filter((c) => c.status === "passing").map((c) => c.name));
 
@@ -105,12 +95,12 @@ export function machineToPodStatus(input: PodStatusInput): PodStatus {
   };
 }
 
-function phaseOf(pod: Pod, machine: ObservedMachine | undefined, problem: ProviderProblem | undefined, events: EventSummary): Phase {
+function phaseOf(pod: Pod, machine: ObservedMachine | undefined, problem: Problem | undefined, events: EventSummary): Phase {
   if (problem?.terminal) return "Failed";
   if (!machine) return "Pending";
-  if (FAILED_STATES.has(machine.state)) return "Failed";
-  if (RUNNING_STATES.has(machine.state)) return "Running";
-  if (!STOPPED_STATES.has(machine.state)) return events.everStarted ? "Running" : "Pending";
+  if (STATUS_FAILED.has(machine.state)) return "Failed";
+  if (STATUS_RUNNING.has(machine.state)) return "Running";
+  if (!STATUS_ENDED.has(machine.state)) return events.everStarted ? "Running" : "Pending";
   const exit = events.lastExit;
   if (!exit) {
     // Destroyed without an exit: machinelet makes a new Machine unless the pod is going or never restarts.
@@ -118,7 +108,7 @@ function phaseOf(pod: Pod, machine: ObservedMachine | undefined, problem: Provid
     return machine.state === "destroyed" ? "Pending" : events.everStarted ? "Running" : "Pending";
   }
   if (!finished(pod, exit)) return "Running";
-  return exit.exitCode === 0 && !exit.oomKilled ? "Succeeded" : "Failed";
+  return succeeded(exit) ? "Succeeded" : "Failed";
 }
 
 /** Whether nothing will run the pod's containers again after this exit. */
@@ -129,7 +119,7 @@ function finished(pod: Pod, exit: Exit): boolean {
       return true;
     case "OnFailure":
       // machinelet starts the Machine again after a failure even once flyd has given up, as the kubelet would.
-      return exit.exitCode === 0 && !exit.oomKilled;
+      return succeeded(exit);
     case "Always":
       return false;
   }
@@ -143,7 +133,7 @@ interface View {
 }
 
 /** The state of the app containers (and sidecars): that of the Machine. */
-function appView(machine: ObservedMachine | undefined, problem: ProviderProblem | undefined, events: EventSummary, phase: Phase): View {
+function appView(machine: ObservedMachine | undefined, problem: Problem | undefined, events: EventSummary, phase: Phase): View {
   const exit = events.lastExit;
   const afterExit: ContainerState = exit ? { terminated: terminatedOf(exit) } : {};
   if (!machine || (problem?.terminal && !events.everStarted)) {
@@ -153,15 +143,15 @@ function appView(machine: ObservedMachine | undefined, problem: ProviderProblem 
     // The pod is over; its Machine is about to be destroyed whatever it is doing.
     return { state: { terminated: { exitCode: 137, reason: problem.reason, message: problem.message } }, lastState: afterExit, completed: false };
   }
-  if (RUNNING_STATES.has(machine.state)) {
+  if (STATUS_RUNNING.has(machine.state)) {
     const startedAt = events.lastStart ?? rfc3339(machine.updated_at ?? machine.created_at ?? 0);
     return { state: { running: { startedAt } }, lastState: afterExit, completed: false };
   }
-  if (STOPPED_STATES.has(machine.state) || FAILED_STATES.has(machine.state)) {
+  if (STATUS_ENDED.has(machine.state) || STATUS_FAILED.has(machine.state)) {
     const before: ContainerState = events.previousExit ? { terminated: terminatedOf(events.previousExit) } : {};
     if (exit) return { state: afterExit, lastState: before, completed: false };
     if (phase === "Failed") {
-      const message = FAILED_STATES.has(machine.state) ? `the Machine is ${machine.state}` : "the Machine is gone and its containers' exit was not recorded";
+      const message = STATUS_FAILED.has(machine.state) ? `the Machine is ${machine.state}` : "the Machine is gone and its containers' exit was not recorded";
       return { state: { terminated: { exitCode: 137, reason: "ContainerStatusUnknown", message } }, lastState: {}, completed: false };
     }
   }
@@ -179,13 +169,13 @@ function terminatedOf(exit: Exit): NonNullable<ContainerState["terminated"]> {
   return {
     exitCode: exit.exitCode,
     ...(exit.signal ? { signal: exit.signal } : {}),
-    reason: exit.oomKilled ? "OOMKilled" : exit.exitCode === 0 ? "Completed" : "Error",
+    reason: exit.oomKilled ? "OOMKilled" : !exit.known ? "ContainerStatusUnknown" : exit.exitCode === 0 ? "Completed" : "Error",
     ...(exit.startedAt ? { startedAt: exit.startedAt } : {}),
     finishedAt: exit.finishedAt,
   };
 }
 
-function waitingOf(problem: ProviderProblem | undefined, fallback: string): { reason: string; message?: string } {
+function waitingOf(problem: Problem | undefined, fallback: string): { reason: string; message?: string } {
   return problem ? { reason: problem.reason, message: problem.message } : { reason: fallback };
 }
 

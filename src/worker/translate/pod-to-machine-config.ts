@@ -1,32 +1,41 @@
 import type { Container, Pod, PodSpec, RestartPolicy } from "../../shared/k8s";
 import type { TranslateContext } from "./context";
 import { containerEnv, type ContainerEnv } from "./env";
-import { FindingsLog } from "./findings";
+import { FindingsLog, type Waiting } from "./findings";
 import { STOP_SIGNALS, type ContainerConfig, type ContainerHealthcheck, type MachineCheck, type MachineConfig, type MachineGuest, type StopSignal } from "../../machines/machine-config";
+import { MACHINE_METADATA } from "./machine-facts";
 import { machineNameForPod, podHostname } from "./machine-name";
 import { PROBE_KINDS, probeCheckName, probeOf, probeToHealthcheck, probeToMachineCheck } from "./probes";
 import { resourcesToGuest } from "./resources-to-guest";
 import { reportContainerFields, reportPodFields } from "./unhonoured-fields";
-import { planVolumes, type VolumePlan } from "./volumes";
+import { REGION_ANNOTATION } from "./region";
+import { needsTempDir, planVolumes, type VolumePlan } from "./volumes";
 
-/** Pod annotation naming the Fly region to place the Machine in. */
-export const REGION_ANNOTATION = "fly.io/region";
-
-/** Metadata keys every machinelet Machine carries (contract). */
-export const MACHINE_METADATA = {
-  cluster: "machinelet_cluster",
-  podUid: "machinelet_pod_uid",
-  namespace: "machinelet_namespace",
-  pod: "machinelet_pod",
-} as const;
+export { REGION_ANNOTATION } from "./region";
 
 const RESTART: Record<RestartPolicy, "always" | "on-failure" | "no"> = { Always: "always", OnFailure: "on-failure", Never: "no" };
 const DEFAULT_GRACE_SECONDS = 30;
 const FALLBACK_GUEST: MachineGuest = { cpu_kind: "shared", cpus: 1, memory_mb: 256 };
 
+/**
+ * Fly documents no size limit for a machine config; machinelet keeps one under 1 MiB of JSON (assumed,
+ * README "Sizing"), so a pod whose ConfigMap files or env would exceed it is refused with that reason.
+ */
+export const MACHINE_CONFIG_MAX_BYTES = 1 << 20;
+
 export type PodTranslation =
-  | { ok: true; name: string; region?: string; config: MachineConfig; unsupported: string[]; warnings: string[] }
-  | { ok: false; errors: string[]; unsupported: string[]; warnings: string[] };
+  | {
+      ok: true;
+      name: string;
+      region?: string;
+      config: MachineConfig;
+      /** `min_secrets_version` for create and update: the Fly secrets version every secret the pod uses needs (0: none) */
+      minSecretsVersion: number;
+      unsupported: string[];
+      warnings: string[];
+    }
+  /** `errors` empty and `waiting` set: the pod can start once what it waits for arrives */
+  | { ok: false; errors: string[]; waiting: Waiting[]; unsupported: string[]; warnings: string[] };
 
 type Role = "init" | "sidecar" | "app";
 interface PodContainer {
@@ -41,16 +50,19 @@ interface PodContainer {
  * the Machine needing to change (no labels, annotations or resource versions; only the four
  * contract metadata keys).
  *
+ * Every Machine sees only the Fly app secrets its pod references: `processes[0].ignore_app_secrets`
+ * is always set, and the referenced keys are listed per process (classic form) or per container.
+ *
  * Two shapes:
  * - one container, no init containers, and nothing below that only `containers[]` offers: the
  *   classic Machine (`image`, `init.entrypoint` = command, `init.cmd` = args, `env`, `files`,
- *   `mounts`, machine `checks`);
+ *   `mounts`, machine `checks`; `processes[0]` carries secrets, `env_from` (the pod IP) and `user`);
  * - otherwise `containers[]`: init containers first, each waiting for the one before it
  *   (`exited_successfully`, or for a native sidecar `started`, `healthy` when it has a startup or
  *   readiness probe), app containers waiting for the last of them; probes become container
  *   healthchecks; the top-level `image` is the first app container's. What only `containers[]`
- *   offers: `env_from` (the pod IP), per-container `secrets`, exec healthchecks, temp-dir mounts
- *   (emptyDir) and `user` (runAsUser).
+ *   offers: exec healthchecks and temp-dir mounts (an emptyDir with `medium: Memory` or a
+ *   `sizeLimit`; a plain emptyDir of a single container is a directory of the root filesystem).
  *
  * `restartPolicy` -> `restart.policy`; `terminationGracePeriodSeconds` (default 30) ->
  * `stop_config {SIGTERM, "<n>s"}`; annotation `fly.io/region` -> region; resources -> `guest`
@@ -75,8 +87,10 @@ export function podToMachineConfig(pod: Pod, ctx: TranslateContext): PodTranslat
 
   const containers = podContainers(spec, log);
   for (const { c, path } of containers) reportContainerFields(c, path, log);
-  const volumes = planVolumes({ pod, ctx, guest, log, containers });
-  const envs = new Map(containers.map(({ c, path }) => [c.name, containerEnv(c, path, { pod, ctx, guest, log })]));
+  const multi = needsContainers(spec);
+  const secrets = { version: 0 };
+  const volumes = planVolumes({ pod, ctx, guest, log, secrets, containers, containersForm: multi });
+  const envs = new Map(containers.map(({ c, path }) => [c.name, containerEnv(c, path, { pod, ctx, guest, log, secrets })]));
   const grace = spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
 
   const config: MachineConfig = {
@@ -97,12 +111,17 @@ export function podToMachineConfig(pod: Pod, ctx: TranslateContext): PodTranslat
     },
     ...(volumes.mounts.length ? { mounts: volumes.mounts } : {}),
   };
-  if (needsContainers(spec)) Object.assign(config, containersForm(containers, envs, volumes, spec, log));
-  else Object.assign(config, machineForm(containers[0]!, envs.get(containers[0]!.c.name)!, volumes, config.stop_config!, log));
+  if (multi) Object.assign(config, containersForm(containers, envs, volumes, spec, log));
+  else Object.assign(config, machineForm(containers[0]!, envs.get(containers[0]!.c.name)!, volumes, spec, config.stop_config!, log));
 
-  const { unsupported, warnings } = log;
-  if (log.errors.length) return { ok: false, errors: log.errors, unsupported, warnings };
-  return { ok: true, name: machineNameForPod(metadata), ...(region ? { region } : {}), config, unsupported, warnings };
+  const bytes = new TextEncoder().encode(JSON.stringify(config)).length;
+  if (bytes > MACHINE_CONFIG_MAX_BYTES) {
+    log.error("spec", `the Machine config would be ${bytes} bytes (ConfigMap files and values travel inside it); machinelet keeps it under ${MACHINE_CONFIG_MAX_BYTES} bytes`);
+  }
+  const { unsupported, warnings, waiting } = log;
+  if (log.errors.length || waiting.length) return { ok: false, errors: log.errors, waiting, unsupported, warnings };
+  const at = region ?? volumes.region;
+  return { ok: true, name: machineNameForPod(metadata), ...(at ? { region: at } : {}), config, minSecretsVersion: secrets.version, unsupported, warnings };
 }
 
 /** Init containers (and native sidecars) first, in order, then the app containers. */
@@ -127,20 +146,15 @@ function podContainers(spec: PodSpec, log: FindingsLog): PodContainer[] {
 export function needsContainers(spec: PodSpec): boolean {
   if (spec.containers.length > 1 || (spec.initContainers?.length ?? 0) > 0) return true;
   const c = spec.containers[0]!;
-  const emptyDirs = new Set((spec.volumes ?? []).filter((v) => v.emptyDir).map((v) => v.name));
-  return (
-    (c.env ?? []).some((e) => e.valueFrom?.secretKeyRef || e.valueFrom?.fieldRef?.fieldPath.startsWith("status.")) ||
-    (c.envFrom ?? []).some((e) => e.secretRef) ||
-    PROBE_KINDS.some((k) => probeOf(c, k)?.exec) ||
-    (c.volumeMounts ?? []).some((m) => emptyDirs.has(m.name)) ||
-    (c.securityContext?.runAsUser ?? spec.securityContext?.runAsUser) !== undefined
-  );
+  const tempDirs = new Set((spec.volumes ?? []).filter(needsTempDir).map((v) => v.name));
+  return PROBE_KINDS.some((k) => probeOf(c, k)?.exec) || (c.volumeMounts ?? []).some((m) => tempDirs.has(m.name));
 }
 
 function machineForm(
   pc: PodContainer,
   env: ContainerEnv,
   volumes: VolumePlan,
+  spec: PodSpec,
   stop: NonNullable<MachineConfig["stop_config"]>,
   log: FindingsLog,
 ): Partial<MachineConfig> {
@@ -153,6 +167,7 @@ function machineForm(
   }
   const signal = stopSignalOf(c, path, log);
   const files = volumes.files.get(c.name) ?? [];
+  const user = userOf(c, spec, path, log);
   const init = {
     ...(c.command ? { entrypoint: c.command.map((s, i) => env.expand(s, `${path}.command[${i}]`)) } : {}),
     ...(c.args ? { cmd: c.args.map((s, i) => env.expand(s, `${path}.args[${i}]`)) } : {}),
@@ -162,6 +177,14 @@ function machineForm(
     image: c.image,
     ...(Object.keys(init).length ? { init } : {}),
     ...(Object.keys(env.env).length ? { env: env.env } : {}),
+    processes: [
+      {
+        ignore_app_secrets: true,
+        ...(env.secrets.length ? { secrets: env.secrets } : {}),
+        ...(env.envFrom.length ? { env_from: env.envFrom } : {}),
+        ...(user ? { user } : {}),
+      },
+    ],
     ...(files.length ? { files } : {}),
     ...(Object.keys(checks).length ? { checks } : {}),
     ...(signal ? { stop_config: { ...stop, signal } } : {}),
@@ -214,6 +237,7 @@ function containersForm(
   const main = containers.find((x) => x.role === "app")!.c;
   return {
     image: main.image,
+    processes: [{ ignore_app_secrets: true }],
     containers: out,
     ...(volumes.tempDirs.length ? { volumes: volumes.tempDirs } : {}),
   };

@@ -1,7 +1,8 @@
-import { parseQuantity, type Container, type DownwardAPIVolumeFile, type KeyToPath, type Pod, type Volume, type VolumeProjection } from "../../shared/k8s";
-import type { TranslateContext } from "./context";
+import { parseQuantity, type Container, type DownwardAPIVolumeFile, type KeyToPath, type Volume, type VolumeProjection } from "../../shared/k8s";
+import { REGION_ANNOTATION } from "./region";
 import { fieldRefValue, resourceFieldValue, type FieldValue } from "./downward-api";
 import type { FindingsLog } from "./findings";
+import { findConfigMap, findSecret, flySecretFor, missingKey, type RefInputs, type Use } from "./object-refs";
 import type { ContainerMount, MachineConfig, MachineFile, MachineGuest, TempDirVolume } from "../../machines/machine-config";
 
 type MachineMount = NonNullable<MachineConfig["mounts"]>[number];
@@ -12,6 +13,8 @@ export interface VolumePlan {
   tempDirs: TempDirVolume[];
   /** the Fly Volume bound to the pod's PersistentVolumeClaim (one per Machine) */
   mounts: MachineMount[];
+  /** that Volume's region, where the Machine must run */
+  region?: string;
   /** per container name */
   containerMounts: Map<string, ContainerMount[]>;
   /** per container name: ConfigMap, Secret and downward-API volume contents as files */
@@ -26,23 +29,27 @@ const SERVICE_ACCOUNT_VOLUME = "kube-api-access-";
 /** Sources machinelet maps; any other key names an unmapped source. */
 const MAPPED_SOURCES = new Set(["emptyDir", "configMap", "secret", "persistentVolumeClaim", "downwardAPI", "projected"]);
 
-export interface VolumeInputs {
-  pod: Pod;
-  ctx: TranslateContext;
+export interface VolumeInputs extends RefInputs {
   guest: MachineGuest;
-  log: FindingsLog;
   /** every container with its field path, init containers first */
   containers: readonly { c: Container; path: string }[];
+  /** true for the `containers[]` form, where emptyDir can be a shared temp dir */
+  containersForm: boolean;
 }
 
+/** An emptyDir that only a temp dir can honour (so the pod needs the `containers[]` form). */
+export const needsTempDir = (v: Volume): boolean => v.emptyDir !== undefined && (v.emptyDir.medium === "Memory" || v.emptyDir.sizeLimit !== undefined);
+
 /**
- * Maps each volume mount: emptyDir -> temp dir + container mount; configMap, secret, downwardAPI
+ * Maps each volume mount: emptyDir -> temp dir + container mount in the `containers[]` form, else a
+ * plain directory of the Machine's root filesystem; configMap, secret, downwardAPI
  * and projected volumes -> files written at the mount path (a `subPath` picks one file); a
  * persistentVolumeClaim -> the Machine's Fly Volume mount. The API server's automatic
  * `kube-api-access-*` volume is skipped with a warning: a Machine cannot reach the cluster API
  * with a service account token. Other sources are reported unsupported.
  */
-export function planVolumes({ pod, ctx, guest, log, containers }: VolumeInputs): VolumePlan {
+export function planVolumes(inputs: VolumeInputs): VolumePlan {
+  const { pod, log, containers } = inputs;
   const plan: VolumePlan = { tempDirs: [], mounts: [], containerMounts: new Map(), files: new Map() };
   const volumes = pod.spec.volumes ?? [];
   const reported = new Set<number>();
@@ -66,6 +73,9 @@ export function planVolumes({ pod, ctx, guest, log, containers }: VolumeInputs):
         return reportOnce(vi, () => log.warn(vat, "the service account token is not mounted: a Machine cannot reach the cluster API"));
       }
       if (vol.emptyDir) {
+        if (!inputs.containersForm) {
+          return reportOnce(vi, () => log.warn(`${vat}.emptyDir`, "a directory of the Machine's root filesystem, which Fly resets when the Machine restarts; it exists only if the image has it"));
+        }
         if (m.subPath) return log.notHonoured(`${at}.subPath`, "subPath is not available for emptyDir volumes");
         if (m.readOnly) log.warn(`${at}.readOnly`, "temp-dir mounts are writable");
         if (!plan.tempDirs.some((t) => t.name === vol.name)) plan.tempDirs.push(tempDirOf(vol, vat, log));
@@ -73,10 +83,10 @@ export function planVolumes({ pod, ctx, guest, log, containers }: VolumeInputs):
       }
       if (vol.persistentVolumeClaim) {
         if (m.subPath) return log.notHonoured(`${at}.subPath`, "subPath is not available for Fly Volumes");
-        return mountClaim(plan, vol, vat, m.mountPath, at, { pod, ctx, log, containers });
+        return mountClaim(plan, vol, vat, m.mountPath, at, inputs);
       }
       if (vol.configMap || vol.secret || vol.downwardAPI || vol.projected) {
-        if (!fileCache.has(vi)) fileCache.set(vi, volumeFiles(vol, vat, { pod, ctx, guest, log }));
+        if (!fileCache.has(vi)) fileCache.set(vi, volumeFiles(vol, vat, inputs));
         const files = fileCache.get(vi);
         if (!files) return;
         if (m.subPath) {
@@ -98,40 +108,40 @@ function tempDirOf(vol: Volume, vat: string, log: FindingsLog): TempDirVolume {
   const memory = vol.emptyDir?.medium === "Memory";
   if (vol.emptyDir?.medium && !memory) log.notHonoured(`${vat}.emptyDir.medium`, `medium ${JSON.stringify(vol.emptyDir.medium)} is not available`);
   const limit = vol.emptyDir?.sizeLimit;
-  // Fly sizes only disk-backed temp dirs.
+  // fly-go: size_mb is "only applicable when using disk backed storage"; memory is bounded by the guest.
+  if (memory && limit !== undefined) log.warn(`${vat}.emptyDir.sizeLimit`, "a memory temp dir is bounded by the Machine's memory, not by sizeLimit");
   const sizeMb = limit !== undefined && !memory ? Math.ceil(parseQuantity(limit) / 2 ** 20) : undefined;
   return { name: vol.name, temp_dir: { storage_type: memory ? "memory" : "disk", ...(sizeMb ? { size_mb: sizeMb } : {}) } };
 }
 
-function mountClaim(
-  plan: VolumePlan,
-  vol: Volume,
-  vat: string,
-  path: string,
-  at: string,
-  { pod, ctx, log, containers }: Omit<VolumeInputs, "guest">,
-): void {
+function mountClaim(plan: VolumePlan, vol: Volume, vat: string, path: string, at: string, { pod, ctx, log, containers }: VolumeInputs): void {
   const claim = vol.persistentVolumeClaim!.claimName;
   if (!ctx.volume) return log.notHonoured(`${vat}.persistentVolumeClaim`, "Fly Volumes are not available to this translation");
-  const id = ctx.volume(pod.metadata.namespace, claim);
-  if (!id) return log.error(`${vat}.persistentVolumeClaim`, `PersistentVolumeClaim "${claim}" has no Fly Volume yet`);
+  const bound = ctx.volume(pod.metadata.namespace, claim);
+  if (!bound) return log.wait("ContainerCreating", `waiting for PersistentVolumeClaim "${claim}" to be bound to a Fly Volume`);
+  const asked = pod.metadata.annotations?.[REGION_ANNOTATION];
+  if (asked !== undefined && asked !== bound.region) {
+    return log.wait("ContainerCreating", `Fly Volume ${bound.id} of PersistentVolumeClaim "${claim}" is in region ${bound.region}, not ${asked} as the pod asks; a Volume does not move`);
+  }
   const existing = plan.mounts[0];
-  if (existing && (existing.volume !== id || existing.path !== path)) {
+  if (existing && (existing.volume !== bound.id || existing.path !== path)) {
     return log.notHonoured(at, `a Machine mounts one Fly Volume at one path; "${existing.name}" is already mounted at ${existing.path}`);
   }
   if (vol.persistentVolumeClaim!.readOnly) log.warn(`${vat}.persistentVolumeClaim.readOnly`, "Fly Volumes are mounted writable");
   if (!existing) {
-    plan.mounts.push({ volume: id, path, name: claim });
+    plan.mounts.push({ volume: bound.id, path, name: claim });
+    plan.region = bound.region;
     if (containers.length > 1) log.warn(at, "a Fly Volume is mounted for the whole Machine, not per container");
   }
 }
 
 /** The files of a configMap, secret, downwardAPI or projected volume; undefined when reported. */
-function volumeFiles(vol: Volume, vat: string, inputs: Omit<VolumeInputs, "containers">): VolumeFile[] | undefined {
-  if (vol.configMap) return configMapFiles(vol.configMap, vol.configMap.defaultMode ?? DEFAULT_MODE, `${vat}.configMap`, inputs);
+function volumeFiles(vol: Volume, vat: string, inputs: VolumeInputs): VolumeFile[] | undefined {
+  const use: Use = { volume: vol.name };
+  if (vol.configMap) return configMapFiles(vol.configMap, vol.configMap.defaultMode ?? DEFAULT_MODE, `${vat}.configMap`, inputs, use);
   if (vol.secret) {
     const { secretName, ...rest } = vol.secret;
-    return secretFiles({ name: secretName, ...rest }, vol.secret.defaultMode ?? DEFAULT_MODE, `${vat}.secret`, inputs);
+    return secretFiles({ name: secretName, ...rest }, vol.secret.defaultMode ?? DEFAULT_MODE, `${vat}.secret`, inputs, use);
   }
   if (vol.downwardAPI) return downwardFiles(vol.downwardAPI.items ?? [], vol.downwardAPI.defaultMode ?? DEFAULT_MODE, `${vat}.downwardAPI`, inputs);
   const mode = vol.projected!.defaultMode ?? DEFAULT_MODE;
@@ -139,9 +149,9 @@ function volumeFiles(vol: Volume, vat: string, inputs: Omit<VolumeInputs, "conta
   (vol.projected!.sources ?? []).forEach((s: VolumeProjection, i) => {
     const sat = `${vat}.projected.sources[${i}]`;
     const files = s.configMap
-      ? configMapFiles(s.configMap, mode, `${sat}.configMap`, inputs)
+      ? configMapFiles(s.configMap, mode, `${sat}.configMap`, inputs, use)
       : s.secret
-        ? secretFiles(s.secret, mode, `${sat}.secret`, inputs)
+        ? secretFiles(s.secret, mode, `${sat}.secret`, inputs, use)
         : s.downwardAPI
           ? downwardFiles(s.downwardAPI.items ?? [], mode, `${sat}.downwardAPI`, inputs)
           : inputs.log.notHonoured(`${sat}.${Object.keys(s)[0] ?? "source"}`, "this projection is not available on Fly Machines");
@@ -156,49 +166,54 @@ interface KeyedSource {
   optional?: boolean;
 }
 
-function configMapFiles(src: KeyedSource, mode: number, at: string, { pod, ctx, log }: Pick<VolumeInputs, "pod" | "ctx" | "log">): VolumeFile[] | undefined {
-  if (!ctx.configMap) return void log.notHonoured(at, "ConfigMap values are not available to this translation");
-  const cm = ctx.configMap(pod.metadata.namespace, src.name ?? "");
-  if (!cm) return src.optional ? [] : void log.error(at, `ConfigMap "${src.name}" not found`);
+type Content = { raw_value: string } | { secret_name: string };
+
+function configMapFiles(src: KeyedSource, mode: number, at: string, inputs: VolumeInputs, use: Use): VolumeFile[] | undefined {
+  const cm = findConfigMap(inputs, src.name ?? "", src.optional, at, use);
+  if (!cm) return src.optional ? [] : undefined;
   const values = new Map<string, string>();
   for (const [k, v] of Object.entries(cm.data ?? {})) values.set(k, base64Utf8(v));
   for (const [k, v] of Object.entries(cm.binaryData ?? {})) values.set(k, v);
-  return keyedFiles(src, mode, at, log, "ConfigMap", (key) => {
+  return keyedFiles(src, mode, [...values.keys()], (key) => {
     const raw = values.get(key);
-    return raw === undefined ? undefined : { raw_value: raw };
-  }, [...values.keys()]);
+    if (raw !== undefined) return { raw_value: raw };
+    if (!src.optional) missingKey(inputs, "ConfigMap", src.name ?? "", key, use);
+    return undefined;
+  });
 }
 
-function secretFiles(src: KeyedSource, mode: number, at: string, { pod, ctx, log }: Pick<VolumeInputs, "pod" | "ctx" | "log">): VolumeFile[] | undefined {
-  if (!ctx.secret) return void log.notHonoured(at, "Secret values are not available to this translation");
-  const names = ctx.secret(pod.metadata.namespace, src.name ?? "");
-  if (!names) return src.optional ? [] : void log.error(at, `Secret "${src.name}" not found`);
-  return keyedFiles(src, mode, at, log, "Secret", (key) => (names[key] ? { secret_name: names[key].file } : undefined), Object.keys(names));
+function secretFiles(src: KeyedSource, mode: number, at: string, inputs: VolumeInputs, use: Use): VolumeFile[] | undefined {
+  const name = src.name ?? "";
+  const keys = findSecret(inputs, name, src.optional, at, use);
+  if (!keys) return src.optional ? [] : undefined;
+  return keyedFiles(src, mode, Object.keys(keys), (key) => {
+    if (key in keys) {
+      const fly = flySecretFor(inputs, name, keys, key, use);
+      return fly && { secret_name: fly.file };
+    }
+    if (!src.optional) missingKey(inputs, "Secret", name, key, use);
+    return undefined;
+  });
 }
 
-function keyedFiles(
-  src: KeyedSource,
-  mode: number,
-  at: string,
-  log: FindingsLog,
-  kind: string,
-  contentOf: (key: string) => { raw_value: string } | { secret_name: string } | undefined,
-  allKeys: string[],
-): VolumeFile[] | undefined {
+/**
+ * One file per item (default: every key, sorted, at a path named after it, dot-files included);
+ * undefined when a required key is missing or waiting (reported by `contentOf`); an optional
+ * missing key is left out.
+ */
+function keyedFiles(src: KeyedSource, mode: number, allKeys: string[], contentOf: (key: string) => Content | undefined): VolumeFile[] | undefined {
   const items = src.items ?? allKeys.sort().map((key) => ({ key, path: key, mode: undefined }));
   const out: VolumeFile[] = [];
+  let complete = true;
   for (const item of items) {
     const content = contentOf(item.key);
-    if (!content) {
-      if (src.optional) continue;
-      return void log.error(at, `${kind} "${src.name}" has no key "${item.key}"`);
-    }
-    out.push({ rel: item.path, mode: item.mode ?? mode, ...content });
+    if (content) out.push({ rel: item.path, mode: item.mode ?? mode, ...content });
+    else if (!src.optional) complete = false;
   }
-  return out;
+  return complete ? out : undefined;
 }
 
-function downwardFiles(items: DownwardAPIVolumeFile[], mode: number, at: string, { pod, guest, log }: Omit<VolumeInputs, "containers" | "ctx">): VolumeFile[] {
+function downwardFiles(items: DownwardAPIVolumeFile[], mode: number, at: string, { pod, guest, log }: VolumeInputs): VolumeFile[] {
   const out: VolumeFile[] = [];
   items.forEach((item, i) => {
     const iat = `${at}.items[${i}]`;

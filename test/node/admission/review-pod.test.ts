@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { answerAdmission, type AdmissionReview } from "../../../src/worker/admission/admission-review";
+import type { AdmissionReview } from "../../../src/shared/contract";
+import { answerAdmission } from "../../../src/worker/admission/admission-review";
 import { reviewPod } from "../../../src/worker/admission/review-pod";
 import { loadManifests } from "../../fixtures/manifests/load";
 
@@ -14,6 +15,16 @@ describe("admission on real-world manifests", () => {
       for (const p of pods(file)) expect(reviewPod(p, "c")).toMatchObject({ allowed: true, denials: [] });
     },
   );
+
+  it("allows pods that reference Secrets, ConfigMaps, claims and the downward API, with no warning about them", () => {
+    const workloads = loadManifests("apply/wordpress-mysql.yaml").filter((o) => (o as { kind?: string }).kind === "Deployment") as Array<Record<string, any>>;
+    const templates = workloads.map((d) => ({ metadata: { name: d.metadata.name }, spec: d.spec.template.spec }));
+    for (const p of [...templates, ...pods("apply/secret-dotfiles-pod.yaml"), ...pods("postgres-performance.yaml"), ...pods("downward-api-multi.yaml")]) {
+      const v = reviewPod(p, "c");
+      expect(v).toMatchObject({ allowed: true, denials: [] });
+      expect(v.warnings.filter((w) => /Secret|ConfigMap|Volume|claim/.test(w))).toEqual([]);
+    }
+  });
 
   it("denies the node agent naming the host namespaces and the hostPath volume, and warns about the rest", () => {
     const v = reviewPod(pods("node-agent-unsupported.yaml")[0], "c");

@@ -83,10 +83,10 @@ describe("configDrifted: only what machinelet set counts", () => {
   });
 
   it("adoptedHash keeps the pod's hash only for a machine that carries the pod's config", () => {
-    const row = { config_json: JSON.stringify(desired), config_hash: "h1" };
-    expect(adoptedHash(row, { ...desired, extra: true })).toBe("h1");
-    expect(adoptedHash(row, { ...desired, image: "other" })).toBeNull();
-    expect(adoptedHash({ config_json: null, config_hash: null }, desired)).toBeNull();
+    const pod = { config: desired, configHash: "h1" };
+    expect(adoptedHash(pod, { ...desired, extra: true })).toBe("h1");
+    expect(adoptedHash(pod, { ...desired, image: "other" })).toBeNull();
+    expect(adoptedHash({ config: null, configHash: null }, desired)).toBeNull();
   });
 });
 

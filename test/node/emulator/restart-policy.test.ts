@@ -43,6 +43,19 @@ describe("POST /_emulator/apps/{app}/machines/{id}/exit", () => {
     });
   });
 
+  it("exitEventForm MonitorEvent: the exit rides in request.MonitorEvent.exit_event, for a process exit and a stop alike", async () => {
+    await h.setConfig({ exitEventForm: "MonitorEvent" });
+    const m = await startedWith({ policy: "no" });
+    await exit(m.id, { exitCode: 4 });
+    const e = await lastExit(m.id);
+    expect(e.request).toMatchObject({ MonitorEvent: { exit_event: { exit_code: 4, requested_stop: false } }, restart_count: 0 });
+    expect(e.request.exit_event).toBeUndefined();
+    const n = await startedWith({ policy: "no" });
+    expect((await h.fly("POST", machinePath(n.id, "/stop"), { body: {} })).status).toBe(200);
+    await h.waitFor(n.id, "stopped");
+    expect((await lastExit(n.id)).request.MonitorEvent.exit_event).toMatchObject({ exit_code: 0, requested_stop: true });
+  });
+
   it("policy always: restarts even after a clean exit", async () => {
     const m = await startedWith({ policy: "always" });
     expect((await exit(m.id, { exitCode: 0 })).body).toMatchObject({ restarting: true, state: "restarting", restart_count: 1 });

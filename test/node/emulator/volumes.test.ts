@@ -93,6 +93,19 @@ describe("volumes", () => {
     expect((await h.fly("DELETE", `${VOLUMES}/${v.id}`)).body).toEqual({ error: "volume not found" });
   });
 
+  it("extend: needs_restart while a running machine has the volume mounted, not when it is stopped", async () => {
+    const v = await createVolume({ size_gb: 1 });
+    const m = await h.createMachine(mounting(v.id));
+    await h.waitFor(m.id, "started");
+    const live = await h.fly("PUT", `${VOLUMES}/${v.id}/extend`, { body: { size_gb: 2 } });
+    expect(live.body).toMatchObject({ volume: { size_gb: 2 }, needs_restart: true });
+    await h.fly("POST", machinePath(m.id, "/stop"), { body: {} });
+    await h.waitFor(m.id, "stopped");
+    expect((await h.fly("PUT", `${VOLUMES}/${v.id}/extend`, { body: { size_gb: 3 } })).body.needs_restart).toBe(false);
+    const free = await createVolume({ name: "free" });
+    expect((await h.fly("PUT", `${VOLUMES}/${free.id}/extend`, { body: { size_gb: 4 } })).body.needs_restart).toBe(false);
+  });
+
   it("answers 404 volume not found", async () => {
     expect((await h.fly("GET", `${VOLUMES}/vol_0000000000000000`)).body).toEqual({ error: "volume not found" });
   });

@@ -5,20 +5,23 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { SIGNATURE_HEADER, verifySignature } from "../../../src/worker/http/signature";
+import {
+  eventsBodySchema,
+  eventsResponseSchema,
+  feedPageSchema,
+  reconcileBodySchema,
+  reconcileCountsSchema,
+  SIGNATURE_HEADER,
+  verifySignature,
+  type FeedEntry,
+} from "../../../src/shared/contract";
 
 export interface RecordedEvent {
   type: string;
   object: { kind?: string; apiVersion?: string; metadata: { uid?: string; name?: string; namespace?: string; resourceVersion?: string; [k: string]: unknown }; [k: string]: unknown };
 }
 
-export interface FeedEntry {
-  uid: string;
-  namespace: string;
-  name: string;
-  status: Record<string, unknown> | null;
-  gone: boolean;
-}
+export type { FeedEntry };
 
 export interface FakeWorker {
   url: string;
@@ -79,14 +82,18 @@ export async function startFakeWorker(opts: { secret: string; cluster: string })
         failEvents--;
         return json(res, 503, { error: "injected failure" });
       }
-      const parsed = JSON.parse(body) as { events: RecordedEvent[] };
+      // The worker's own schema: a body the worker would refuse fails the relay's tests.
+      const parsed = eventsBodySchema.parse(JSON.parse(body)) as { events: RecordedEvent[] };
       events.push(...parsed.events);
       batches.push(parsed.events.length);
-      return json(res, 200, { results: parsed.events.map((e) => ({ uid: e.object.metadata.uid, kind: e.object.kind, outcome: "applied" })) });
+      const results = parsed.events.map((e) => ({ uid: e.object.metadata.uid ?? "", kind: e.object.kind ?? "", outcome: "applied" as const }));
+      return json(res, 200, eventsResponseSchema.parse({ results }));
     }
     if (m[2] === "reconcile" && req.method === "POST") {
-      snapshots.push(JSON.parse(body));
-      return json(res, 200, { created: 0, updated: 0, destroyed: 0, orphansDestroyed: 0, unchanged: 0 });
+      const parsed = reconcileBodySchema.parse(JSON.parse(body));
+      if (!parsed.snapshot) return json(res, 400, { error: "the relay always sends a snapshot" });
+      snapshots.push(parsed as unknown as FakeWorker["snapshots"][number]);
+      return json(res, 200, reconcileCountsSchema.parse({ created: 0, updated: 0, destroyed: 0, orphansDestroyed: 0, unchanged: 0 }));
     }
     if (m[2] === "status" && req.method === "GET") {
       if (body !== "") return json(res, 400, { error: "GET with a body" });
@@ -106,7 +113,7 @@ export async function startFakeWorker(opts: { secret: string; cluster: string })
       if (down) return json(res, 503, { error: "down" });
       const pods = page();
       const cursor = pods.length ? pods[pods.length - 1]!.seq : after;
-      return json(res, 200, { cursor: String(cursor), pods: pods.map(({ seq: _, ...e }) => e) });
+      return json(res, 200, feedPageSchema.parse({ cursor: String(cursor), pods: pods.map(({ seq: _, ...e }) => e) }));
     }
     return json(res, 405, { error: "method not allowed" });
   };

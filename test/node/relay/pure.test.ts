@@ -1,24 +1,9 @@
-/** Pure translations of the relay: pod status patch, MicroTime, taint merging. */
+/** Pure translations of the relay: terminal phases, MicroTime, taint merging. */
 import { describe, expect, it } from "vitest";
 import { mergeTaints, microTime, renewedLease } from "../../../src/relay/node-object";
-import { isTerminalPod, podStatusToPatch } from "../../../src/relay/pod-status-patch";
+import { isTerminalPod } from "../../../src/relay/pod-status-patch";
 
-describe("podStatusToPatch", () => {
-  it("carries the UID, drops PodScheduled and keeps everything else", () => {
-    const status = {
-      phase: "Running",
-      conditions: [
-        { type: "Ready", status: "True" },
-        { type: "PodScheduled", status: "True" },
-      ],
-      containerStatuses: [{ name: "a" }, { name: "b" }],
-    };
-    expect(podStatusToPatch("u1", status)).toEqual({
-      metadata: { uid: "u1" },
-      status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }], containerStatuses: [{ name: "a" }, { name: "b" }] },
-    });
-  });
-
+describe("isTerminalPod", () => {
   it("knows the terminal phases", () => {
     const p = (phase?: string) => ({ metadata: {}, status: { phase } });
     expect([p("Succeeded"), p("Failed"), p("Running"), p("Pending"), p()].map(isTerminalPod)).toEqual([true, true, false, false, false]);

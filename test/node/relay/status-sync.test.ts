@@ -64,6 +64,44 @@ describe("status sync", () => {
     await waitFor("cursor advanced", () => h.relay!.status().cursor === "1");
   });
 
+  it("deletes what a new status no longer has, in both directions (waiting -> running -> waiting)", async () => {
+    await h.start();
+    const pod = await boundPod("flip");
+    const uid = pod.metadata.uid!;
+    const waiting = (reason: string, message: string) => ({
+      phase: "Pending",
+      reason,
+      message,
+      conditions: [{ type: "Ready", status: "False", reason: "ContainersNotReady", message: "containers with unready status: [main]", lastProbeTime: null, lastTransitionTime: "2026-11-25T10:00:00Z" }],
+      containerStatuses: [{ name: "main", image: "nginx:1.27", imageID: "", ready: false, restartCount: 0, state: { waiting: { reason, message } }, lastState: {} }],
+    });
+    const seen = async (n: number) => {
+      await waitFor(`status ${n} written`, () => h.relay!.status().cursor === String(n));
+      return statusOf(await getPod(h.kube, "flip")) as Status & { reason?: string; message?: string };
+    };
+
+    h.worker.pushStatus({ uid, namespace: "default", name: "flip", status: waiting("RateBudget", "waiting 1.7 s for the Machines API rate budget"), gone: false });
+    expect((await seen(1)).reason).toBe("RateBudget");
+
+    h.worker.pushStatus({ uid, namespace: "default", name: "flip", status: running("main"), gone: false });
+    const up = await seen(2);
+    expect(up.phase).toBe("Running");
+    expect(up.reason).toBeUndefined();
+    expect(up.message).toBeUndefined();
+    const ready = up.conditions!.find((c) => c.type === "Ready")!;
+    expect(ready.status).toBe("True");
+    expect(Object.keys(ready)).not.toContain("reason");
+    expect(Object.keys(ready)).not.toContain("message");
+    expect(up.conditions!.find((c) => c.type === "PodScheduled")!.status).toBe("True");
+
+    h.worker.pushStatus({ uid, namespace: "default", name: "flip", status: waiting("ProviderRetrying", "Fly answered 503"), gone: false });
+    const down = await seen(3);
+    expect(down).toMatchObject({ phase: "Pending", reason: "ProviderRetrying", message: "Fly answered 503" });
+    expect(down.podIP).toBeUndefined();
+    expect(down.containerStatuses).toEqual([expect.objectContaining({ state: { waiting: { reason: "ProviderRetrying", message: "Fly answered 503" } } })]);
+    expect(down.conditions!.map((c) => c.type).sort()).toEqual(["PodScheduled", "Ready"]);
+  });
+
   it("never moves a pod out of a terminal phase", async () => {
     await h.start();
     const pod = await boundPod("job");

@@ -51,7 +51,7 @@ describe("before the Machine runs", () => {
   });
 
   it("a provider problem is shown on the pod and the waiting containers", () => {
-    const s = status(nginx, { problem: { reason: "ProviderFailed", message: "machines API: 503 upstream unavailable" } });
+    const s = status(nginx, { problem: { reason: "ProviderFailed", message: "machines API: 503 upstream unavailable", terminal: false } });
     expect(s).toMatchObject({ phase: "Pending", reason: "ProviderFailed", message: "machines API: 503 upstream unavailable" });
     expect(main(s).state).toEqual({ waiting: { reason: "ProviderFailed", message: "machines API: 503 upstream unavailable" } });
   });

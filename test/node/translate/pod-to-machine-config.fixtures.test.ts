@@ -203,7 +203,7 @@ describe("PostgreSQL StatefulSet pod", () => {
   };
 
   it("with its ConfigMaps, Secrets and volume known, maps them all", () => {
-    const r = translated(pod, contextOf(objects));
+    const r = translated(pod, contextOf({ ...objects, volumeRegion: "ams" }));
     const pg = container(r, "postgres");
     expect(r.unsupported).toEqual([]);
     expect(r.region).toBe("ams");
@@ -235,16 +235,17 @@ describe("PostgreSQL StatefulSet pod", () => {
     expect(container(r, "postgres").env).toEqual({ PGDATA: "/var/lib/postgresql/data/pgdata" });
   });
 
-  it("fails while a referenced Secret, ConfigMap or volume is missing", () => {
+  it("waits while a referenced Secret, ConfigMap or volume is missing, naming each as the kubelet does", () => {
     const r = podToMachineConfig(pod, contextOf({}));
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.errors).toEqual([
-      'spec.volumes[0].persistentVolumeClaim: PersistentVolumeClaim "data-postgres-0" has no Fly Volume yet',
-      'spec.volumes[1].configMap: ConfigMap "postgres-config" not found',
-      'spec.volumes[2].secret: Secret "postgres-tls" not found',
-      'spec.containers[0].envFrom[0].configMapRef: ConfigMap "postgres-env" not found',
-      'spec.containers[0].env[0].valueFrom.secretKeyRef: Secret "postgres-auth" not found',
+    expect(r.errors).toEqual([]);
+    expect(r.waiting).toEqual([
+      { reason: "ContainerCreating", message: 'waiting for PersistentVolumeClaim "data-postgres-0" to be bound to a Fly Volume' },
+      { reason: "ContainerCreating", message: 'MountVolume.SetUp failed for volume "config" : configmap "postgres-config" not found' },
+      { reason: "ContainerCreating", message: 'MountVolume.SetUp failed for volume "tls" : secret "postgres-tls" not found' },
+      { reason: "CreateContainerConfigError", message: 'configmap "postgres-env" not found' },
+      { reason: "CreateContainerConfigError", message: 'secret "postgres-auth" not found' },
     ]);
   });
 });

@@ -16,6 +16,12 @@ const errorsOf = (pod: Pod, context: Parameters<typeof podToMachineConfig>[1] = 
   if (r.ok) throw new Error("expected errors");
   return r.errors;
 };
+const waitingOf = (pod: Pod, context: Parameters<typeof podToMachineConfig>[1]) => {
+  const r = podToMachineConfig(pod, context);
+  if (r.ok) throw new Error("expected the pod to wait");
+  expect(r.errors).toEqual([]);
+  return r.waiting;
+};
 const cm = (name: string, data: Record<string, string>, binaryData?: Record<string, string>) => ({
   metadata: { name, namespace: "default", uid: `cm-${name}`, resourceVersion: "1" },
   data,
@@ -96,22 +102,51 @@ describe("placement and naming", () => {
 
 describe("form", () => {
   const emptyDir = { volumes: [{ name: "scratch", emptyDir: {} }] };
+  const memory = { volumes: [{ name: "scratch", emptyDir: { medium: "Memory" } }] };
+  const sized = { volumes: [{ name: "scratch", emptyDir: { sizeLimit: "500Mi" } }] };
+  const scratch = { volumeMounts: [{ name: "scratch", mountPath: "/scratch" }] };
   it.each([
     ["a plain container", oneContainer({ env: [{ name: "A", value: "1" }] }), false],
     ["two containers", makePod({ containers: [{ name: "a", image: "x" }, { name: "b", image: "y" }] }), true],
     ["an init container", makePod({ initContainers: [{ name: "i", image: "x" }], containers: [{ name: "a", image: "y" }] }), true],
-    ["the pod IP in env", oneContainer({ env: [{ name: "IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }] }), true],
+    ["the pod IP in env", oneContainer({ env: [{ name: "IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }] }), false],
     ["the pod name in env", oneContainer({ env: [{ name: "N", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }] }), false],
-    ["a secretKeyRef", oneContainer({ env: [{ name: "S", valueFrom: { secretKeyRef: { name: "s", key: "k" } } }] }), true],
-    ["an envFrom secretRef", oneContainer({ envFrom: [{ secretRef: { name: "s" } }] }), true],
+    ["a secretKeyRef", oneContainer({ env: [{ name: "S", valueFrom: { secretKeyRef: { name: "s", key: "k", optional: true } } }] }), false],
+    ["an envFrom secretRef", oneContainer({ envFrom: [{ secretRef: { name: "s", optional: true } }] }), false],
     ["an exec probe", oneContainer({ readinessProbe: { exec: { command: ["true"] } } }), true],
     ["an http probe", oneContainer({ readinessProbe: { httpGet: { port: 80 } } }), false],
-    ["an emptyDir mount", oneContainer({ volumeMounts: [{ name: "scratch", mountPath: "/scratch" }] }, emptyDir), true],
-    ["an unmounted emptyDir", oneContainer({}, emptyDir), false],
-    ["a pod runAsUser", oneContainer({}, { securityContext: { runAsUser: 1000 } }), true],
+    ["a plain emptyDir mount (a rootfs directory)", oneContainer(scratch, emptyDir), false],
+    ["a memory emptyDir mount", oneContainer(scratch, memory), true],
+    ["a sized emptyDir mount", oneContainer(scratch, sized), true],
+    ["an unmounted emptyDir", oneContainer({}, memory), false],
+    ["a pod runAsUser", oneContainer({}, { securityContext: { runAsUser: 1000 } }), false],
   ])("%s: containers[] = %s", (_name, pod, expected) => {
     expect(needsContainers(pod.spec)).toBe(expected);
-    expect(ok(pod).config.containers !== undefined).toBe(expected);
+    expect(ok(pod, contextOf({})).config.containers !== undefined).toBe(expected);
+  });
+
+  it("the classic form carries secrets, the pod IP and the user in processes[0], ignoring app secrets", () => {
+    const pod = oneContainer(
+      { env: [{ name: "IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }, { name: "PW", valueFrom: { secretKeyRef: { name: "db", key: "password" } } }] },
+      { securityContext: { runAsUser: 1000, runAsGroup: 1000 } },
+    );
+    const r = ok(pod, contextOf({ secrets: [secret("db", { password: "cHc=" }) as never], secretsVersion: 7 }));
+    expect(r.config.processes).toEqual([
+      { ignore_app_secrets: true, secrets: [{ env_var: "PW", name: "MLS_default__db__password" }], env_from: [{ env_var: "IP", field_ref: "private_ip" }], user: "1000:1000" },
+    ]);
+    expect(r.minSecretsVersion).toBe(7);
+  });
+
+  it("every Machine ignores app secrets, with or without references", () => {
+    expect(ok(oneContainer({})).config.processes).toEqual([{ ignore_app_secrets: true }]);
+    expect(ok(makePod({ containers: [{ name: "a", image: "x" }, { name: "b", image: "y" }] })).config.processes).toEqual([{ ignore_app_secrets: true }]);
+    expect(ok(oneContainer({})).minSecretsVersion).toBe(0);
+  });
+
+  it("a plain emptyDir of a single container is a rootfs directory, said so once", () => {
+    const r = ok(oneContainer(scratch, emptyDir), contextOf({}));
+    expect(r.config.volumes).toBeUndefined();
+    expect(r.warnings).toEqual(["spec.volumes[0].emptyDir: a directory of the Machine's root filesystem, which Fly resets when the Machine restarts; it exists only if the image has it"]);
   });
 });
 
@@ -129,19 +164,42 @@ describe("environment", () => {
     expect(r.config.env).toEqual({ APP_LEVEL: "debug", APP_MODE: "fast", X: "2" });
   });
 
-  it("configMapKeyRef: value, optional and missing", () => {
+  it("configMapKeyRef: value, optional, and waiting for a missing key or ConfigMap as the kubelet does", () => {
     const context = contextOf({ configMaps: [cm("settings", { level: "warn" }) as never] });
     const pod = (ref: Record<string, unknown>) => oneContainer({ env: [{ name: "LEVEL", valueFrom: { configMapKeyRef: { name: "settings", ...ref } } }] });
     expect(ok(pod({ key: "level" }), context).config.env).toEqual({ LEVEL: "warn" });
     expect(ok(pod({ key: "nope", optional: true }), context).config.env).toBeUndefined();
-    expect(errorsOf(pod({ key: "nope" }), context)).toEqual(['spec.containers[0].env[0].valueFrom.configMapKeyRef: ConfigMap "settings" has no key "nope"']);
+    expect(waitingOf(pod({ key: "nope" }), context)).toEqual([{ reason: "CreateContainerConfigError", message: "couldn't find key nope in ConfigMap default/settings" }]);
+    expect(waitingOf(pod({ key: "level" }), contextOf({}))).toEqual([{ reason: "CreateContainerConfigError", message: 'configmap "settings" not found' }]);
   });
 
-  it("secretKeyRef names the Fly app secret; a missing key is an error", () => {
+  it("secretKeyRef names the key's Fly app secret; a missing key or Secret waits; an unwritten key waits", () => {
     const context = contextOf({ secrets: [secret("db", { password: "cHc=" }) as never] });
     const pod = (key: string) => oneContainer({ env: [{ name: "PW", valueFrom: { secretKeyRef: { name: "db", key } } }] });
-    expect(ok(pod("password"), context).config.containers?.[0]?.secrets).toEqual([{ env_var: "PW", name: "K8S_DEFAULT_DB_PASSWORD" }]);
-    expect(errorsOf(pod("user"), context)).toEqual(['spec.containers[0].env[0].valueFrom.secretKeyRef: Secret "db" has no key "user"']);
+    expect(ok(pod("password"), context).config.processes?.[0]?.secrets).toEqual([{ env_var: "PW", name: "MLS_default__db__password" }]);
+    expect(waitingOf(pod("user"), context)).toEqual([{ reason: "CreateContainerConfigError", message: "couldn't find key user in Secret default/db" }]);
+    expect(waitingOf(pod("password"), contextOf({}))).toEqual([{ reason: "CreateContainerConfigError", message: 'secret "db" not found' }]);
+    expect(waitingOf(pod("password"), contextOf({ secrets: [secret("db", { password: "cHc=" }) as never], unwritten: ["db/password"] }))).toEqual([
+      { reason: "CreateContainerConfigError", message: "key password of Secret default/db is not stored in Fly yet" },
+    ]);
+  });
+
+  it("envFrom secretRef lists exactly the Secret's keys, prefixed; names Fly refuses are reported", () => {
+    const context = contextOf({ secrets: [secret("app", { API_KEY: "YQ==", "tls.crt": "Yg==" }) as never], secretsVersion: 3 });
+    const r = ok(oneContainer({ envFrom: [{ secretRef: { name: "app" }, prefix: "X_" }] }), context);
+    expect(r.config.processes?.[0]?.secrets).toEqual([{ env_var: "X_API_KEY", name: "MLS_default__app___41_50_49_5F_4B_45_59" }]);
+    expect(r.unsupported).toEqual(['spec.containers[0].envFrom[0].secretRef: "X_tls.crt" is not a name Fly accepts for a secret environment variable']);
+  });
+
+  it("a ConfigMap over Kubernetes' 1 MiB cap and a config over 1 MiB are refused with the reason", () => {
+    const big = cm("big", { a: "x".repeat(1 << 20) });
+    expect(errorsOf(oneContainer({ envFrom: [{ configMapRef: { name: "big" } }] }), contextOf({ configMaps: [big as never] }))).toEqual([
+      'spec.containers[0].envFrom[0].configMapRef: ConfigMap "big" holds 1048577 bytes; Kubernetes caps a ConfigMap at 1048576 bytes',
+    ]);
+    const half = (n: string) => cm(n, { a: "x".repeat(600_000) });
+    const pod = oneContainer({ envFrom: [{ configMapRef: { name: "one" } }, { configMapRef: { name: "two" }, prefix: "B" }] });
+    const [error] = errorsOf(pod, contextOf({ configMaps: [half("one"), half("two")] as never }));
+    expect(error).toMatch(/^spec: the Machine config would be \d+ bytes \(ConfigMap files and values travel inside it\); machinelet keeps it under 1048576 bytes$/);
   });
 
   it("an optional missing envFrom source adds nothing", () => {
@@ -265,19 +323,45 @@ describe("volumes", () => {
     ]);
   });
 
-  it("a secret volume without items writes every key, sorted", () => {
-    const context = contextOf({ secrets: [secret("tls", { "tls.key": "a2V5", "tls.crt": "Y3J0" }) as never] });
-    const pod = withVolumes([{ name: "tls", secret: { secretName: "tls" } }], [{ name: "tls", mountPath: "/tls" }]);
-    expect(ok(pod, context).config.files).toEqual([
-      { guest_path: "/tls/tls.crt", mode: 0o644, secret_name: "K8S_DEFAULT_TLS_TLS_CRT_B64" },
-      { guest_path: "/tls/tls.key", mode: 0o644, secret_name: "K8S_DEFAULT_TLS_TLS_KEY_B64" },
+  it("a secret volume without items writes every key, sorted, dot-files included, from the base64 Fly secret", () => {
+    const context = contextOf({ secrets: [secret("tls", { "tls.key": "a2V5", "tls.crt": "Y3J0", ".htpasswd": "eA==" }) as never], secretsVersion: 4 });
+    const pod = withVolumes([{ name: "tls", secret: { secretName: "tls", defaultMode: 0o400 } }], [{ name: "tls", mountPath: "/tls" }]);
+    const r = ok(pod, context);
+    expect(r.config.files).toEqual([
+      { guest_path: "/tls/.htpasswd", mode: 0o400, secret_name: "MLB_default__tls___2Ehtpasswd" },
+      { guest_path: "/tls/tls.crt", mode: 0o400, secret_name: "MLB_default__tls__tls_2Ecrt" },
+      { guest_path: "/tls/tls.key", mode: 0o400, secret_name: "MLB_default__tls__tls_2Ekey" },
+    ]);
+    expect(r.minSecretsVersion).toBe(4);
+  });
+
+  it("optional missing sources write nothing; required ones wait as a mount failure, naming the key", () => {
+    const context = contextOf({ secrets: [secret("tls", { a: "YQ==" }) as never] });
+    const mount = [{ name: "c", mountPath: "/c" }];
+    expect(ok(withVolumes([{ name: "c", configMap: { name: "gone", optional: true } }], mount), context).config.files).toBeUndefined();
+    expect(ok(withVolumes([{ name: "c", secret: { secretName: "tls", optional: true, items: [{ key: "b", path: "b" }] } }], mount), context).config.files).toBeUndefined();
+    expect(waitingOf(withVolumes([{ name: "c", configMap: { name: "gone" } }], mount), context)).toEqual([
+      { reason: "ContainerCreating", message: 'MountVolume.SetUp failed for volume "c" : configmap "gone" not found' },
+    ]);
+    expect(waitingOf(withVolumes([{ name: "c", secret: { secretName: "tls", items: [{ key: "b", path: "b" }] } }], mount), context)).toEqual([
+      { reason: "ContainerCreating", message: 'MountVolume.SetUp failed for volume "c" : references non-existent secret key: b' },
     ]);
   });
 
-  it("optional missing sources write nothing; required ones fail", () => {
-    const context = contextOf({});
-    expect(ok(withVolumes([{ name: "c", configMap: { name: "gone", optional: true } }], [{ name: "c", mountPath: "/c" }]), context).config.files).toBeUndefined();
-    expect(errorsOf(withVolumes([{ name: "c", configMap: { name: "gone" } }], [{ name: "c", mountPath: "/c" }]), context)).toEqual(['spec.volumes[0].configMap: ConfigMap "gone" not found']);
+  it("a claim waits for its Fly Volume, and for the pod's region; the Machine lands in the Volume's region", () => {
+    const claim = { metadata: { name: "data", namespace: "default", uid: "c1", resourceVersion: "1" }, spec: {} };
+    const pod = (annotations?: Record<string, string>) => {
+      const p = withVolumes([{ name: "d", persistentVolumeClaim: { claimName: "data" } }], [{ name: "d", mountPath: "/var/lib/data" }]);
+      return annotations ? { ...p, metadata: { ...p.metadata, annotations } } : p;
+    };
+    expect(waitingOf(pod(), contextOf({}))).toEqual([{ reason: "ContainerCreating", message: 'waiting for PersistentVolumeClaim "data" to be bound to a Fly Volume' }]);
+    const bound = contextOf({ claims: [claim as never], volumeRegion: "ams" });
+    const r = ok(pod(), bound);
+    expect(r.region).toBe("ams");
+    expect(r.config.mounts).toEqual([{ volume: "vol_data", path: "/var/lib/data", name: "data" }]);
+    expect(waitingOf(pod({ "fly.io/region": "ord" }), bound)).toEqual([
+      { reason: "ContainerCreating", message: 'Fly Volume vol_data of PersistentVolumeClaim "data" is in region ams, not ord as the pod asks; a Volume does not move' },
+    ]);
   });
 
   it("a subPath naming no file is reported", () => {
@@ -297,9 +381,21 @@ describe("volumes", () => {
     expect(r.unsupported).toEqual(["spec.volumes[0].projected.sources[2].serviceAccountToken: this projection is not available on Fly Machines"]);
   });
 
-  it("memory emptyDir is a memory temp dir", () => {
+  it("memory emptyDir is a memory temp dir (sizeLimit only bounds disk ones); containers of the pod share it", () => {
     const pod = withVolumes([{ name: "shm", emptyDir: { medium: "Memory", sizeLimit: "1Gi" } }], [{ name: "shm", mountPath: "/dev/shm" }]);
-    expect(ok(pod).config.volumes).toEqual([{ name: "shm", temp_dir: { storage_type: "memory" } }]);
+    const r = ok(pod);
+    expect(r.config.volumes).toEqual([{ name: "shm", temp_dir: { storage_type: "memory" } }]);
+    expect(r.warnings).toEqual(["spec.volumes[0].emptyDir.sizeLimit: a memory temp dir is bounded by the Machine's memory, not by sizeLimit"]);
+    const shared = makePod({
+      volumes: [{ name: "work", emptyDir: { sizeLimit: "1500Mi" } }],
+      containers: [
+        { name: "a", image: "x", volumeMounts: [{ name: "work", mountPath: "/work" }] },
+        { name: "b", image: "y", volumeMounts: [{ name: "work", mountPath: "/in" }] },
+      ],
+    });
+    const s = ok(shared);
+    expect(s.config.volumes).toEqual([{ name: "work", temp_dir: { storage_type: "disk", size_mb: 1500 } }]);
+    expect(s.config.containers?.map((c) => c.mounts)).toEqual([[{ name: "work", path: "/work" }], [{ name: "work", path: "/in" }]]);
   });
 
   it("a mount of a volume that does not exist is an error", () => {
@@ -324,6 +420,7 @@ describe("findings", () => {
     expect(r).toEqual({
       ok: false,
       errors: [expect.stringContaining("more than the largest performance Fly guest")],
+      waiting: [],
       unsupported: ["spec.containers[0].workingDir: Fly runs the image's working directory"],
       warnings: [],
     });

@@ -1,21 +1,30 @@
 import type { ConfigMap, PersistentVolumeClaim, Secret } from "../../../src/shared/k8s";
-import type { AppSecretNames, TranslateContext } from "../../../src/worker/translate/context";
+import type { TranslateContext } from "../../../src/worker/translate/context";
 
-/** Fly app secret names a secret sync could use; any deterministic scheme works for the translation. */
-export const appSecretNames = (namespace: string, name: string, key: string): AppSecretNames => {
-  const base = `K8S_${namespace}_${name}_${key}`.toUpperCase().replace(/[^A-Z0-9]/g, "_");
-  return { env: base, file: `${base}_B64` };
-};
+export { secretKeyToFlySecretNames as appSecretNames } from "../../../src/worker/translate/fly-secret-name";
 
-/** A context whose lookups answer from the given objects, as the worker answers from its store. */
-export function contextOf(objects: { configMaps?: ConfigMap[]; secrets?: Secret[]; claims?: PersistentVolumeClaim[] }): TranslateContext {
+/**
+ * A context whose lookups answer from the given objects, as the worker answers from its store:
+ * every Secret key written to Fly at `secretsVersion` (default 1) unless listed in `unwritten`,
+ * every claim bound to `vol_<claim without dashes>` in `volumeRegion` (default ord).
+ */
+export function contextOf(objects: {
+  configMaps?: ConfigMap[];
+  secrets?: Secret[];
+  claims?: PersistentVolumeClaim[];
+  secretsVersion?: number;
+  unwritten?: string[];
+  volumeRegion?: string;
+}): TranslateContext {
   return {
     cluster: "staging",
     configMap: (ns, name) => objects.configMaps?.find((c) => c.metadata.namespace === ns && c.metadata.name === name) ?? undefined,
     secret: (ns, name) => {
       const s = objects.secrets?.find((x) => x.metadata.namespace === ns && x.metadata.name === name);
-      return s && Object.fromEntries(Object.keys(s.data ?? {}).map((k) => [k, appSecretNames(ns, name, k)]));
+      const keys = [...Object.keys(s?.data ?? {}), ...Object.keys(s?.stringData ?? {})];
+      return s && Object.fromEntries(keys.map((k) => [k, objects.unwritten?.includes(`${name}/${k}`) ? undefined : (objects.secretsVersion ?? 1)]));
     },
-    volume: (ns, claim) => (objects.claims?.some((c) => c.metadata.namespace === ns && c.metadata.name === claim) ? `vol_${claim.replace(/-/g, "")}` : undefined),
+    volume: (ns, claim) =>
+      objects.claims?.some((c) => c.metadata.namespace === ns && c.metadata.name === claim) ? { id: `vol_${claim.replace(/-/g, "")}`, region: objects.volumeRegion ?? "ord" } : undefined,
   };
 }

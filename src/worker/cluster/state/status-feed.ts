@@ -1,22 +1,11 @@
+import type { FeedEntry, FeedPage } from "../../../shared/contract";
+
 /**
- * The ordered feed of pod status changes the relay follows (contract: GET .../status).
+ * Owner of the `status_feed` table. The ordered feed of pod status changes the relay follows (contract: GET .../status).
  * Delivery is at least once: a reader asking `after=N` acknowledges everything up to N, which
  * is then compacted away; a reader starting from 0 (or from a cursor this store never issued)
  * first gets every known pod's current status.
  */
-export interface FeedEntry {
-  uid: string;
-  namespace: string;
-  name: string;
-  status: unknown;
-  gone: boolean;
-}
-
-export interface FeedPage {
-  cursor: string;
-  pods: FeedEntry[];
-}
-
 const PAGE = 500;
 /** Unacknowledged history kept before older entries of pods with a newer entry are dropped. */
 const MAX_ROWS = 20_000;
@@ -28,17 +17,19 @@ export class StatusFeed {
 
   constructor(private readonly sql: SqlStorage) {}
 
-  append(entry: { uid: string; namespace: string; name: string; statusJson: string; gone: boolean }): void {
-    this.sql.exec(
-      "INSERT INTO status_feed (uid, namespace, name, status_json, gone, at) VALUES (?, ?, ?, ?, ?, ?)",
-      entry.uid,
-      entry.namespace,
-      entry.name,
-      entry.statusJson,
-      entry.gone ? 1 : 0,
-      Date.now(),
-    );
-    if (this.lastSeq() % 1000 === 0 && this.size() > MAX_ROWS) this.compactSuperseded();
+  append(entry: { uid: string; namespace: string; name: string; statusJson: string; gone: boolean }, now: number): void {
+    const { seq } = this.sql
+      .exec<{ seq: number }>(
+        "INSERT INTO status_feed (uid, namespace, name, status_json, gone, at) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq",
+        entry.uid,
+        entry.namespace,
+        entry.name,
+        entry.statusJson,
+        entry.gone ? 1 : 0,
+        now,
+      )
+      .one();
+    if (seq % 1000 === 0 && this.size() > MAX_ROWS) this.compactSuperseded();
     for (const wake of this.waiters) wake();
     this.waiters.clear();
   }
@@ -71,7 +62,7 @@ export class StatusFeed {
     const cursor = page.length ? page[page.length - 1]!.seq : after;
     return {
       cursor: String(cursor),
-      pods: page.map((r) => ({ uid: r.uid, namespace: r.namespace, name: r.name, status: JSON.parse(r.status_json), gone: r.gone === 1 })),
+      pods: page.map((r) => ({ uid: r.uid, namespace: r.namespace, name: r.name, status: JSON.parse(r.status_json) as FeedEntry["status"], gone: r.gone === 1 })),
     };
   }
 

@@ -1,6 +1,7 @@
 /**
- * Strategic-merge-patch metadata of the K8s stand-in (staging and tests only): which lists merge,
- * and by which key. Taken from the `x-kubernetes-patch-strategy` / `x-kubernetes-patch-merge-key`
+ * Strategic-merge-patch metadata: which lists merge, and by which key. The K8s stand-in applies
+ * patches with it; the relay computes its pod status patches with it, as the kubelet does with the
+ * Go types' tags. Taken from the `x-kubernetes-patch-strategy` / `x-kubernetes-patch-merge-key`
  * tags of the Kubernetes 1.36 OpenAPI for the kinds the stand-in serves. Lists not named here are
  * replaced whole, as the real API server does (e.g. pod `status.containerStatuses`, `spec.tolerations`).
  */

@@ -1,5 +1,9 @@
 /**
- * Versioned schema of a cluster's SQLite storage. Append only: a shipped migration never changes;
+ * Versioned schema of a cluster's SQLite storage: the only place tables are shaped. Each table has
+ * one store in this directory that owns it (pods + tombstones: PodStore; work: WorkQueue; objects:
+ * ObjectStore; orphans: OrphanStore; meta: MetaStore; status_feed: StatusFeed); nothing else runs SQL.
+ * A new table: append a migration here, add its store beside the others, construct it in
+ * `ClusterState`. Append only: a shipped migration never changes;
  * `user_version`-style bookkeeping lives in `schema_version` so a test can start from any older version.
  */
 export const MIGRATIONS: readonly string[] = [
@@ -64,6 +68,20 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE pods ADD COLUMN unhonoured_json TEXT;`,
   // v4: a digest of the machine as last observed, so an idle reconcile compares strings, not JSON
   `ALTER TABLE pods ADD COLUMN observed_digest TEXT;`,
+  // v5: what is queried gets a real column (the problem's parts, terminal, the status phase), and a
+  // requested re-read of the machine is a flag of its own instead of a null machine_state
+  `ALTER TABLE pods ADD COLUMN terminal INTEGER NOT NULL DEFAULT 0 CHECK (terminal IN (0, 1));
+   ALTER TABLE pods ADD COLUMN problem_reason TEXT;
+   ALTER TABLE pods ADD COLUMN problem_message TEXT;
+   ALTER TABLE pods ADD COLUMN phase TEXT;
+   ALTER TABLE pods ADD COLUMN reread INTEGER NOT NULL DEFAULT 0 CHECK (reread IN (0, 1));
+   UPDATE pods SET
+     terminal = coalesce(json_extract(problem_json, '$.terminal'), 0),
+     problem_reason = json_extract(problem_json, '$.reason'),
+     problem_message = json_extract(problem_json, '$.message'),
+     phase = json_extract(status_json, '$.phase'),
+     reread = (machine_id IS NOT NULL AND machine_state IS NULL);
+   ALTER TABLE pods DROP COLUMN problem_json;`,
 ];
 
 /** Brings `sql` to the newest schema; returns the version it started from. Each step is atomic. */

@@ -1,0 +1,76 @@
+import { MachinesApiError } from "../../machines/errors";
+import type { Problem } from "../translate/machine-facts";
+import { backoffMs } from "./backoff";
+import type { AppsPort } from "./machines-port";
+import type { ClusterState, PodRecord } from "./state";
+
+/** The cluster's Fly app cannot be used (missing and not creatable, or the API refuses): nothing can converge. */
+export class AppUnavailable extends Error {
+  override readonly name = "AppUnavailable";
+}
+
+export interface AppProvisionerDeps {
+  state: Pick<ClusterState, "meta" | "pods">;
+  apps: () => AppsPort;
+  appName: () => string;
+  /** Org to create the app in; without it a missing app is an error. */
+  org: string | undefined;
+  now: () => number;
+  refreshStatus(rec: PodRecord | undefined): void;
+  /** Arms the object's alarm for the retry. */
+  retryAt(at: number): Promise<void>;
+}
+
+/**
+ * Makes sure the cluster's app exists (creating it in the org when configured) before any machine
+ * call. One check at a time; once found, remembered in meta. While it is unusable, pods waiting
+ * for a machine say why, and the check is retried with backoff.
+ */
+export class AppProvisioner {
+  #check: Promise<boolean> | undefined;
+
+  constructor(private readonly deps: AppProvisionerDeps) {}
+
+  ensure(): Promise<boolean> {
+    if (this.deps.state.meta.get("app_ready") === this.deps.appName()) return Promise.resolve(true);
+    this.#check ??= this.#checkApp().finally(() => (this.#check = undefined));
+    return this.#check;
+  }
+
+  /** Why the app is not usable, as last seen. */
+  lastError(): string | undefined {
+    return this.deps.state.meta.get("app_error");
+  }
+
+  async #checkApp(): Promise<boolean> {
+    const { meta } = this.deps.state;
+    const app = this.deps.appName();
+    const apps = this.deps.apps();
+    try {
+      await apps.getApp(app);
+    } catch (e) {
+      if (!(e instanceof MachinesApiError && e.kind === "not_found")) return this.#notReady(e);
+      if (!this.deps.org) return this.#notReady(new Error(`Fly app ${app} does not exist and FLY_ORG is not set to create it`));
+      try {
+        await apps.createApp(app, this.deps.org);
+      } catch (ce) {
+        if (!(ce instanceof MachinesApiError && ce.status === 422)) return this.#notReady(ce);
+      }
+    }
+    meta.set("app_ready", app);
+    meta.set("app_attempts", 0);
+    return true;
+  }
+
+  async #notReady(e: unknown): Promise<false> {
+    const { meta, pods } = this.deps.state;
+    const attempts = meta.get("app_attempts") ?? 0;
+    const message = e instanceof Error ? e.message : String(e);
+    meta.set("app_attempts", attempts + 1);
+    meta.set("app_error", message);
+    const problem: Problem = { reason: "ProviderAppUnavailable", message, terminal: false };
+    for (const rec of pods.setProblemOfWaitingPods(problem, this.deps.now())) this.deps.refreshStatus(rec);
+    await this.deps.retryAt(this.deps.now() + backoffMs(attempts));
+    return false;
+  }
+}

@@ -1,0 +1,28 @@
+import { migrate } from "./migrations";
+import { MetaStore } from "./meta-store";
+import { ObjectStore } from "./object-store";
+import { OrphanStore } from "./orphan-store";
+import { PodStore } from "./pod-store";
+import { StatusFeed } from "./status-feed";
+import { WorkQueue } from "./work-queue";
+
+export { PodRecord, type Desired, type DesiredView, type NewPod, type ReconcileEntry, type SpecRevision } from "./pod-store";
+export type { WorkItem } from "./work-queue";
+export type { Meta } from "./meta-store";
+export { PodStore, WorkQueue, ObjectStore, OrphanStore, MetaStore, StatusFeed };
+
+/** Every store of one cluster's SQLite storage, on the newest schema. The only way in to its tables. */
+export interface ClusterState {
+  pods: PodStore;
+  work: WorkQueue;
+  objects: ObjectStore;
+  orphans: OrphanStore;
+  meta: MetaStore;
+  feed: StatusFeed;
+}
+
+export function openClusterState(storage: DurableObjectStorage): ClusterState {
+  migrate(storage);
+  const sql = storage.sql;
+  return { pods: new PodStore(sql), work: new WorkQueue(sql), objects: new ObjectStore(sql), orphans: new OrphanStore(sql), meta: new MetaStore(sql), feed: new StatusFeed(sql) };
+}

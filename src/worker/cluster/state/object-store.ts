@@ -1,0 +1,45 @@
+/**
+ * Owner of the `objects` table: Services, Secrets, ConfigMaps and PVCs as the relay last sent
+ * them (newest resourceVersion wins), for the mappings that read them.
+ */
+export interface StoredObject {
+  uid: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  resourceVersion: string;
+  object: unknown;
+}
+
+export class ObjectStore {
+  constructor(private readonly sql: SqlStorage) {}
+
+  resourceVersionOf(uid: string): string | undefined {
+    return this.sql.exec<{ rv: string }>("SELECT resource_version AS rv FROM objects WHERE uid = ?", uid).toArray()[0]?.rv;
+  }
+
+  /** Stores a newer version (the caller checked it is newer). */
+  put(o: StoredObject, now: number): void {
+    this.sql.exec(
+      `INSERT INTO objects (uid, kind, namespace, name, resource_version, object_json, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(uid) DO UPDATE SET resource_version = excluded.resource_version, object_json = excluded.object_json, updated_at = excluded.updated_at`,
+      o.uid, o.kind, o.namespace, o.name, o.resourceVersion, JSON.stringify(o.object), now,
+    );
+  }
+
+  /** Removes it; says whether it was stored. */
+  remove(uid: string): boolean {
+    return this.sql.exec("DELETE FROM objects WHERE uid = ? RETURNING uid", uid).toArray().length > 0;
+  }
+
+  uidsOfKind(kind: string): string[] {
+    return this.sql.exec<{ uid: string }>("SELECT uid FROM objects WHERE kind = ?", kind).toArray().map((r) => r.uid);
+  }
+
+  get(uid: string): StoredObject | undefined {
+    const r = this.sql
+      .exec<{ uid: string; kind: string; namespace: string; name: string; resource_version: string; object_json: string }>("SELECT * FROM objects WHERE uid = ?", uid)
+      .toArray()[0];
+    return r && { uid: r.uid, kind: r.kind, namespace: r.namespace, name: r.name, resourceVersion: r.resource_version, object: JSON.parse(r.object_json) };
+  }
+}
