@@ -6,7 +6,7 @@
  * Import `connection` from here, never from spdy-transport directly.
  */
 import { createRequire } from "node:module";
-import { connection } from "spdy-transport";
+import type * as SpdyTransport from "spdy-transport";
 
 type HeaderCallback = (err: Error | null, headers?: Record<string, string>) => void;
 interface SpdyParser {
@@ -15,7 +15,10 @@ interface SpdyParser {
 }
 
 const SYN_STREAM = 0x01;
-const spdyParser = createRequire(import.meta.url)("spdy-transport/lib/spdy-transport/protocol/spdy/parser.js") as { create(options: object): object };
+// CommonJS whose exports Node's ESM loader cannot name: loaded through require.
+const require = createRequire(import.meta.url);
+export const connection = (require("spdy-transport") as typeof SpdyTransport).connection;
+const spdyParser = require("spdy-transport/lib/spdy-transport/protocol/spdy/parser.js") as { create(options: object): object };
 // The module exports only a factory; the class is reached through one instance of it.
 const Parser = { prototype: Object.getPrototypeOf(spdyParser.create({ window: null, isServer: true })) as SpdyParser & { __kubernetesCompat?: true } };
 
@@ -40,5 +43,4 @@ if (!Parser.prototype.__kubernetesCompat) {
   Parser.prototype.__kubernetesCompat = true;
 }
 
-export { connection };
 export type { SpdyConnection, SpdyStream } from "spdy-transport";

@@ -1,5 +1,5 @@
 import type { MachinesClient } from "../../machines/client";
-import { MachinesApiError } from "../../machines/errors";
+import { isMachinesApiError, MachinesApiError } from "../../machines/errors";
 import type { PodExecRequest, PodExecResult } from "../../shared/contract";
 
 export class ExecRefused extends Error {
@@ -23,13 +23,32 @@ export async function execInMachine(client: MachinesClient, app: string, machine
   if (req.container !== undefined && containers.length > 0 && !containers.includes(req.container)) {
     throw new ExecRefused(400, `container ${req.container} is not one of the machine's containers (${containers.join(", ")})`);
   }
-  const r = await client.exec(app, machineId, {
+  const body = {
     command: req.command,
     ...(containers.length > 0 && req.container ? { container: req.container } : {}),
     ...(req.stdin !== undefined ? { stdin: req.stdin } : {}),
     ...(req.timeoutSeconds !== undefined ? { timeout: req.timeoutSeconds } : {}),
-  });
+  };
+  const r = await withinRateLimit(() => client.exec(app, machineId, body));
   return { exitCode: r.exit_code ?? 0, ...(r.exit_signal ? { exitSignal: r.exit_signal } : {}), stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+}
+
+/** Waits (in all at most this long) for Fly's per-machine exec budget rather than failing a burst of execs. */
+const RATE_LIMIT_PATIENCE_MS = 5_000;
+
+/** A 429 ran nothing, so the call is made again once Fly's bucket has a token; other errors pass through. */
+async function withinRateLimit<T>(call: () => Promise<T>): Promise<T> {
+  let waited = 0;
+  for (;;) {
+    try {
+      return await call();
+    } catch (e) {
+      const wait = isMachinesApiError(e, "rate_limited") ? (e.retryAfterMs ?? 1_000) : Infinity;
+      if (waited + wait > RATE_LIMIT_PATIENCE_MS) throw e;
+      waited += wait;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
 }
 
 /** The HTTP answer for a failed Fly call: what a caller of the worker can act on. */
