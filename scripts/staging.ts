@@ -13,7 +13,10 @@ import { startRelay } from "../src/relay/relay";
 const MACHINES_PORT = Number(process.env.MACHINELET_MACHINES_PORT ?? 4280);
 const WORKER_PORT = Number(process.env.MACHINELET_WORKER_PORT ?? 8787);
 const K8S_PORT = Number(process.env.MACHINELET_K8S_PORT ?? 6443);
+const KUBELET_PORT = Number(process.env.MACHINELET_KUBELET_PORT ?? 10250);
 const KUBECONFIG = ".staging/kubeconfig";
+/** The CA of the stand-in's kubelet client certificate: what the relay's kubelet API lets in. */
+const KUBELET_CLIENT_CA = ".staging/kubelet-client-ca.crt";
 const STAGING = {
   cluster: "staging",
   app: "fks-staging",
@@ -56,7 +59,7 @@ async function main(): Promise<void> {
   });
   console.log(`worker on ${worker.url} (cluster ${STAGING.cluster}, RELAY_SECRET=${STAGING.relaySecret})`);
 
-  const k8s = await startK8sStandin({ port: K8S_PORT, nodeName: STAGING.node, kubeconfigPath: KUBECONFIG });
+  const k8s = await startK8sStandin({ port: K8S_PORT, nodeName: STAGING.node, kubeconfigPath: KUBECONFIG, kubeletClientCaPath: KUBELET_CLIENT_CA });
   closers.push(() => k8s.close());
   console.log(`k8s stand-in on ${k8s.url} (kubeconfig ${KUBECONFIG})`);
 
@@ -67,6 +70,9 @@ async function main(): Promise<void> {
     relaySecret: STAGING.relaySecret,
     nodeName: STAGING.node,
     nodeAddress: "127.0.0.1",
+    kubeletBindAddress: "127.0.0.1",
+    kubeletPort: KUBELET_PORT,
+    kubeletClientCaFile: KUBELET_CLIENT_CA,
   });
   closers.push(() => relay.stop());
   const deadline = Date.now() + 60_000;
@@ -74,7 +80,7 @@ async function main(): Promise<void> {
     if (Date.now() > deadline) throw new Error(`relay did not become ready: ${JSON.stringify(relay.status())}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  console.log(`relay joined as node ${STAGING.node}`);
+  console.log(`relay joined as node ${STAGING.node} (kubelet API on https://127.0.0.1:${relay.status().kubeletPort})`);
   console.log("staging ready");
 }
 

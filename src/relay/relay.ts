@@ -9,9 +9,11 @@ import { createSelfSignedCert } from "../k8s/tls/x509";
 import { resolveRelayConfig, type RelayConfig, type RelayOptions } from "./config";
 import { fileCursorStore, memoryCursorStore } from "./cursor-store";
 import { Forwarder } from "./forwarder";
+import { EventRecorder } from "./events/event-recorder";
+import { PodEvents } from "./events/pod-events";
 import { InformerSet } from "./informers";
 import { startKubeletServer, type KubeletServer } from "./kubelet/server";
-import { KubeApi, loadKubeConfig } from "./kube-api";
+import { KubeApi, loadKubeConfig, type KubeObject } from "./kube-api";
 import { createLogger, type Logger } from "./log";
 import { NodeHeartbeat } from "./node-heartbeat";
 import { StatusSync } from "./status-sync";
@@ -81,6 +83,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
     maxPendingDeletes: config.maxPendingDeletes,
     snapshotSource: () => informers!.snapshot(),
   });
+  const podEvents = new PodEvents(new EventRecorder({ api, log: log.child({ component: "events" }), nodeName: config.nodeName }));
   informers = new InformerSet({
     api,
     log,
@@ -90,7 +93,10 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
     watchdogMs: config.watchdogMs,
     listPageSize: config.listPageSize,
     backoff,
-    onEvent: (ev) => forwarder.enqueue(ev),
+    onEvent: (ev) => {
+      forwarder.enqueue(ev);
+      if (ev.type !== "DELETED" && (ev.object as KubeObject).kind === "Pod") void podEvents.fromPod(ev.object as KubeObject);
+    },
     onListed: () => forwarder.requestSnapshot(),
   });
   const statusSync = new StatusSync({
@@ -101,6 +107,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
     feedWaitSeconds: config.feedWaitSeconds,
     backoff,
     onFeedAnswer: (ok) => health.report("feed", ok),
+    onEntry: (entry) => podEvents.fromFeed(entry),
   });
 
   heartbeat.start();

@@ -114,6 +114,11 @@ export function proxyPodLog(registry: Registry, client: KubeletClientCert, req: 
   if (req.method !== "GET") throw new ApiError(405, "MethodNotAllowed", `the server does not allow this method on the requested resource`);
   const pod = podOf(registry, namespace, name);
   const path = kubeletPath(pod, "log", query);
+  // LogLocation: a pod not yet bound to a node has no logs to stream, and that is not an error.
+  if (!(isJsonObject(pod.spec) && pod.spec.nodeName)) {
+    res.writeHead(200, { "Content-Type": "text/plain" }).end();
+    return Promise.resolve();
+  }
   const target = kubeletOf(registry, pod);
   return new Promise((resolve) => {
     const upstream = request({ ...target, path, method: "GET", headers: forwardedHeaders(req, false), ...client, rejectUnauthorized: false }, (answer) => {

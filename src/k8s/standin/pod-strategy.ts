@@ -3,6 +3,7 @@
  * and the core/v1 defaulters: defaults, status reset on create, spec immutability, graceful deletion.
  * Not done (a real cluster's admission would): ServiceAccount token volumes, LimitRanges, quotas.
  */
+import { defaultProbes } from "./probe-defaults";
 import type { FieldError } from "./api-errors";
 import { duplicate, forbiddenField, notSupported, required } from "./api-errors";
 import type { JsonObject, K8sObject } from "./k8s-object";
@@ -60,6 +61,7 @@ function defaultContainer(container: JsonObject): void {
     resources.requests = requests;
   }
   if (Array.isArray(container.ports)) for (const port of container.ports) if (isJsonObject(port)) port.protocol ??= "TCP";
+  defaultProbes(container);
 }
 
 const DEFAULT_TOLERATIONS = ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"].map((key) => ({

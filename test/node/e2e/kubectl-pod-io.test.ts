@@ -41,7 +41,7 @@ const machineOf = async (uid: string): Promise<string> => {
 };
 const control = (path: string, body: unknown) => fetch(`${sys.emulator.url}${path}`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
 
-async function runningPod(name: string, containers: Array<{ name: string; image: string }>): Promise<{ uid: string; machineId: string }> {
+async function runningPod(name: string, containers: Array<Record<string, unknown>>): Promise<{ uid: string; machineId: string }> {
   const pod = await sys.kube.request<{ metadata: { uid: string } }>("POST", "/api/v1/namespaces/default/pods", {
     body: { apiVersion: "v1", kind: "Pod", metadata: { name }, spec: { containers, terminationGracePeriodSeconds: 1 } },
   });
@@ -103,5 +103,53 @@ describe.skipIf(!HAS_KUBECTL)("kubectl logs and exec on a machinelet pod", () =>
     expect(tty.stdout).toMatch(/machinelet: interactive exec \(-t, a TTY, terminal resize\) is not available/);
     expect((await kubectl(["logs", "idle", "--previous"])).stderr).toMatch(/machinelet: logs of a previous container instance are not available/);
     expect((await kubectl(["port-forward", "pod/idle", "18080:80"])).stderr).toMatch(/machinelet: port-forward is not available/);
+  });
+});
+
+describe.skipIf(!HAS_KUBECTL)("kubectl describe shows the pod's history as Events", () => {
+  const setConfig = (patch: unknown) => fetch(`${sys.emulator.url}/_emulator/config`, { method: "PUT", body: JSON.stringify(patch), headers: { "content-type": "application/json" } });
+  const reasons = async (name: string) => {
+    const list = JSON.parse((await kubectl(["get", "events", "--field-selector", `involvedObject.name=${name}`, "-o", "json"])).stdout) as { items: Array<{ reason: string; count: number; message: string }> };
+    return list.items;
+  };
+
+  it("machine created, started, a failing check, an exit and a restart, then the deletion, each once", async () => {
+    const { machineId } = await runningPod("story", [{ name: "main", image: "nginx", ports: [{ containerPort: 80 }], readinessProbe: { httpGet: { path: "/", port: 80 } } }]);
+    await waitFor("Created and Started", async () => {
+      const r = (await reasons("story")).map((e) => e.reason);
+      return r.includes("MachineCreated") && r.includes("Started");
+    });
+    await waitFor("pod Ready", async () => (await sys.kube.request<any>("GET", "/api/v1/namespaces/default/pods/story")).status?.conditions?.some((c: any) => c.type === "Ready" && c.status === "True"));
+    await setConfig({ checkStatus: "critical" });
+    try {
+      await waitFor("Unhealthy", async () => (await reasons("story")).some((e) => e.reason === "Unhealthy"));
+    } finally {
+      await setConfig({ checkStatus: "passing" });
+    }
+    await control(`/_emulator/apps/${sys.app}/machines/${machineId}/exit`, { exitCode: 3 });
+    await waitFor("Exited and Restarted", async () => {
+      const r = (await reasons("story")).map((e) => e.reason);
+      return r.includes("Exited") && r.includes("Restarted");
+    });
+    const describe = (await kubectl(["describe", "pod", "story"])).stdout;
+    const events = describe.slice(describe.indexOf("Events:"));
+    expect(events).toMatch(new RegExp(`Normal\\s+MachineCreated\\s+.*machinelet\\s+Created Fly Machine ${machineId} \\(shared-cpu-1x, 256 MB\\)`));
+    expect(events).toMatch(/Normal\s+Started\s+.*Started container main/);
+    expect(events).toMatch(/Warning\s+Unhealthy\s+.*Readiness check failed/);
+    expect(events).toMatch(/Warning\s+Exited\s+.*Container main exited with code 3/);
+    expect(events).toMatch(/Normal\s+Restarted\s+.*restarted by the Machine's restart policy/);
+    // Started twice (first boot, restart): one Event counted twice, not two Events.
+    const started = (await reasons("story")).filter((e) => e.reason === "Started");
+    expect(started).toHaveLength(1);
+    expect(started[0]!.count).toBe(2);
+
+    await kubectl(["delete", "pod", "story", "--wait=false"]);
+    await waitFor("Killing and MachineDestroyed", async () => {
+      const r = (await reasons("story")).map((e) => e.reason);
+      return r.includes("Killing") && r.includes("MachineDestroyed");
+    });
+    const all = await reasons("story");
+    expect(new Set(all.map((e) => e.reason)).size).toBe(all.length);
+    expect((await kubectl(["get", "events"])).stdout).toMatch(/Warning\s+Exited\s+pod\/story\s+Container main exited with code 3/);
   });
 });
