@@ -28,6 +28,7 @@ export default defineConfig({
                 FLY_API_TOKEN: "test-token",
                 RELAY_SECRET: "test-relay-secret",
                 FLY_ORG: "test-org",
+                STATUS_TOKEN: "test-status-token",
               },
             },
           }),
@@ -35,7 +36,7 @@ export default defineConfig({
         test: {
           name: "worker",
           include: ["test/worker/**/*.test.ts"],
-          globalSetup: ["test/support/global-setup.ts"],
+          globalSetup: ["test/support/global-setup.ts", "test/support/access-keys.ts"],
           testTimeout: 20_000,
         },
       },

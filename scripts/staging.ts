@@ -14,6 +14,7 @@ const MACHINES_PORT = Number(process.env.MACHINELET_MACHINES_PORT ?? 4280);
 const WORKER_PORT = Number(process.env.MACHINELET_WORKER_PORT ?? 8787);
 const K8S_PORT = Number(process.env.MACHINELET_K8S_PORT ?? 6443);
 const KUBELET_PORT = Number(process.env.MACHINELET_KUBELET_PORT ?? 10250);
+const RELAY_METRICS_PORT = Number(process.env.MACHINELET_RELAY_METRICS_PORT ?? 9464);
 const KUBECONFIG = ".staging/kubeconfig";
 /** The CA of the stand-in's kubelet client certificate: what the relay's kubelet API lets in. */
 const KUBELET_CLIENT_CA = ".staging/kubelet-client-ca.crt";
@@ -22,6 +23,7 @@ const STAGING = {
   app: "fks-staging",
   token: "staging-token",
   relaySecret: "staging-relay-secret",
+  statusToken: "staging-status-token",
   node: "fks-staging",
 };
 
@@ -50,7 +52,7 @@ async function main(): Promise<void> {
     port: WORKER_PORT,
     persistTo: ".staging/worker-state",
     stdio: "inherit",
-    vars: { MACHINES_API_URL: emulator.url, FLY_API_URL: emulator.url, FLY_API_TOKEN: STAGING.token, RELAY_SECRET: STAGING.relaySecret },
+    vars: { MACHINES_API_URL: emulator.url, FLY_API_URL: emulator.url, FLY_API_TOKEN: STAGING.token, RELAY_SECRET: STAGING.relaySecret, STATUS_TOKEN: STAGING.statusToken, CLUSTERS: STAGING.cluster },
   });
   closers.push(() => worker.stop());
   void worker.exited.then((code) => {
@@ -58,6 +60,7 @@ async function main(): Promise<void> {
     void stop(1);
   });
   console.log(`worker on ${worker.url} (cluster ${STAGING.cluster}, RELAY_SECRET=${STAGING.relaySecret})`);
+  console.log(`status page ${worker.url}/ui/clusters/${STAGING.cluster} (STATUS_TOKEN=${STAGING.statusToken})`);
 
   const k8s = await startK8sStandin({ port: K8S_PORT, nodeName: STAGING.node, kubeconfigPath: KUBECONFIG, kubeletClientCaPath: KUBELET_CLIENT_CA });
   closers.push(() => k8s.close());
@@ -73,6 +76,8 @@ async function main(): Promise<void> {
     kubeletBindAddress: "127.0.0.1",
     kubeletPort: KUBELET_PORT,
     kubeletClientCaFile: KUBELET_CLIENT_CA,
+    metricsPort: RELAY_METRICS_PORT,
+    metricsHost: "127.0.0.1",
   });
   closers.push(() => relay.stop());
   const deadline = Date.now() + 60_000;
@@ -80,7 +85,7 @@ async function main(): Promise<void> {
     if (Date.now() > deadline) throw new Error(`relay did not become ready: ${JSON.stringify(relay.status())}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  console.log(`relay joined as node ${STAGING.node} (kubelet API on https://127.0.0.1:${relay.status().kubeletPort})`);
+  console.log(`relay joined as node ${STAGING.node} (kubelet API on https://127.0.0.1:${relay.status().kubeletPort}, metrics ${relay.metricsUrl})`);
   console.log("staging ready");
 }
 

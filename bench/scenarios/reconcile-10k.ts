@@ -118,9 +118,9 @@ async function seedMachines(ctx: BenchContext, cluster: ClusterClient, pods: Ben
   await pool(pods.length, SEED_CONCURRENCY, async (i) => {
     const parsed = parseK8sObject("Pod", pods[i]);
     if (!parsed.ok) throw new Error(parsed.message);
-    const t = translatePod(parsed.object, cluster.name);
-    if (!t.config) throw new Error(`pod ${i} does not translate: ${t.error}`);
-    await ctx.fly.createMachine(cluster.app, { name: t.machineName, region: t.region, config: t.config });
+    const t = translatePod(parsed.object, { cluster: cluster.name });
+    if (!t.config) throw new Error(`pod ${i} does not translate: ${t.problem?.message}`);
+    await ctx.fly.createMachine(cluster.app, { name: t.machineName, region: t.region ?? undefined, config: t.config });
     if ((i + 1) % 2_000 === 0) ctx.log(`reconcile: seeded ${i + 1}/${pods.length} machines`);
   });
   ctx.log(`reconcile: seeded ${pods.length} machines in ${Math.round(performance.now() - t0)} ms`);

@@ -11,6 +11,7 @@ import { machineActionRoutes } from "./routes/machine-actions";
 import { machineWaitRoutes } from "./routes/machine-wait";
 import { machineRoutes } from "./routes/machines";
 import { metadataRoutes } from "./routes/metadata";
+import { networkRoutes } from "./routes/network";
 import { secretRoutes } from "./routes/secrets";
 import { volumeRoutes } from "./routes/volumes";
 import type { EmulatorState } from "./state";
@@ -41,5 +42,6 @@ export function createEmulatorApp(state: EmulatorState): FlyApp {
   logRoutes(app, state);
   let templates: Set<string> | undefined;
   controlRoutes(app, state, () => (templates ??= flyRouteTemplates(app)));
+  networkRoutes(app, state);
   return app;
 }

@@ -48,6 +48,8 @@ const configSchema = z.strictObject({
   destroyedRetentionMs: z.number().int().nonnegative(),
   /** Region used when a create names none. */
   defaultRegion: z.string().min(1),
+  /** Ports an image listens on (image reference as in the config -> ports), for the loopback listeners of `network`. */
+  imagePorts: z.record(z.string(), z.array(z.number().int().min(1).max(65535))),
   /** Seed of the PRNG behind `faults.errorRate` (restarted by reset and by setting it). */
   seed: z.number().int(),
   /**
@@ -68,6 +70,7 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   checkStatus: "passing",
   destroyedRetentionMs: 30_000,
   defaultRegion: "iad",
+  imagePorts: {},
   seed: 1,
   exitEventForm: "exit_event",
 };

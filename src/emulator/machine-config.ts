@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import { formatGoDuration, parseGoDuration } from "./durations";
 import { badRequest } from "./errors";
@@ -12,6 +13,7 @@ const requiredString = z.string({ error: (iss) => (iss.input === undefined ? "re
 const duration = z.union([z.string(), z.number().int()], { error: "expected a Go duration string or integer nanoseconds" });
 const port = z.number().int().min(1).max(65535);
 const argv = z.array(z.string());
+const isIpAddress = (s: string): boolean => isIP(s) !== 0;
 
 const checkSchema = z.looseObject({
   type: z.enum(["tcp", "http"]).optional(),
@@ -87,6 +89,17 @@ const containerSchema = z.looseObject({
   healthchecks: z.array(z.looseObject({})).optional(),
 });
 
+/** `fly.DNSConfig`: what the machine's resolver uses (written to its /etc/resolv.conf at boot). */
+const dnsSchema = z.looseObject({
+  nameservers: z.array(z.string().refine(isIpAddress, "expected an IP address")).optional(),
+  searches: z.array(z.string().min(1, "required")).optional(),
+  options: z.array(z.looseObject({ name: requiredString, value: z.string().optional() })).optional(),
+  dns_forward_rules: z.array(z.looseObject({ basename: requiredString, addr: requiredString })).optional(),
+  hostname: z.string().optional(),
+  hostname_fqdn: z.string().optional(),
+  skip_registration: z.boolean().optional(),
+});
+
 const processSchema = z.looseObject({
   env: z.record(z.string(), z.string()).optional(),
   env_from: z.array(envFromSchema).optional(),
@@ -118,6 +131,7 @@ export const machineConfigSchema = z.looseObject({
   containers: z.array(containerSchema).optional(),
   auto_destroy: z.boolean().optional(),
   schedule: z.enum(["hourly", "daily", "weekly", "monthly"]).optional(),
+  dns: dnsSchema.optional(),
 }, { error: (iss) => (iss.input === undefined ? "required" : "expected an object") });
 export type MachineConfig = z.infer<typeof machineConfigSchema>;
 type Guest = NonNullable<MachineConfig["guest"]>;

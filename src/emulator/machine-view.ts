@@ -2,6 +2,7 @@ import { rfc3339 } from "./clock";
 import { imageRef } from "./image-ref";
 import { activeLease } from "./leases";
 import type { MachineEventRecord, MachineRecord, MachineVersionRecord } from "./model";
+import { checkStatus } from "./network/checks";
 import type { EmulatorState } from "./state";
 
 /** Events embedded in a machine response (the events endpoint serves more). */
@@ -22,14 +23,11 @@ export const eventView = (e: MachineEventRecord) => ({ ...e });
 function checksView(st: EmulatorState, m: MachineRecord) {
   const names = Object.keys(m.config.checks ?? {});
   if (names.length === 0) return undefined;
-  const passing = m.state === "started";
-  const status = passing ? st.config.checkStatus : "critical";
-  return names.sort().map((name) => ({
-    name,
-    status,
-    output: status === "passing" ? "Success" : passing ? `check reported ${status}` : `machine is ${m.state}`,
-    updated_at: rfc3339(m.updatedAt),
-  }));
+  const started = m.state === "started";
+  return names.sort().map((name) => {
+    const status = checkStatus(st, m, name);
+    return { name, status, output: status === "passing" ? "Success" : started ? `check reported ${status}` : `machine is ${m.state}`, updated_at: rfc3339(m.updatedAt) };
+  });
 }
 
 /** A machine as the Machines API returns it (`Machine` schema). */

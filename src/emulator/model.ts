@@ -57,6 +57,8 @@ export interface MachineRecord {
   events: MachineEventRecord[];
   lease?: LeaseRecord;
   cordoned: boolean;
+  /** Check statuses set through `PUT /_emulator/apps/{app}/machines/{id}/checks` (name or "*" -> status). */
+  checkOverrides?: Record<string, "passing" | "warning" | "critical">;
   /** Times of automatic restarts, for the on-failure window. */
   autoRestarts: number[];
   /** Automatic restarts since the last user start, restart or update. */

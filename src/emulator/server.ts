@@ -5,6 +5,7 @@ import { createEmulatorApp } from "./app";
 import { configPatchSchema, DEFAULT_CONFIG, mergeConfig, type ConfigPatchInput, type EmulatorConfig } from "./config";
 import type { FlyApp } from "./hono-env";
 import { EmulatorState } from "./state";
+import { attachLoopback } from "./network/loopback";
 
 export type { ConfigPatchInput, EmulatorConfig, ExecResult, FaultConfig } from "./config";
 export { createEmulatorApp } from "./app";
@@ -19,6 +20,8 @@ export interface EmulatorOptions {
   org?: string;
   /** Overrides of the default config; also what `POST /_emulator/reset` returns to. */
   config?: ConfigPatchInput;
+  /** Stand in for machines' ports and Fly Proxy on 127.0.0.1 (see network/loopback.ts). Default false. */
+  loopback?: boolean;
 }
 
 export interface StartEmulatorOptions extends EmulatorOptions {
@@ -54,6 +57,7 @@ export function createEmulator(opts: EmulatorOptions = {}): { app: FlyApp; state
 /** Serves the emulator over HTTP until `close()`. */
 export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<RunningEmulator> {
   const { app, state } = createEmulator(opts);
+  const loopback = opts.loopback ? attachLoopback(state) : undefined;
   const host = opts.host ?? "127.0.0.1";
   const server = await new Promise<Server>((resolve, reject) => {
     const fetch = opts.onResponse ? observed(app.fetch, opts.onResponse) : app.fetch;
@@ -64,12 +68,14 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Ru
   return {
     url: `http://${host}:${port}`,
     port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        state.shutdown();
+    close: async () => {
+      state.shutdown();
+      await loopback?.close();
+      await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }
 

@@ -25,6 +25,9 @@ export type MachineGuest = S["fly.MachineGuest"];
 export type MachineFile = S["fly.File"];
 export type EnvFrom = S["fly.EnvFrom"];
 export type MachineSecret = S["fly.MachineSecret"];
+export type MachineService = S["fly.MachineService"];
+export type MachineServiceCheck = S["fly.MachineServiceCheck"];
+export type DnsConfig = S["fly.DNSConfig"];
 export type StopSignal = NonNullable<S["fly.StopConfig"]["signal"]>;
 
 /** `fly.MachineConfig` with fly-go's `volumes[]` and container `mounts[]`, which the spec lacks. */

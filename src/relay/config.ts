@@ -72,6 +72,9 @@ export const relayConfigSchema = z
     maxPendingDeletes: z.number().int().positive().default(10_000),
     listPageSize: z.number().int().positive().default(500),
     logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    /** Port of the Prometheus `/metrics` endpoint; `null` = not served, 0 = any free port. */
+    metricsPort: z.number().int().min(0).max(65535).nullable().default(9464),
+    metricsHost: z.string().min(1).default("0.0.0.0"),
   })
   .transform((c) => ({ ...c, nodeName: c.nodeName ?? `fks-${c.cluster}` }));
 
@@ -165,6 +168,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: "shutdownFlushMs", flag: "shutdown-flush", env: "RELAY_SHUTDOWN_FLUSH", parse: parseDuration, help: "time allowed to flush events on shutdown (default 5s)" },
   { key: "maxPendingDeletes", flag: "max-pending-deletes", env: "RELAY_MAX_PENDING_DELETES", parse: parseInteger, help: "DELETED events kept while the worker is down (default 10000)" },
   { key: "logLevel", flag: "log-level", env: "RELAY_LOG_LEVEL", parse: str, help: "debug, info, warn or error (default info)" },
+  { key: "metricsPort", flag: "metrics-port", env: "RELAY_METRICS_PORT", parse: (t) => (t.trim() === "none" ? null : parseInteger(t)), help: "port of the Prometheus /metrics endpoint, or none (default 9464)" },
+  { key: "metricsHost", flag: "metrics-host", env: "RELAY_METRICS_HOST", parse: str, help: "address the metrics endpoint listens on (default 0.0.0.0)" },
 ];
 
 export const USAGE = [

@@ -9,6 +9,7 @@ import { Backoff, sleep, type BackoffPolicy } from "./backoff";
 import { EventQueue, type Batch, type WatchEvent } from "./event-queue";
 import type { KubeObject } from "./kube-api";
 import { errorMessage, type Logger } from "./log";
+import type { RelayMetrics } from "./metrics";
 import type { WorkerClient, WorkerResponse } from "./worker-client";
 
 /** Added to the request timeout for a snapshot reconcile (enough for ~60,000 machines). */
@@ -24,6 +25,7 @@ export interface ForwarderOptions {
   maxPendingDeletes: number;
   /** The full current lists, or undefined while some informer has not synced yet. */
   snapshotSource: () => Snapshot | undefined;
+  metrics?: RelayMetrics;
 }
 
 type Outcome = "sent" | "retry" | "split" | "drop";
@@ -133,13 +135,16 @@ export class Forwarder {
   }
 
   private async postEvents(batch: Batch): Promise<Outcome> {
+    const timed = this.opts.metrics?.startBatch(batch.events.length);
     let res: WorkerResponse;
     try {
       res = await this.opts.worker.signed("POST", "/events", batch.body, { signal: this.abort.signal });
     } catch (e) {
+      timed?.("failed");
       this.opts.log.warn("event delivery failed, will retry", { events: batch.events.length, error: errorMessage(e) });
       return "retry";
     }
+    timed?.(res.status === 200 ? "ok" : res.status === 400 || res.status === 413 ? "refused" : "failed");
     if (res.status === 200) {
       this.logRejections(res.text);
       this.opts.log.debug("events delivered", { events: batch.events.length });
@@ -172,6 +177,7 @@ export class Forwarder {
       return;
     }
     for (const r of parsed.data.results) {
+      this.opts.metrics?.eventsForwarded.inc({ outcome: r.outcome });
       if (r.outcome === "rejected") this.opts.log.warn("worker rejected an event", { kind: r.kind, uid: r.uid, message: r.message });
     }
   }
@@ -193,14 +199,17 @@ export class Forwarder {
     }
     if (res.status === 200) {
       this.backoff.reset();
+      this.opts.metrics?.snapshots.inc({ result: "ok" });
       this.opts.log.info("snapshot reconciled", { ...counts, result: safeJson(res.text) });
       return;
     }
     if (res.status >= 500 || res.status === 401 || res.status === 429) return this.retrySnapshot(`${res.status}: ${res.text.slice(0, 300)}`);
+    this.opts.metrics?.snapshots.inc({ result: "refused" });
     this.opts.log.error("worker refused the snapshot", { status: res.status, error: res.text.slice(0, 300) });
   }
 
   private async retrySnapshot(error: string): Promise<void> {
+    this.opts.metrics?.snapshots.inc({ result: "retry" });
     this.opts.log.warn("snapshot failed, will retry", { error });
     this.snapshotWanted = true;
     await sleep(this.backoff.next(), this.abort.signal);

@@ -21,6 +21,7 @@ import type { EventType, WatchEvent } from "./event-queue";
 import type { Snapshot } from "./forwarder";
 import type { KubeApi, KubeList, KubeObject } from "./kube-api";
 import { errorMessage, type Logger } from "./log";
+import type { RelayMetrics } from "./metrics";
 
 export interface ResourceSpec {
   kind: string;
@@ -51,6 +52,7 @@ export interface InformerOptions {
   onEvent: (ev: WatchEvent) => void;
   /** After each (re)list has been applied to the cache. */
   onListed: () => void;
+  metrics?: RelayMetrics;
 }
 
 interface Run {
@@ -198,6 +200,7 @@ export class ResourceInformer {
     clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
     this.log.info("restarting informer", { reason });
+    this.opts.metrics?.watchRestarts.inc({ kind: this.opts.resource.kind, reason });
     void this.supersede(this.run);
     this.lastActivity = Date.now();
     this.beginRun();
@@ -283,6 +286,7 @@ export class ResourceInformer {
     run.listedOnce = true;
     run.baseline = undefined;
     this.log.debug("listed", { objects: run.lw.list().length });
+    this.opts.metrics?.relists.inc({ kind: this.opts.resource.kind });
     this.opts.onListed();
   }
 

@@ -7,6 +7,7 @@
 import { Backoff, sleep, type BackoffPolicy } from "./backoff";
 import { isStatus, type KubeApi, type KubeObject } from "./kube-api";
 import { errorMessage, type Logger } from "./log";
+import type { RelayMetrics } from "./metrics";
 import { LEASE_NAMESPACE, mergeTaints, newNode, nodeLabels, nodeStatus, renewedLease, type LeaseObject, type NodeSettings, type Readiness } from "./node-object";
 import { STRATEGIC_MERGE_PATCH } from "./pod-status-patch";
 import type { Taint } from "./config";
@@ -17,6 +18,7 @@ export interface NodeHeartbeatOptions {
   settings: NodeSettings;
   leaseIntervalMs: number;
   leaseDurationSeconds: number;
+  metrics?: RelayMetrics;
   nodeStatusIntervalMs: number;
   backoff: BackoffPolicy;
 }
@@ -132,6 +134,7 @@ export class NodeHeartbeat {
         ? await this.opts.api.request<LeaseObject>("PUT", `${this.leasePath}/${nodeName}`, { body, signal: this.abort.signal })
         : await this.opts.api.request<LeaseObject>("POST", this.leasePath, { body, signal: this.abort.signal });
       this.leaseBackoff.reset();
+      this.opts.metrics?.leaseRenewals.inc({ result: "ok" });
       this.nextLeaseAt = Date.now() + this.opts.leaseIntervalMs;
       this.opts.log.debug("lease renewed", { node: nodeName, renewTime: this.lease.spec.renewTime });
     } catch (e) {
@@ -140,6 +143,7 @@ export class NodeHeartbeat {
       this.lease = undefined;
       const delay = Math.min(this.leaseBackoff.next(), this.opts.leaseIntervalMs);
       this.nextLeaseAt = Date.now() + delay;
+      this.opts.metrics?.leaseRenewals.inc({ result: "failed" });
       this.opts.log.warn("lease renewal failed, will retry", { node: nodeName, error: errorMessage(e), delayMs: Math.round(delay) });
     }
   }

@@ -15,6 +15,8 @@ import { InformerSet } from "./informers";
 import { startKubeletServer, type KubeletServer } from "./kubelet/server";
 import { KubeApi, loadKubeConfig, type KubeObject } from "./kube-api";
 import { createLogger, type Logger } from "./log";
+import { RelayMetrics } from "./metrics";
+import { startMetricsServer, type MetricsServer } from "./metrics-server";
 import { NodeHeartbeat } from "./node-heartbeat";
 import { StatusSync } from "./status-sync";
 import { WorkerClient } from "./worker-client";
@@ -39,6 +41,9 @@ const LOG_POLL = { baseMs: 500, maxMs: 5_000 };
 
 export interface Relay {
   readonly config: RelayConfig;
+  readonly metrics: RelayMetrics;
+  /** Where Prometheus scrapes the relay; undefined when `metricsPort` is null. */
+  readonly metricsUrl: string | undefined;
   status(): RelayStatus;
   /** Stops informers, flushes pending events for up to `shutdownFlushMs`, stops the feed and heartbeats. Idempotent. */
   stop(): Promise<void>;
@@ -59,6 +64,8 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
   const nodeAddress = config.nodeAddress ?? hostAddress();
   let informers: InformerSet | undefined;
   const kubelet = await serveKubeletApi(config, { nodeAddress, worker, log, cachedPod: (ns, name) => informers?.pod(ns, name) });
+  const metrics = new RelayMetrics({ pendingEvents: () => forwarder.stats().pending });
+  const metricsServer: MetricsServer | undefined = config.metricsPort === null ? undefined : await startMetricsServer(metrics.registry, config.metricsHost, config.metricsPort);
 
   const heartbeat = new NodeHeartbeat({
     api,
@@ -66,6 +73,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
     settings: { ...config, nodeAddress, kubeletPort: kubelet?.port ?? config.kubeletPort },
     leaseIntervalMs: config.leaseIntervalMs,
     leaseDurationSeconds: config.leaseDurationSeconds,
+    metrics,
     nodeStatusIntervalMs: config.nodeStatusIntervalMs,
     backoff,
   });
@@ -82,6 +90,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
     backoff,
     maxPendingDeletes: config.maxPendingDeletes,
     snapshotSource: () => informers!.snapshot(),
+    metrics,
   });
   const podEvents = new PodEvents(new EventRecorder({ api, log: log.child({ component: "events" }), nodeName: config.nodeName }));
   informers = new InformerSet({
@@ -98,6 +107,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
       if (ev.type !== "DELETED" && (ev.object as KubeObject).kind === "Pod") void podEvents.fromPod(ev.object as KubeObject);
     },
     onListed: () => forwarder.requestSnapshot(),
+    metrics,
   });
   const statusSync = new StatusSync({
     worker,
@@ -106,7 +116,11 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
     cursorStore: config.cursorFile ? fileCursorStore(config.cursorFile) : memoryCursorStore(),
     feedWaitSeconds: config.feedWaitSeconds,
     backoff,
-    onFeedAnswer: (ok) => health.report("feed", ok),
+    onFeedAnswer: (ok) => {
+      metrics.feedAnswered(ok);
+      health.report("feed", ok);
+    },
+    metrics,
     onEntry: (entry) => podEvents.fromFeed(entry),
   });
 
@@ -121,11 +135,14 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
     worker: new URL(config.workerUrl).origin,
     api: kubeConfig.getCurrentCluster()?.server,
     namespaces: config.namespaces.length ? config.namespaces : "all",
+    metrics: metricsServer?.url ?? "off",
   });
 
   let stopping: Promise<void> | undefined;
   return {
     config,
+    metrics,
+    metricsUrl: metricsServer?.url,
     status: () => ({
       informersSynced: informers.allSynced,
       workerReachable: health.isReachable,
@@ -145,6 +162,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
         health.stop();
         await Promise.all([forwarder.stop(config.shutdownFlushMs), statusSync.stop()]);
         await heartbeat.stop();
+        await metricsServer?.close();
         log.info("relay stopped");
       })()),
   };

@@ -10,6 +10,7 @@ import type { CursorStore } from "./cursor-store";
 import { isStatus, type KubeApi, type KubeObject } from "./kube-api";
 import { errorMessage, type Logger } from "./log";
 import { isJsonObject } from "../shared/json";
+import type { RelayMetrics } from "./metrics";
 import { isTerminalPod, isTerminalStatus, podStatusPatch, STRATEGIC_MERGE_PATCH } from "./pod-status-patch";
 import type { WorkerClient } from "./worker-client";
 
@@ -22,6 +23,7 @@ export interface StatusSyncOptions {
   feedWaitSeconds: number;
   backoff: BackoffPolicy;
   onFeedAnswer: (ok: boolean) => void;
+  metrics?: RelayMetrics;
   /** Sees each entry once it is handled, before the cursor moves past it (the pod's Events). */
   onEntry?: (entry: FeedEntry) => Promise<void>;
 }
@@ -120,15 +122,18 @@ export class StatusSync {
     if (!entry.status) return;
     const pod = await this.currentPod(entry);
     if (!pod || pod.metadata.uid !== entry.uid) {
+      this.opts.metrics?.statusPatches.inc({ outcome: "skipped" });
       this.opts.log.debug("status for a pod that no longer exists, skipped", ids);
       return;
     }
     if (isTerminalPod(pod) || this.terminalUids.has(entry.uid)) {
+      this.opts.metrics?.statusPatches.inc({ outcome: "skipped" });
       this.opts.log.debug("pod already in a terminal phase, status not written", ids);
       return;
     }
     const patch = podStatusPatch(entry.uid, isJsonObject(pod.status) ? pod.status : {}, entry.status);
     if (!patch) {
+      this.opts.metrics?.statusPatches.inc({ outcome: "unchanged" });
       this.opts.log.debug("pod status already as reported", ids);
       return;
     }
@@ -142,11 +147,14 @@ export class StatusSync {
       // 404: deleted meanwhile; 409: the name now belongs to another UID; 422: the API server
       // refuses this status, and retrying the same status would not change that.
       if (isStatus(e, 404, 409, 422)) {
+        this.opts.metrics?.statusPatches.inc({ outcome: "refused" });
         this.opts.log.warn("pod status not written", { ...ids, error: errorMessage(e) });
         return;
       }
+      this.opts.metrics?.statusPatches.inc({ outcome: "error" });
       throw e;
     }
+    this.opts.metrics?.statusPatches.inc({ outcome: "written" });
     if (isTerminalStatus(entry.status)) this.rememberTerminal(entry.uid);
     this.opts.log.info("pod status written", { ...ids, phase: entry.status.phase });
   }
@@ -158,6 +166,7 @@ export class StatusSync {
         body: { apiVersion: "v1", kind: "DeleteOptions", gracePeriodSeconds: 0, preconditions: { uid: entry.uid } },
         signal: this.abort.signal,
       });
+      this.opts.metrics?.statusPatches.inc({ outcome: "deleted" });
       this.opts.log.info("pod deleted after its machine was destroyed", ids);
     } catch (e) {
       if (!isStatus(e, 404, 409)) throw e;

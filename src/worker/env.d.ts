@@ -7,6 +7,14 @@ interface MachineletSettings {
   APP_NAME_TEMPLATE?: string;
   /** Seconds between periodic reconcile passes (default 20). */
   RECONCILE_INTERVAL_S?: string;
+  /** Bearer token for the status page and /metrics (secret). */
+  STATUS_TOKEN?: string;
+  /** Cloudflare Access team domain, e.g. `https://myteam.cloudflareaccess.com`; with ACCESS_AUD enables Access JWTs. */
+  ACCESS_TEAM_DOMAIN?: string;
+  /** The Access application's AUD tag. */
+  ACCESS_AUD?: string;
+  /** Comma-separated clusters the status page lists and /metrics reports by default. */
+  CLUSTERS?: string;
 }
 interface Env extends MachineletSettings {}
 declare namespace Cloudflare {

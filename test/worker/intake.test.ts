@@ -88,7 +88,7 @@ describe("POST /v1/clusters/{cluster}/events: bodies", () => {
       ["Pod", "rejected"],
       ["Pod", "rejected"],
       ["Service", "queued"],
-      ["ConfigMap", "queued"],
+      ["ConfigMap", "applied"],
       ["Deployment", "ignored"],
     ]);
     expect(results[1]!.message).toMatch(/spec\.containers\[0\]\.image/);

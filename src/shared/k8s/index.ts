@@ -7,5 +7,6 @@ export * from "./pod";
 export * from "./pod-status";
 export * from "./quantity";
 export * from "./secret";
+export * from "./selection";
 export * from "./service";
 export * from "./volume";

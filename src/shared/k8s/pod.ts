@@ -54,6 +54,7 @@ export const PodSpec = z.looseObject({
   imagePullSecrets: z.array(z.looseObject({ name: z.string().optional() })).optional(),
   serviceAccountName: z.string().optional(),
   automountServiceAccountToken: z.boolean().optional(),
+  enableServiceLinks: z.boolean().optional(),
   readinessGates: z.array(z.looseObject({ conditionType: z.string() })).optional(),
   os: z.looseObject({ name: z.string() }).optional(),
   resources: ResourceRequirements.optional(),

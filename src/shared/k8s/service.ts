@@ -27,6 +27,11 @@ export const Service = z.looseObject({
       ipFamilies: z.array(z.string()).optional(),
       ipFamilyPolicy: z.string().optional(),
       publishNotReadyAddresses: z.boolean().optional(),
+      externalName: z.string().optional(),
+      sessionAffinity: z.enum(["None", "ClientIP"]).optional(),
+      externalTrafficPolicy: z.string().optional(),
+      loadBalancerClass: z.string().optional(),
+      loadBalancerSourceRanges: z.array(z.string()).optional(),
     })
     .optional(),
 });

@@ -89,7 +89,7 @@ async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: num
   const id = rec.machineId;
   if (rec.appliedHash !== rec.configHash) {
     const m = await within(ctx, rec, "update", id, () =>
-      ctx.machines.updateMachine(ctx.app, id, { config: configOf(rec), current_version: rec.machineVersion ?? undefined }),
+      ctx.machines.updateMachine(ctx.app, id, { config: configOf(rec), current_version: rec.machineVersion ?? undefined, ...secretsVersionOf(rec) }),
     );
     record(ctx, rec, m, rec.configHash);
     return again(0);
@@ -115,7 +115,7 @@ async function create(ctx: ConvergeContext, rec: PodRecord): Promise<StepResult>
     // Intent first: if we crash or time out after Fly made the machine, the next step finds it by metadata.
     ctx.pods.markCreateIntent(rec.uid, ctx.now());
     try {
-      return await ctx.machines.createMachine(ctx.app, { name: rec.machineName, region: rec.region ?? undefined, config: configOf(rec) });
+      return await ctx.machines.createMachine(ctx.app, { name: rec.machineName, region: rec.region ?? undefined, config: configOf(rec), ...secretsVersionOf(rec) });
     } catch (e) {
       // A definite refusal (429, 4xx) made nothing: the next try need not look for a machine first.
       if (e instanceof MachinesApiError && !e.mayHaveSucceeded) ctx.pods.clearCreateIntent(rec.uid, ctx.now());
@@ -262,6 +262,11 @@ function onError(ctx: ConvergeContext, rec: PodRecord, e: unknown, attempts: num
       setProblem(ctx, rec, { reason: e.kind === "unauthorized" ? "ProviderUnauthorized" : "ProviderRetrying", message: e.message, terminal: false });
       return again(backoffMs(attempts), e.message, true);
   }
+}
+
+/** A machine never boots with secret values older than those its pod's translation used. */
+function secretsVersionOf(rec: PodRecord): { min_secrets_version?: number } {
+  return rec.minSecretsVersion > 0 ? { min_secrets_version: rec.minSecretsVersion } : {};
 }
 
 function configOf(rec: PodRecord): MachineConfig {

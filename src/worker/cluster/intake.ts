@@ -1,6 +1,7 @@
 import type { EventResult, Outcome, WatchEvent } from "../../shared/contract";
 import { parseK8sObject, type Pod } from "../../shared/k8s";
-import type { Problem } from "../translate/machine-facts";
+import type { TranslateContext } from "../translate/context";
+import { reviseDependents, translationOf } from "./dependents";
 import { isNewer } from "./resource-version";
 import { translatePod } from "./pod-translation";
 import type { ObjectStore, PodRecord, PodStore } from "./state";
@@ -13,7 +14,11 @@ export interface IntakeContext {
   pods: PodStore;
   objects: ObjectStore;
   cluster: string;
+  /** The translation's view of the stored Secrets, ConfigMaps and claims. */
+  lookups: TranslateContext;
   now: number;
+  /** Set when a Secret was stored or removed: its keys must be written to (or removed from) Fly. */
+  secretsChanged?: boolean;
   /** A pod's desired state changed: converge it. */
   schedule(uid: string): void;
   /** Recompute and publish the pod's status from its row as just written. */
@@ -82,9 +87,15 @@ function applyPodEvent(ctx: IntakeContext, type: WatchEvent["type"], pod: Pod): 
     return result("applied");
   }
 
-  const t = translatePod(pod, ctx.cluster);
-  const problem: Problem | null = t.error ? { reason: "Unsupported", message: t.error, terminal: true } : null;
-  const message = t.error ? `cannot run as a machine: ${t.error}` : t.unsupported.length ? `not honoured: ${t.unsupported.join("; ")}` : undefined;
+  const t = translatePod(pod, ctx.lookups);
+  const problem = t.problem;
+  const message = problem?.terminal
+    ? `cannot run as a machine: ${problem.message}`
+    : problem
+      ? `waiting: ${problem.message}`
+      : t.unsupported.length
+        ? `not honoured: ${t.unsupported.join("; ")}`
+        : undefined;
   const graceS = pod.spec.terminationGracePeriodSeconds ?? 30;
   if (!stored) {
     const rec = ctx.pods.admit(
@@ -95,33 +106,34 @@ function applyPodEvent(ctx: IntakeContext, type: WatchEvent["type"], pod: Pod): 
         resourceVersion,
         pod,
         machineName: t.machineName,
-        region: t.region ?? null,
+        region: t.region,
         graceS,
-        config: t.config ?? null,
+        config: t.config,
         configHash: t.configHash,
+        minSecretsVersion: t.minSecretsVersion,
         problem,
         unhonoured: t.unsupported,
       },
       ctx.now,
     );
-    if (!problem) ctx.schedule(uid);
+    if (t.config) ctx.schedule(uid);
     ctx.refreshStatus(rec);
     return result("applied", message);
   }
 
   // A changed config replaces config, hash and problem; anything else keeps them (a labels-only change leaves the machine alone).
-  const configChanged = t.configHash !== stored.configHash;
-  const rec = ctx.pods.reviseSpec(
-    uid,
-    { resourceVersion, pod, graceS, unhonoured: t.unsupported, ...(configChanged ? { translation: { config: t.config ?? null, configHash: t.configHash, problem } } : {}) },
-    ctx.now,
-  );
-  if (configChanged && !problem) ctx.schedule(uid);
+  const configChanged = t.configHash !== stored.configHash || (t.config === null && problem !== null);
+  const rec = ctx.pods.reviseSpec(uid, { resourceVersion, pod, graceS, unhonoured: t.unsupported, ...(configChanged ? { translation: translationOf(t) } : {}) }, ctx.now);
+  if (configChanged && t.config) ctx.schedule(uid);
   ctx.refreshStatus(rec);
   return result("applied", message);
 }
 
-/** Services, Secrets, ConfigMaps and PVCs are stored (newest version wins) until their mapping lands. */
+/**
+ * Services, Secrets, ConfigMaps and PVCs are stored (newest version wins). A Secret or ConfigMap
+ * change re-translates the pods that use it (a waiting pod starts, a consumer is updated); a Secret
+ * change also has its keys written to Fly by the secret sync. Services and PVCs are not mapped yet.
+ */
 function applyOtherEvent(
   ctx: IntakeContext,
   kind: string,
@@ -129,9 +141,18 @@ function applyOtherEvent(
   obj: { metadata: { uid: string; name: string; namespace?: string; resourceVersion: string } },
 ): EventResult {
   const { uid, resourceVersion } = obj.metadata;
-  if (type === "DELETED") return { uid, kind, outcome: ctx.objects.remove(uid) ? "queued" : "unchanged" };
+  const mapped = kind === "Secret" || kind === "ConfigMap";
+  const namespace = obj.metadata.namespace ?? "";
+  const changed = (): Outcome => {
+    if (!mapped) return "queued";
+    if (kind === "Secret") ctx.secretsChanged = true;
+    reviseDependents(ctx, kind as "Secret" | "ConfigMap", namespace, obj.metadata.name);
+    return "applied";
+  };
+  if (type === "DELETED") return { uid, kind, outcome: ctx.objects.remove(uid) ? changed() : "unchanged" };
   const stored = ctx.objects.resourceVersionOf(uid);
   if (stored !== undefined && !isNewer(resourceVersion, stored)) return { uid, kind, outcome: "unchanged" };
-  ctx.objects.put({ uid, kind, namespace: obj.metadata.namespace ?? "", name: obj.metadata.name, resourceVersion, object: obj }, ctx.now);
-  return { uid, kind, outcome: "queued", message: `${kind} is stored; its mapping to Fly is not implemented yet` };
+  ctx.objects.put({ uid, kind, namespace, name: obj.metadata.name, resourceVersion, object: obj }, ctx.now);
+  const outcome = changed();
+  return { uid, kind, outcome, ...(mapped ? {} : { message: `${kind} is stored; its mapping to Fly is not implemented yet` }) };
 }

@@ -3,9 +3,12 @@ import { MachinesClient } from "../../machines/client";
 import type { FeedPage, PodView, ReconcileCounts, Snapshot } from "../../shared/contract";
 import { AppProvisioner, AppUnavailable } from "./app-provisioner";
 import type { ConvergeContext } from "./converge";
+import { reviseDependents } from "./dependents";
 import { applyEvent, type EventResult, type IntakeContext, type WatchEvent } from "./intake";
+import { translateContextOf } from "./object-lookups";
 import { RateBudget } from "./rate-budget";
 import { reconcilePass } from "./reconcile";
+import { syncSecrets } from "./secret-sync";
 import { applySnapshot } from "./snapshot";
 import { openClusterState, type ClusterState } from "./state";
 import { StatusPublisher } from "./status-publisher";
@@ -31,6 +34,7 @@ export class ClusterObject extends DurableObject<Env> {
   readonly #app: AppProvisioner;
   readonly #loop: WorkLoop;
   #reconciling: Promise<ReconcileCounts> | undefined;
+  #syncing: Promise<void> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -55,6 +59,8 @@ export class ClusterObject extends DurableObject<Env> {
     const ctx = this.#intakeContext(cluster);
     const results = this.ctx.storage.transactionSync(() => events.map((event) => applyEvent(ctx, event)));
     if (ctx.scheduled) await this.#kick();
+    // Best effort now; the reconcile pass retries whatever this could not write.
+    if (ctx.secretsChanged) void this.#syncSecrets(false).catch(() => undefined);
     return results;
   }
 
@@ -111,6 +117,30 @@ export class ClusterObject extends DurableObject<Env> {
 
   // ---- schedule
 
+  /**
+   * Writes to Fly the Secret keys pods reference (and unsets what none needs), then re-translates
+   * the pods of each Secret written, so waiting pods start and consumers roll to the new version.
+   * One at a time; `sweep` also removes machinelet-named app secrets nothing records.
+   */
+  #syncSecrets(sweep: boolean): Promise<void> {
+    this.#syncing ??= (async () => {
+      try {
+        if (!(await this.#app.ensure())) return;
+        const c = this.#convergeContext();
+        const { pods, objects, flySecrets } = this.#state;
+        const r = await syncSecrets({ secrets: this.#client(), app: c.app, pods, objects, flySecrets, budget: this.#budget, now: Date.now, sweep });
+        if (r.waitMs !== undefined) setTimeout(() => void this.#syncSecrets(false).catch(() => undefined), r.waitMs);
+        if (r.written.length === 0) return;
+        const ctx = this.#intakeContext(c.cluster);
+        this.ctx.storage.transactionSync(() => r.written.forEach((s) => reviseDependents(ctx, "Secret", s.namespace, s.name)));
+        if (ctx.scheduled) await this.#kick();
+      } finally {
+        this.#syncing = undefined;
+      }
+    })();
+    return this.#syncing;
+  }
+
   #reconcileNow(): Promise<ReconcileCounts> {
     this.#reconciling ??= (async () => {
       const { meta, pods, orphans, work } = this.#state;
@@ -118,6 +148,7 @@ export class ClusterObject extends DurableObject<Env> {
         if (!(await this.#app.ensure())) throw new AppUnavailable(this.#app.lastError() ?? "app not ready");
         const pass = (meta.get("reconcile_pass") ?? 0) + 1;
         meta.set("reconcile_pass", pass);
+        await this.#syncSecrets(true).catch((e: unknown) => meta.set("reconcile_error", `secrets: ${e instanceof Error ? e.message : String(e)}`));
         const c = this.#convergeContext();
         return await reconcilePass({
           machines: c.machines,
@@ -175,6 +206,7 @@ export class ClusterObject extends DurableObject<Env> {
       pods: this.#state.pods,
       objects: this.#state.objects,
       cluster,
+      lookups: translateContextOf(cluster, this.#state.objects, this.#state.flySecrets),
       now,
       scheduled: false,
       schedule: (uid: string) => {

@@ -14,7 +14,8 @@ export type BudgetAction =
   | "restart"
   | "get"
   | "wait"
-  | "list";
+  | "list"
+  | "secrets";
 
 interface Limit {
   ratePerS: number;

@@ -23,7 +23,10 @@ export function applySnapshot(ctx: IntakeContext, snapshot: Snapshot): { destroy
         destroyed++;
       }
     } else {
-      for (const uid of ctx.objects.uidsOfKind(kind)) if (!present.has(uid)) ctx.objects.remove(uid);
+      for (const uid of ctx.objects.uidsOfKind(kind)) {
+        const stored = ctx.objects.get(uid);
+        if (!present.has(uid) && stored) applyEvent(ctx, { type: "DELETED", object: { kind, apiVersion: "v1", ...(stored.object as Record<string, unknown>) } });
+      }
     }
   }
   return { destroyed };

@@ -1,3 +1,5 @@
+import type { ClusterDns } from "./pod-dns";
+
 /** The data of a ConfigMap (a stored ConfigMap object fits). */
 export interface ConfigMapData {
   data?: Record<string, string> | null;
@@ -26,6 +28,8 @@ export interface ClaimVolume {
 export interface TranslateContext {
   /** the machinelet cluster name, written to `metadata.machinelet_cluster` */
   cluster: string;
+  /** where pods find the cluster DNS; without it `ClusterFirst` pods resolve like `Default` */
+  clusterDns?: ClusterDns;
   configMap?: (namespace: string, name: string) => ConfigMapData | undefined;
   /** Secret `namespace/name`'s keys, or undefined when it does not exist */
   secret?: (namespace: string, name: string) => SecretKeys | undefined;

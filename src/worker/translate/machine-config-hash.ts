@@ -9,6 +9,15 @@ export function machineConfigHash(config: MachineConfig): string {
   return fnv1a64(canonicalJson(config));
 }
 
+/**
+ * What decides whether a Machine must be updated: its config, and the secrets version it must see
+ * (`min_secrets_version`), since new secret values reach a Machine only through an update. Equal
+ * to `machineConfigHash(config)` for a pod that uses no secret.
+ */
+export function desiredMachineHash(config: MachineConfig, minSecretsVersion: number): string {
+  return minSecretsVersion > 0 ? fnv1a64(`${canonicalJson(config)}\nmin_secrets_version=${minSecretsVersion}`) : machineConfigHash(config);
+}
+
 /** JSON with object keys in sorted order at every level. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {

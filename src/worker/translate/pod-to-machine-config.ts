@@ -4,7 +4,8 @@ import { containerEnv, type ContainerEnv } from "./env";
 import { FindingsLog, type Waiting } from "./findings";
 import { STOP_SIGNALS, type ContainerConfig, type ContainerHealthcheck, type MachineCheck, type MachineConfig, type MachineGuest, type StopSignal } from "../../machines/machine-config";
 import { MACHINE_METADATA } from "./machine-facts";
-import { machineNameForPod, podHostname } from "./machine-name";
+import { machineNameForPod } from "./machine-name";
+import { podDnsConfig } from "./pod-dns";
 import { PROBE_KINDS, probeCheckName, probeOf, probeToHealthcheck, probeToMachineCheck } from "./probes";
 import { resourcesToGuest } from "./resources-to-guest";
 import { reportContainerFields, reportPodFields } from "./unhonoured-fields";
@@ -66,7 +67,7 @@ interface PodContainer {
  *
  * `restartPolicy` -> `restart.policy`; `terminationGracePeriodSeconds` (default 30) ->
  * `stop_config {SIGTERM, "<n>s"}`; annotation `fly.io/region` -> region; resources -> `guest`
- * (see resourcesToGuest); `spec.hostname` (else the pod name) and `dnsConfig` -> `dns`.
+ * (see resourcesToGuest); `dnsPolicy`, `dnsConfig`, hostname and subdomain -> `dns` (podDnsConfig).
  * Whatever is not honoured is listed in `unsupported`/`warnings`; nothing is dropped silently.
  */
 export function podToMachineConfig(pod: Pod, ctx: TranslateContext): PodTranslation {
@@ -103,12 +104,7 @@ export function podToMachineConfig(pod: Pod, ctx: TranslateContext): PodTranslat
     },
     restart: { policy: RESTART[spec.restartPolicy ?? "Always"] },
     stop_config: { signal: "SIGTERM", timeout: `${grace}s` },
-    dns: {
-      hostname: podHostname(metadata.name, spec.hostname),
-      ...(spec.dnsConfig?.nameservers?.length ? { nameservers: spec.dnsConfig.nameservers } : {}),
-      ...(spec.dnsConfig?.searches?.length ? { searches: spec.dnsConfig.searches } : {}),
-      ...(spec.dnsConfig?.options?.length ? { options: spec.dnsConfig.options.map(({ name, value }) => ({ name, ...(value !== undefined ? { value } : {}) })) } : {}),
-    },
+    dns: podDnsConfig(pod, ctx.clusterDns, log),
     ...(volumes.mounts.length ? { mounts: volumes.mounts } : {}),
   };
   if (multi) Object.assign(config, containersForm(containers, envs, volumes, spec, log));

@@ -65,6 +65,8 @@ const relayOptions = () => ({
   nodeStatusIntervalMs: 1000,
   healthIntervalMs: 300,
   feedWaitSeconds: 2,
+  metricsPort: 0,
+  metricsHost: "127.0.0.1",
 });
 
 const machines = async (): Promise<RawMachine[]> => {

@@ -49,14 +49,14 @@ async function call(url: string, method: string, init: FlyInit): Promise<FlyResu
 }
 
 /** Starts one emulator for the test file (port 0) and resets it before every test. */
-export function useEmulator(config: ConfigPatchInput = {}): Harness {
+export function useEmulator(config: ConfigPatchInput = {}, opts: { loopback?: boolean } = {}): Harness {
   let emu: RunningEmulator | undefined;
   const base = () => {
     if (!emu) throw new Error("emulator not started");
     return emu.url;
   };
   beforeAll(async () => {
-    emu = await startEmulator({ port: 0, tokens: [TOKEN], apps: [APP], org: ORG, config: { ...FAST_CONFIG, ...config } });
+    emu = await startEmulator({ port: 0, tokens: [TOKEN], apps: [APP], org: ORG, config: { ...FAST_CONFIG, ...config }, loopback: opts.loopback });
   });
   afterAll(async () => {
     await emu?.close();

@@ -61,6 +61,8 @@ export function testOptions(kubeconfigPath: string, workerUrl: string, extra: Pa
     backoffBaseMs: 50,
     backoffMaxMs: 400,
     shutdownFlushMs: 500,
+    metricsPort: 0,
+    metricsHost: "127.0.0.1",
     ...extra,
   };
 }

@@ -14,7 +14,7 @@ afterEach(async () => {
 it("runs from env and flags and exits 0 on SIGTERM", async () => {
   h = await harness();
   const child = spawn(process.execPath, ["--import", "tsx", "src/relay/main.ts", "--node-name", NODE, "--lease-interval", "200ms", "--feed-wait", "1s"], {
-    env: { PATH: process.env.PATH, RELAY_SECRET: SECRET, RELAY_WORKER_URL: h.worker.url, RELAY_CLUSTER: CLUSTER, RELAY_KUBECONFIG: h.kubeconfigPath, RELAY_NODE_ADDRESS: "127.0.0.1" },
+    env: { PATH: process.env.PATH, RELAY_SECRET: SECRET, RELAY_WORKER_URL: h.worker.url, RELAY_CLUSTER: CLUSTER, RELAY_KUBECONFIG: h.kubeconfigPath, RELAY_NODE_ADDRESS: "127.0.0.1", RELAY_METRICS_PORT: "0", RELAY_METRICS_HOST: "127.0.0.1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

@@ -1,4 +1,5 @@
 import { migrate } from "./migrations";
+import { FlySecretStore } from "./fly-secret-store";
 import { MetaStore } from "./meta-store";
 import { ObjectStore } from "./object-store";
 import { OrphanStore } from "./orphan-store";
@@ -9,7 +10,8 @@ import { WorkQueue } from "./work-queue";
 export { PodRecord, type Desired, type DesiredView, type NewPod, type ReconcileEntry, type SpecRevision } from "./pod-store";
 export type { WorkItem } from "./work-queue";
 export type { Meta } from "./meta-store";
-export { PodStore, WorkQueue, ObjectStore, OrphanStore, MetaStore, StatusFeed };
+export type { WrittenKey } from "./fly-secret-store";
+export { PodStore, WorkQueue, ObjectStore, OrphanStore, MetaStore, StatusFeed, FlySecretStore };
 
 /** Every store of one cluster's SQLite storage, on the newest schema. The only way in to its tables. */
 export interface ClusterState {
@@ -19,10 +21,11 @@ export interface ClusterState {
   orphans: OrphanStore;
   meta: MetaStore;
   feed: StatusFeed;
+  flySecrets: FlySecretStore;
 }
 
 export function openClusterState(storage: DurableObjectStorage): ClusterState {
   migrate(storage);
   const sql = storage.sql;
-  return { pods: new PodStore(sql), work: new WorkQueue(sql), objects: new ObjectStore(sql), orphans: new OrphanStore(sql), meta: new MetaStore(sql), feed: new StatusFeed(sql) };
+  return { pods: new PodStore(sql), work: new WorkQueue(sql), objects: new ObjectStore(sql), orphans: new OrphanStore(sql), meta: new MetaStore(sql), feed: new StatusFeed(sql), flySecrets: new FlySecretStore(sql) };
 }

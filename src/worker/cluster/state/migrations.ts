@@ -1,7 +1,7 @@
 /**
  * Versioned schema of a cluster's SQLite storage: the only place tables are shaped. Each table has
  * one store in this directory that owns it (pods + tombstones: PodStore; work: WorkQueue; objects:
- * ObjectStore; orphans: OrphanStore; meta: MetaStore; status_feed: StatusFeed); nothing else runs SQL.
+ * ObjectStore; orphans: OrphanStore; meta: MetaStore; status_feed: StatusFeed; fly_secrets: FlySecretStore); nothing else runs SQL.
  * A new table: append a migration here, add its store beside the others, construct it in
  * `ClusterState`. Append only: a shipped migration never changes;
  * `user_version`-style bookkeeping lives in `schema_version` so a test can start from any older version.
@@ -82,6 +82,18 @@ export const MIGRATIONS: readonly string[] = [
      phase = json_extract(status_json, '$.phase'),
      reread = (machine_id IS NOT NULL AND machine_state IS NULL);
    ALTER TABLE pods DROP COLUMN problem_json;`,
+  // v6: the Fly secrets version a pod's machine needs (min_secrets_version), and the Kubernetes
+  // Secret keys written to Fly: a digest of the value written (never the value) and the version it got
+  `ALTER TABLE pods ADD COLUMN min_secrets_version INTEGER NOT NULL DEFAULT 0;
+   CREATE TABLE fly_secrets (
+     namespace TEXT NOT NULL,
+     secret TEXT NOT NULL,
+     key TEXT NOT NULL,
+     digest TEXT NOT NULL,
+     version INTEGER NOT NULL,
+     written_at INTEGER NOT NULL,
+     PRIMARY KEY (namespace, secret, key)
+   );`,
 ];
 
 /** Brings `sql` to the newest schema; returns the version it started from. Each step is atomic. */

@@ -36,6 +36,12 @@ export class ObjectStore {
     return this.sql.exec<{ uid: string }>("SELECT uid FROM objects WHERE kind = ?", kind).toArray().map((r) => r.uid);
   }
 
+  /** The stored object of `kind` named `namespace/name`, if any. */
+  find(kind: string, namespace: string, name: string): StoredObject | undefined {
+    const uid = this.sql.exec<{ uid: string }>("SELECT uid FROM objects WHERE kind = ? AND namespace = ? AND name = ?", kind, namespace, name).toArray()[0]?.uid;
+    return uid === undefined ? undefined : this.get(uid);
+  }
+
   get(uid: string): StoredObject | undefined {
     const r = this.sql
       .exec<{ uid: string; kind: string; namespace: string; name: string; resource_version: string; object_json: string }>("SELECT * FROM objects WHERE uid = ?", uid)

@@ -40,6 +40,7 @@ export interface PodRow {
   problem_message: string | null;
   phase: string | null;
   reread: number;
+  min_secrets_version: number;
 }
 
 export class PodRecord {
@@ -58,6 +59,8 @@ export class PodRecord {
   readonly machineVersion: string | null;
   /** Hash of the config the machine was last given (or found to carry); differs from configHash: update it. */
   readonly appliedHash: string | null;
+  /** `min_secrets_version` for create and update: the Fly secrets version the pod's secrets need (0: none). */
+  readonly minSecretsVersion: number;
   /** The machine's state as last recorded; null when unknown: no machine yet, or a re-read was requested. */
   readonly machineState: string | null;
   /** When a create was (maybe) issued without its answer recorded: look the machine up before creating again. */
@@ -81,6 +84,7 @@ export class PodRecord {
     this.machineId = row.machine_id;
     this.machineVersion = row.machine_version;
     this.appliedHash = row.applied_hash;
+    this.minSecretsVersion = row.min_secrets_version;
     this.machineState = row.reread ? null : row.machine_state;
     this.createIntentAt = row.create_intent_at;
     this.stopRequestedAt = row.stop_requested_at;

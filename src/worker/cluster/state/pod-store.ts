@@ -45,6 +45,7 @@ export interface NewPod {
   /** Translation of the pod: config and hash, or the terminal problem of a pod that cannot run. */
   config: unknown;
   configHash: string | null;
+  minSecretsVersion: number;
   problem: Problem | null;
   unhonoured: string[];
 }
@@ -55,7 +56,7 @@ export interface SpecRevision {
   pod: Pod;
   graceS: number;
   unhonoured: string[];
-  translation?: { config: unknown; configHash: string | null; problem: Problem | null };
+  translation?: { config: unknown; configHash: string | null; minSecretsVersion: number; region: string | null; problem: Problem | null };
 }
 
 type Row = Record<string, SqlStorageValue>;
@@ -117,6 +118,16 @@ export class PodStore {
       .map((r) => ({ uid: r.uid, namespace: r.namespace, name: r.name, status: r.status_json ? (JSON.parse(r.status_json) as Record<string, unknown>) : {}, gone: false }));
   }
 
+  /** The pods of `namespace` that want to run and have no terminal problem: those whose translation an object change may change. */
+  runnableIn(namespace: string): PodRecord[] {
+    return this.sql.exec<Row>("SELECT * FROM pods WHERE namespace = ? AND desired = 'run' AND terminal = 0", namespace).toArray().map((r) => new PodRecord(r as unknown as PodRow));
+  }
+
+  /** Every pod (what Fly secrets their specs and stored configs name). */
+  all(): PodRecord[] {
+    return this.sql.exec<Row>("SELECT * FROM pods").toArray().map((r) => new PodRecord(r as unknown as PodRow));
+  }
+
   count(): number {
     return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM pods").one().n;
   }
@@ -126,10 +137,10 @@ export class PodStore {
   /** A pod seen for the first time; it wants to run. Invariant: its UID is neither stored nor tombstoned. */
   admit(p: NewPod, now: number): PodRecord {
     return this.one(
-      `INSERT INTO pods (uid, namespace, name, resource_version, desired, pod_json, config_json, config_hash, region, machine_name,
+      `INSERT INTO pods (uid, namespace, name, resource_version, desired, pod_json, config_json, config_hash, min_secrets_version, region, machine_name,
                          grace_s, terminal, problem_reason, problem_message, unhonoured_json, updated_at)
-       VALUES (?, ?, ?, ?, 'run', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-      p.uid, p.namespace, p.name, p.resourceVersion, JSON.stringify(p.pod), json(p.config), p.configHash, p.region, p.machineName,
+       VALUES (?, ?, ?, ?, 'run', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      p.uid, p.namespace, p.name, p.resourceVersion, JSON.stringify(p.pod), json(p.config), p.configHash, p.minSecretsVersion, p.region, p.machineName,
       p.graceS, ...problemArgs(p.problem), listJson(p.unhonoured), now,
     )!;
   }
@@ -146,9 +157,9 @@ export class PodStore {
     const t = r.translation;
     return this.one(
       `UPDATE pods SET resource_version = ?, pod_json = ?, grace_s = ?, unhonoured_json = ?, updated_at = ?,
-                       config_json = ?, config_hash = ?, terminal = ?, problem_reason = ?, problem_message = ?
+                       config_json = ?, config_hash = ?, min_secrets_version = ?, region = ?, terminal = ?, problem_reason = ?, problem_message = ?
        WHERE uid = ? RETURNING *`,
-      ...common, json(t.config), t.configHash, ...problemArgs(t.problem), uid,
+      ...common, json(t.config), t.configHash, t.minSecretsVersion, t.region, ...problemArgs(t.problem), uid,
     )!;
   }
 

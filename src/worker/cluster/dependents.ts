@@ -1,0 +1,52 @@
+import { podReferences } from "../translate/pod-references";
+import type { TranslateContext } from "../translate/context";
+import { translatePod, type TranslatedPod } from "./pod-translation";
+import type { PodRecord, PodStore, SpecRevision } from "./state";
+
+export interface DependentsContext {
+  pods: PodStore;
+  lookups: TranslateContext;
+  now: number;
+  schedule(uid: string): void;
+  refreshStatus(rec: PodRecord | undefined): void;
+}
+
+/** The stored translation of a pod, as a spec revision carries it. */
+export const translationOf = (t: TranslatedPod): NonNullable<SpecRevision["translation"]> => ({
+  config: t.config,
+  configHash: t.configHash,
+  minSecretsVersion: t.minSecretsVersion,
+  region: t.region,
+  problem: t.problem,
+});
+
+const REFERENCED: Record<"Secret" | "ConfigMap" | "PersistentVolumeClaim", (r: ReturnType<typeof podReferences>, name: string) => boolean> = {
+  Secret: (r, n) => r.secrets.has(n),
+  ConfigMap: (r, n) => r.configMaps.has(n),
+  PersistentVolumeClaim: (r, n) => r.claims.has(n),
+};
+
+/**
+ * An object changed (arrived, changed, went away, or was written to Fly): re-translate the pods of
+ * its namespace that reference it. A pod whose machine config (or secrets version) changes gets
+ * it and is converged (a waiting pod starts, a running one is updated: a rotation); a pod that now
+ * waits says why. Returns how many pods changed.
+ */
+export function reviseDependents(ctx: DependentsContext, kind: keyof typeof REFERENCED, namespace: string, name: string): number {
+  let changed = 0;
+  for (const rec of ctx.pods.runnableIn(namespace)) {
+    if (!REFERENCED[kind](podReferences(rec.pod), name)) continue;
+    if (retranslate(ctx, rec)) changed++;
+  }
+  return changed;
+}
+
+function retranslate(ctx: DependentsContext, rec: PodRecord): boolean {
+  const t = translatePod(rec.pod, ctx.lookups);
+  const sameProblem = (t.problem?.message ?? null) === (rec.problem?.message ?? null) || (t.problem === null && rec.config !== null);
+  if (t.configHash === rec.configHash && sameProblem) return false;
+  const revised = ctx.pods.reviseSpec(rec.uid, { resourceVersion: rec.resourceVersion, pod: rec.pod, graceS: rec.graceS, unhonoured: t.unsupported, translation: translationOf(t) }, ctx.now);
+  if (t.config) ctx.schedule(rec.uid);
+  ctx.refreshStatus(revised);
+  return true;
+}
