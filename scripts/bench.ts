@@ -18,11 +18,12 @@ import { burst } from "../bench/scenarios/burst";
 import { intakeCreate } from "../bench/scenarios/intake-create";
 import { intakeNoop } from "../bench/scenarios/intake-noop";
 import { lifecycle } from "../bench/scenarios/lifecycle";
+import { podIo } from "../bench/scenarios/pod-io";
 import { podRunning } from "../bench/scenarios/pod-running";
 import { reconcile10k } from "../bench/scenarios/reconcile-10k";
 
 /** In the order they run: the long burst last. */
-const SCENARIOS: Scenario[] = [intakeNoop, intakeCreate, podRunning, lifecycle, reconcile10k, burst];
+const SCENARIOS: Scenario[] = [intakeNoop, intakeCreate, podRunning, lifecycle, reconcile10k, burst, podIo];
 const RESULTS = join(import.meta.dirname, "..", "bench", "results.json");
 const TOKEN = "bench-token";
 const RELAY_SECRET = "bench-relay-secret";
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
     emulator,
     fly: new MachinesClient({ baseUrl: emulator.url, token: TOKEN }),
     newCluster: (prefix) => new ClusterClient(worker.url, `${prefix}-${(seq++).toString(36)}`, RELAY_SECRET),
+    worker: { url: worker.url, relaySecret: RELAY_SECRET },
   };
 
   const fresh: Metric[] = [];
