@@ -8,7 +8,10 @@ import { mkdirSync, rmSync } from "node:fs";
 import { startWorkerProcess } from "../src/dev/worker-process";
 import { startEmulator } from "../src/emulator/server";
 import { startK8sStandin } from "../src/k8s/standin/server";
+import { DEFAULT_TAINT } from "../src/relay/config";
+import { KubeApi } from "../src/relay/kube-api";
 import { startRelay } from "../src/relay/relay";
+import { KubeConfig } from "@kubernetes/client-node";
 
 const MACHINES_PORT = Number(process.env.MACHINELET_MACHINES_PORT ?? 4280);
 const WORKER_PORT = Number(process.env.MACHINELET_WORKER_PORT ?? 8787);
@@ -62,9 +65,10 @@ async function main(): Promise<void> {
   console.log(`worker on ${worker.url} (cluster ${STAGING.cluster}, RELAY_SECRET=${STAGING.relaySecret})`);
   console.log(`status page ${worker.url}/ui/clusters/${STAGING.cluster} (STATUS_TOKEN=${STAGING.statusToken})`);
 
-  const k8s = await startK8sStandin({ port: K8S_PORT, nodeName: STAGING.node, kubeconfigPath: KUBECONFIG, kubeletClientCaPath: KUBELET_CLIENT_CA });
+  const k8s = await startK8sStandin({ port: K8S_PORT, kubeconfigPath: KUBECONFIG, kubeletClientCaPath: KUBELET_CLIENT_CA });
   closers.push(() => k8s.close());
   console.log(`k8s stand-in on ${k8s.url} (kubeconfig ${KUBECONFIG})`);
+  await letNamespaceReachVirtualNode(k8s.kubeconfig, "default");
 
   const relay = await startRelay({
     kubeconfigPath: KUBECONFIG,
@@ -87,6 +91,20 @@ async function main(): Promise<void> {
   }
   console.log(`relay joined as node ${STAGING.node} (kubelet API on https://127.0.0.1:${relay.status().kubeletPort}, metrics ${relay.metricsUrl})`);
   console.log("staging ready");
+}
+
+/**
+ * What the README tells operators to do on a real cluster (with the PodTolerationRestriction
+ * admission plugin enabled): pods created in the namespace tolerate the virtual node's taint.
+ */
+async function letNamespaceReachVirtualNode(kubeconfig: string, namespace: string): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromString(kubeconfig);
+  const toleration = { key: DEFAULT_TAINT.key, operator: "Exists", effect: DEFAULT_TAINT.effect };
+  await new KubeApi(kc, 10_000).request("PATCH", `/api/v1/namespaces/${namespace}`, {
+    body: { metadata: { annotations: { "scheduler.alpha.kubernetes.io/defaultTolerations": JSON.stringify([toleration]) } } },
+    contentType: "application/merge-patch+json",
+  });
 }
 
 main().catch((e) => {

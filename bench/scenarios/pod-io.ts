@@ -76,7 +76,7 @@ interface System {
 async function startSystem(ctx: BenchContext, cluster: ClusterClient): Promise<System> {
   const dir = await mkdtemp(join(tmpdir(), "bench-pod-io-"));
   const node = `fks-${cluster.name}`;
-  const k8s = await startK8sStandin({ nodeName: node, kubeconfigPath: join(dir, "kubeconfig") });
+  const k8s = await startK8sStandin({ kubeconfigPath: join(dir, "kubeconfig") });
   await writeFile(join(dir, "ca.crt"), k8s.kubeletClientCa);
   const relay = await startRelay(
     {

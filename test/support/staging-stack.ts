@@ -10,6 +10,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { startWorkerProcess, type WorkerProcess } from "../../src/dev/worker-process";
 import { startEmulator, type RunningEmulator } from "../../src/emulator/server";
 import { startK8sStandin, type K8sStandin } from "../../src/k8s/standin/server";
+import { DEFAULT_TAINT } from "../../src/relay/config";
 import { KubeApi } from "../../src/relay/kube-api";
 import { startRelay, type Relay } from "../../src/relay/relay";
 
@@ -51,7 +52,9 @@ export async function startStack(cluster: string, workerVars: Record<string, str
       vars: { MACHINES_API_URL: emulator.url, FLY_API_TOKEN: `${cluster}-token`, RELAY_SECRET: secret, STATUS_TOKEN: statusToken, CLUSTERS: cluster, RECONCILE_INTERVAL_S: "2", ...workerVars },
     });
     closers.push(() => worker.stop());
-    const k8s = await startK8sStandin({ nodeName: `fks-${cluster}`, kubeconfigPath: join(dir, "kubeconfig") });
+    // Every pod tolerates the relay's virtual-node taint (PodTolerationRestriction's cluster default).
+    const toleration = { key: DEFAULT_TAINT.key, operator: "Exists", effect: DEFAULT_TAINT.effect } as const;
+    const k8s = await startK8sStandin({ defaultTolerations: [toleration], kubeconfigPath: join(dir, "kubeconfig") });
     closers.push(() => k8s.close());
     const relay = await startRelay({
       kubeconfigPath: join(dir, "kubeconfig"),

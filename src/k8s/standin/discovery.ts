@@ -62,11 +62,12 @@ function resourceEntries(rt: ResourceType): unknown[] {
     ...(rt.shortNames.length > 0 ? { shortNames: rt.shortNames } : {}),
     ...(rt.categories.length > 0 ? { categories: rt.categories } : {}),
   };
-  const subresources = rt.subresources.map((sub) =>
-    sub === "binding"
-      ? { name: `${rt.resource}/binding`, singularName: "", namespaced: rt.namespaced, kind: "Binding", verbs: ["create"] }
-      : { name: `${rt.resource}/${sub}`, singularName: "", namespaced: rt.namespaced, kind: rt.kind, verbs: ["get", "patch", "update"] },
-  );
+  const subresources = rt.subresources.map((sub) => {
+    const entry = { name: `${rt.resource}/${sub}`, singularName: "", namespaced: rt.namespaced };
+    if (sub === "binding") return { ...entry, kind: "Binding", verbs: ["create"] };
+    if (sub === "scale") return { ...entry, group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"] };
+    return { ...entry, kind: rt.kind, verbs: ["get", "patch", "update"] };
+  });
   return [main, ...subresources, ...kubeletSubresourceEntries(rt)];
 }
 

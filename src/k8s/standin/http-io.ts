@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse as parseYaml } from "yaml";
 import { ApiError, badRequest, notAcceptable } from "./api-errors";
+import { PROTOBUF_MEDIA_TYPE, decodeProtobufObject } from "./protobuf";
 
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -21,14 +22,15 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 /**
- * The body of a create, update or delete: JSON, or YAML, as the API server takes them; undefined when empty.
- * Other media types (kubectl's typed clients send protobuf) get 415, on which client-go retries with JSON.
+ * The body of a create, update or delete: JSON, YAML or Kubernetes protobuf (what kubectl's typed
+ * clients send), as the API server takes them; undefined when empty. Other media types get 415.
  */
 export async function readDocument(req: IncomingMessage): Promise<unknown> {
   const body = await readBody(req);
   if (body.length === 0) return undefined;
   const mediaType = (req.headers["content-type"] ?? "application/json").split(";")[0]?.trim().toLowerCase();
   if (mediaType === "application/json") return parseJson(body);
+  if (mediaType === PROTOBUF_MEDIA_TYPE) return decodeProtobufObject(body);
   if (mediaType === "application/yaml") {
     try {
       return parseYaml(body.toString("utf8"));
@@ -39,7 +41,7 @@ export async function readDocument(req: IncomingMessage): Promise<unknown> {
   throw new ApiError(
     415,
     "UnsupportedMediaType",
-    `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got "${mediaType ?? ""}")`,
+    `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got "${mediaType ?? ""}")`,
   );
 }
 

@@ -2,9 +2,9 @@
  * CLI for the K8s stand-in (staging and tests only; see server.ts):
  *   npx tsx src/k8s/standin/main.ts
  * Environment: MACHINELET_K8S_PORT (default 6443), MACHINELET_K8S_KUBECONFIG (default
- * .staging/kubeconfig), MACHINELET_K8S_NODE (default fks-staging), MACHINELET_K8S_TOKEN (default random).
+ * .staging/kubeconfig), MACHINELET_K8S_TOKEN (default random).
  */
-import { DEFAULT_NODE_NAME, startK8sStandin } from "./server";
+import { startK8sStandin } from "./server";
 
 function portFromEnv(): number {
   const raw = process.env.MACHINELET_K8S_PORT ?? "6443";
@@ -15,7 +15,6 @@ function portFromEnv(): number {
 
 const standin = await startK8sStandin({
   port: portFromEnv(),
-  nodeName: process.env.MACHINELET_K8S_NODE ?? DEFAULT_NODE_NAME,
   kubeconfigPath: process.env.MACHINELET_K8S_KUBECONFIG ?? ".staging/kubeconfig",
   ...(process.env.MACHINELET_K8S_TOKEN ? { token: process.env.MACHINELET_K8S_TOKEN } : {}),
 });

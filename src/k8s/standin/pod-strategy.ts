@@ -61,6 +61,10 @@ function defaultContainer(container: JsonObject): void {
     resources.requests = requests;
   }
   if (Array.isArray(container.ports)) for (const port of container.ports) if (isJsonObject(port)) port.protocol ??= "TCP";
+  // SetDefaults_ObjectFieldSelector: a downward-API field reference is to v1.
+  for (const env of Array.isArray(container.env) ? container.env.filter(isJsonObject) : []) {
+    if (isJsonObject(env.valueFrom) && isJsonObject(env.valueFrom.fieldRef)) env.valueFrom.fieldRef.apiVersion ??= "v1";
+  }
   defaultProbes(container);
 }
 

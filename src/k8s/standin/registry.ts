@@ -85,11 +85,17 @@ function uidPreconditionFailed(rt: ResourceType, namespace: string | undefined, 
   );
 }
 
+/** A built-in mutating admission step, run on create after defaulting and before validation. */
+export type AdmissionPlugin = (rt: ResourceType, obj: K8sObject, registry: Registry) => void;
+
 export class Registry {
   private nextClusterIP = 2;
   private nextNodePort = 30000;
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly admissionPlugins: readonly AdmissionPlugin[] = [],
+  ) {}
 
   get resourceVersion(): number {
     return this.store.resourceVersion;
@@ -122,11 +128,12 @@ export class Registry {
     }
     strategy.normalize(obj);
     if (rt.namespaced) this.admitIntoNamespace(rt, obj);
+    for (const admit of this.admissionPlugins) admit(rt, obj, this);
     strategy.prepareForCreate(obj, this.writeContext());
     this.validateOrThrow(rt, obj, [...objectMetaErrors(obj, strategy.nameRule), ...strategy.validate(obj)]);
     const name = meta.name ?? "";
     if (this.find(rt, meta.namespace, name)) throw alreadyExists(rt, name);
-    meta.uid = randomUUID();
+    meta.uid ??= randomUUID();
     meta.creationTimestamp = formatTime(new Date());
     if (options.dryRun) return obj;
     return this.store.create(qualifiedResource(rt), obj);
@@ -171,7 +178,7 @@ export class Registry {
    * ever gets shorter. Other kinds go at once unless finalizers hold them.
    */
   delete(rt: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}): DeleteResult {
-    const existing = this.get(rt, namespace, name);
+    let existing = this.get(rt, namespace, name);
     const { preconditions, propagationPolicy } = options;
     if (propagationPolicy !== undefined && !PROPAGATION_POLICIES.includes(propagationPolicy as (typeof PROPAGATION_POLICIES)[number])) {
       throw new ApiError(422, "Invalid", `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: ${notSupported("propagationPolicy", propagationPolicy, PROPAGATION_POLICIES).message}`);
@@ -187,6 +194,7 @@ export class Registry {
       );
     }
     if (rt === NAMESPACES) return this.beginNamespaceDeletion(existing, options);
+    existing = withPropagationFinalizer(rt, existing, propagationPolicy);
 
     const resource = qualifiedResource(rt);
     const strategy = strategyFor(rt);
@@ -373,6 +381,20 @@ export class Registry {
       if (!used.has(port)) return port;
     }
   }
+}
+
+/**
+ * Foreground and Orphan deletion hold the object with the garbage collector's finalizer
+ * (deletionFinalizersForGarbageCollection); batch/v1 Jobs orphan their pods unless told otherwise.
+ */
+function withPropagationFinalizer(rt: ResourceType, obj: K8sObject, policy: string | undefined): K8sObject {
+  const effective = policy ?? (rt.kind === "Job" ? "Orphan" : "Background");
+  const finalizer = effective === "Foreground" ? "foregroundDeletion" : effective === "Orphan" ? "orphan" : undefined;
+  const finalizers = obj.metadata.finalizers ?? [];
+  if (!finalizer || obj.metadata.deletionTimestamp !== undefined || finalizers.includes(finalizer)) return obj;
+  const next = cloneObject(obj);
+  next.metadata.finalizers = [...finalizers, finalizer];
+  return next;
 }
 
 /** Adds or replaces a pod condition by type; keeps lastTransitionTime when the status is unchanged. */

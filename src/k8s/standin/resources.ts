@@ -3,8 +3,9 @@
  * routing, field selectors and deletion need to know about each.
  */
 import type { K8sObject } from "./k8s-object";
+import { WORKLOAD_RESOURCES } from "./workload-resources";
 
-export type Subresource = "status" | "binding";
+export type Subresource = "status" | "binding" | "scale";
 
 export interface ResourceType {
   /** "" for the core group. */
@@ -181,6 +182,7 @@ export const RESOURCES: readonly ResourceType[] = [
     allowCreateOnUpdate: true,
     returnDeletedObject: false,
   },
+  ...WORKLOAD_RESOURCES,
 ];
 
 export function apiVersionOf(rt: ResourceType): string {

@@ -12,6 +12,7 @@ import type { K8sObject } from "./k8s-object";
 import { isJsonObject, objectKey, withoutTypeMeta } from "./k8s-object";
 import { openApiV3Document, openApiV3Index } from "./openapi";
 import { patchTypeOf } from "./patch";
+import { scaleOf, writeScale } from "./scale";
 import type { DeleteOptions, Registry, Selection } from "./registry";
 import type { ResourceType } from "./resources";
 import { apiVersionOf, fieldsOf, findResource } from "./resources";
@@ -256,6 +257,8 @@ async function resource(ctx: StandinContext, req: IncomingMessage, res: ServerRe
     return sendJson(res, 201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 });
   }
 
+  if (subresource === "scale") return scale(req, res, registry, request, query.dryRun());
+
   const writeOptions = { dryRun: query.dryRun(), ...(subresource === "status" ? { subresource: "status" as const } : {}) };
   switch (method) {
     case "GET":
@@ -277,6 +280,23 @@ async function resource(ctx: StandinContext, req: IncomingMessage, res: ServerRe
     }
     default:
       throw methodNotAllowed(method);
+  }
+}
+
+async function scale(req: IncomingMessage, res: ServerResponse, registry: Registry, request: ResourceRequest, dryRun: boolean): Promise<void> {
+  const { rt, namespace } = request;
+  const name = request.name ?? "";
+  switch (req.method) {
+    case "GET":
+      return sendJson(res, 200, scaleOf(registry.get(rt, namespace, name)));
+    case "PUT":
+      return sendJson(res, 200, writeScale(registry, rt, namespace, name, { put: await readDocument(req) }, { dryRun }));
+    case "PATCH": {
+      const change = { patchType: patchTypeOf(req.headers["content-type"]), patch: parseJson(await readBody(req)) };
+      return sendJson(res, 200, writeScale(registry, rt, namespace, name, change, { dryRun }));
+    }
+    default:
+      throw methodNotAllowed(req.method ?? "");
   }
 }
 

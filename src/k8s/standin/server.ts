@@ -1,23 +1,26 @@
 /**
  * The K8s stand-in: a small Kubernetes API server FOR STAGING AND TESTS ONLY, never for production.
  * Faithful enough that @kubernetes/client-node informers and a real kubectl work against it:
- * HTTPS with a self-signed certificate, bearer-token auth, discovery, core/v1 namespaces, pods,
- * services, secrets, configmaps, persistentvolumeclaims, nodes and coordination.k8s.io/v1 leases,
+ * HTTPS with a self-signed certificate, bearer-token auth, discovery, the core/v1, apps/v1, batch/v1,
+ * discovery.k8s.io/v1, admissionregistration.k8s.io/v1 and coordination.k8s.io/v1 kinds (resources.ts),
  * list/watch with resourceVersions, bookmarks and 410 Expired, selectors, patches, graceful
- * deletion, and a scheduler that binds pods to one virtual node. State lives in memory.
+ * deletion, a scheduler, the workload controllers and garbage collection (controllers/). State
+ * lives in memory.
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { dirname } from "node:path";
+import { startControllerManager } from "./controllers/controller-manager";
+import type { Toleration } from "./admission/pod-toleration-restriction";
+import { podTolerationRestriction } from "./admission/pod-toleration-restriction";
 import { kubeconfigFor } from "./kubeconfig";
 import { startNamespaceController } from "./namespace-controller";
 import { NAMESPACES, Registry } from "./registry";
 import { resourceByKind } from "./resources";
 import type { StandinContext } from "./routes";
 import { handleRequest, handleUpgrade } from "./routes";
-import { startScheduler } from "./scheduler";
 import { createCertificate, createSelfSignedCert } from "../tls/x509";
 import { Store } from "./store";
 
@@ -26,8 +29,11 @@ export interface K8sStandinOptions {
   port?: number;
   /** Loopback by default. */
   host?: string;
-  /** The virtual node the scheduler binds pods to; default `fks-staging`. */
-  nodeName?: string;
+  /**
+   * PodTolerationRestriction's cluster default: tolerations added to pods created in namespaces
+   * without a `scheduler.alpha.kubernetes.io/defaultTolerations` annotation. Default none.
+   */
+  defaultTolerations?: readonly Toleration[];
   /** Bearer token clients must send; random when not given. */
   token?: string;
   /** Where to write a kubeconfig for this server, when given. */
@@ -57,7 +63,6 @@ export interface K8sStandin {
   close(): Promise<void>;
 }
 
-export const DEFAULT_NODE_NAME = "fks-staging";
 const DEFAULT_NAMESPACES = ["default", "kube-system", "kube-node-lease", "kube-public"];
 
 /** What a fresh cluster has: the default namespaces and the `kubernetes` Service. */
@@ -73,7 +78,7 @@ export async function startK8sStandin(options: K8sStandinOptions = {}): Promise<
   const host = options.host ?? "127.0.0.1";
   const token = options.token ?? randomBytes(24).toString("hex");
   const store = new Store(options.historyLimit ?? 10_000);
-  const registry = new Registry(store);
+  const registry = new Registry(store, [podTolerationRestriction(options.defaultTolerations ?? [])]);
   seed(registry);
   const { cert, key } = createSelfSignedCert([...new Set([host, "127.0.0.1", "localhost"])]);
 
@@ -122,8 +127,8 @@ export async function startK8sStandin(options: K8sStandinOptions = {}): Promise<
   ctx.serverAddress = `${host}:${port}`;
   const url = `https://${host}:${port}`;
 
-  const stopScheduler = startScheduler(store, registry, { nodeName: options.nodeName ?? DEFAULT_NODE_NAME });
   const stopNamespaceController = startNamespaceController(store, registry);
+  const stopControllerManager = startControllerManager(store, registry);
 
   const kubeconfig = kubeconfigFor(url, cert, token);
   if (options.kubeconfigPath) {
@@ -145,8 +150,8 @@ export async function startK8sStandin(options: K8sStandinOptions = {}): Promise<
     ...(options.kubeconfigPath ? { kubeconfigPath: options.kubeconfigPath } : {}),
     close: async () => {
       closing = true;
-      stopScheduler();
       stopNamespaceController();
+      stopControllerManager();
       for (const stop of [...ctx.watches]) stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -10,6 +10,8 @@ import { podStrategy } from "./pod-strategy";
 import type { ResourceType } from "./resources";
 import type { Strategy } from "./strategy";
 import { CONDITION_TIMES, normalizeMicroTimes, normalizeTimes } from "./time-fields";
+import { webhookConfigurationStrategy } from "./admission/webhook-configuration-strategy";
+import { deploymentStrategy, jobStrategy, plainStrategy, replicaSetStrategy, statefulSetStrategy } from "./workload-strategies";
 
 function section(obj: K8sObject, key: "spec" | "status"): JsonObject {
   if (!isJsonObject(obj[key])) obj[key] = {};
@@ -295,6 +297,14 @@ const STRATEGIES: Readonly<Record<string, Strategy>> = {
   Node: nodeStrategy,
   Lease: leaseStrategy,
   Event: eventStrategy,
+  Deployment: deploymentStrategy,
+  ReplicaSet: replicaSetStrategy,
+  StatefulSet: statefulSetStrategy,
+  Job: jobStrategy,
+  Endpoints: plainStrategy,
+  EndpointSlice: plainStrategy,
+  ValidatingWebhookConfiguration: webhookConfigurationStrategy,
+  MutatingWebhookConfiguration: webhookConfigurationStrategy,
 };
 
 export function strategyFor(rt: ResourceType): Strategy {

@@ -6,54 +6,14 @@
 import type { JsonObject, K8sObject } from "./k8s-object";
 import { isJsonObject } from "./k8s-object";
 import type { ResourceType } from "./resources";
-
-interface Column {
-  name: string;
-  type: "string" | "integer" | "date";
-  format?: "name";
-  description: string;
-  /** 0: always shown; 1: only with `-o wide`. */
-  priority: 0 | 1;
-  cell(obj: K8sObject, now: Date): string | number;
-}
+import type { Column } from "./table-columns";
+import { AGE, NAME, humanDuration } from "./table-columns";
+import { WORKLOAD_COLUMNS } from "./workload-table";
 
 export type IncludeObject = "None" | "Metadata" | "Object";
 
 const objectSection = (obj: K8sObject, key: string): JsonObject => (isJsonObject(obj[key]) ? (obj[key] as JsonObject) : {});
 const list = (value: unknown): JsonObject[] => (Array.isArray(value) ? value.filter(isJsonObject) : []);
-
-/** kubectl's duration.HumanDuration. */
-export function humanDuration(ms: number): string {
-  const seconds = Math.max(0, Math.floor(ms / 1000));
-  if (seconds < 120) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
-  if (minutes < 180) return `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
-  if (hours < 48) return `${hours}h`;
-  const days = Math.floor(hours / 24);
-  if (hours < 192) return hours % 24 === 0 ? `${days}d` : `${days}d${hours % 24}h`;
-  if (days < 730) return `${days}d`;
-  return `${Math.floor(days / 365)}y`;
-}
-
-const NAME: Column = {
-  name: "Name",
-  type: "string",
-  format: "name",
-  description: "Name must be unique within a namespace.",
-  priority: 0,
-  cell: (o) => o.metadata.name ?? "",
-};
-
-const AGE: Column = {
-  name: "Age",
-  type: "string",
-  description: "CreationTimestamp is a timestamp representing the server time when this object was created.",
-  priority: 0,
-  cell: (o, now) => (o.metadata.creationTimestamp ? humanDuration(now.getTime() - Date.parse(o.metadata.creationTimestamp)) : "<unknown>"),
-};
 
 function podStatusText(pod: K8sObject): string {
   const status = objectSection(pod, "status");
@@ -193,6 +153,7 @@ const COLUMNS: Readonly<Record<string, Column[]>> = {
   Namespace: NAMESPACE_COLUMNS,
   Service: SERVICE_COLUMNS,
   Event: EVENT_COLUMNS,
+  ...WORKLOAD_COLUMNS,
 };
 
 export function wantsTable(accept: string | undefined): boolean {

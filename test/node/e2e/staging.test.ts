@@ -17,7 +17,7 @@ import { startEmulator, type RunningEmulator } from "../../../src/emulator/serve
 import { startK8sStandin, type K8sStandin } from "../../../src/k8s/standin/server";
 import { KubeApi, isStatus } from "../../../src/relay/kube-api";
 import { startRelay, type Relay } from "../../../src/relay/relay";
-import { waitFor as waitUntil } from "../relay/helpers";
+import { VIRTUAL_NODE_TOLERATION, waitFor as waitUntil } from "../relay/helpers";
 
 const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>) => waitUntil(what, check, 20_000);
 
@@ -97,7 +97,7 @@ beforeAll(async () => {
     persistTo: join(dir, "worker-state"),
     vars: { MACHINES_API_URL: emulator.url, FLY_API_URL: emulator.url, FLY_API_TOKEN: "e2e-token", RELAY_SECRET: SECRET, RECONCILE_INTERVAL_S: "2" },
   });
-  k8s = await startK8sStandin({ nodeName: NODE, kubeconfigPath: join(dir, "kubeconfig") });
+  k8s = await startK8sStandin({ defaultTolerations: [VIRTUAL_NODE_TOLERATION], kubeconfigPath: join(dir, "kubeconfig") });
   relay = await startRelay(relayOptions());
   const kc = new KubeConfig();
   kc.loadFromString(k8s.kubeconfig);

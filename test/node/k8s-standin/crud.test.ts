@@ -170,13 +170,18 @@ describe("pods", () => {
     expect(again.metadata?.resourceVersion).toBe(cm.metadata?.resourceVersion);
   });
 
-  it("takes JSON and YAML bodies and answers other media types (protobuf) with 415", async ({ expect }) => {
+  it("takes JSON and YAML bodies, refuses a protobuf body without a kind, and answers other media types with 415", async ({ expect }) => {
     const yaml = await raw(f.standin, "POST", "/api/v1/namespaces/default/configmaps", { body: "metadata:\n  name: from-yaml\ndata:\n  k: v\n", contentType: "application/yaml" });
     expect(yaml.status).toBe(201);
     expect(yaml.json().data).toEqual({ k: "v" });
     const protobuf = await raw(f.standin, "POST", "/api/v1/namespaces/default/configmaps", { body: "k8s\u0000", contentType: "application/vnd.kubernetes.protobuf" });
-    expect(protobuf.status).toBe(415);
-    expect(protobuf.json().reason).toBe("UnsupportedMediaType");
+    expect(protobuf.status).toBe(400);
+    expect(protobuf.json().message).toBe("the protobuf body names no apiVersion and kind");
+    const notProtobuf = await raw(f.standin, "POST", "/api/v1/namespaces/default/configmaps", { body: "{}", contentType: "application/vnd.kubernetes.protobuf" });
+    expect(notProtobuf.json().message).toMatch(/does not start with the Kubernetes protobuf prefix/);
+    const text = await raw(f.standin, "POST", "/api/v1/namespaces/default/configmaps", { body: "k=v", contentType: "text/plain" });
+    expect(text.status).toBe(415);
+    expect(text.json().reason).toBe("UnsupportedMediaType");
   });
 
   it("deletes an unscheduled pod at once, answering with the object", async ({ expect }) => {
@@ -257,7 +262,9 @@ it("serves discovery for kubectl and client libraries", async () => {
   expect(v1.resources.map((r: any) => r.name)).toEqual(
     expect.arrayContaining(["pods", "pods/status", "pods/binding", "services", "secrets", "configmaps", "persistentvolumeclaims", "nodes", "nodes/status", "namespaces"]),
   );
-  expect((await raw(f.standin, "GET", "/apis")).json().groups.map((g: any) => g.name)).toEqual(["coordination.k8s.io"]);
+  expect((await raw(f.standin, "GET", "/apis")).json().groups.map((g: any) => g.name)).toEqual(["coordination.k8s.io", "apps", "batch", "discovery.k8s.io", "admissionregistration.k8s.io"]);
+  const apps = (await raw(f.standin, "GET", "/apis/apps/v1")).json().resources;
+  expect(apps.find((r: any) => r.name === "deployments/scale")).toMatchObject({ group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"] });
   expect((await raw(f.standin, "GET", "/apis/coordination.k8s.io/v1")).json().resources[0]).toMatchObject({ name: "leases", kind: "Lease", namespaced: true });
   expect((await raw(f.standin, "GET", "/api/v2")).status).toBe(404);
 });

@@ -143,3 +143,56 @@ export async function eventually<T>(check: () => T | undefined | Promise<T | und
 }
 
 export const podSpec = (image = "nginx:1.27") => ({ containers: [{ name: "main", image }] });
+
+/** Pods the fake kubelet finishes: the exit code it gives their containers once Running. */
+export const EXIT_CODE_ANNOTATION = "test.machinelet.dev/exit-code";
+
+/**
+ * A kubelet for controller tests, over HTTP like the relay: registers `node` (with `taints`), runs
+ * each pod bound to it (Running, Ready, an IP), finishes pods annotated with an exit code
+ * (Succeeded for 0, else Failed), and completes graceful deletions at once.
+ */
+export async function startFakeKubelet(standin: K8sStandin, node: string, taints: unknown[] = []): Promise<() => void> {
+  const created = await raw(standin, "POST", "/api/v1/nodes", { body: { metadata: { name: node, labels: { "kubernetes.io/hostname": node, type: "virtual-kubelet" } }, spec: { taints } } });
+  if (created.status !== 201) throw new Error(`node registration failed: ${created.body}`);
+  let stopped = false;
+  let ip = 0;
+  const now = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  const tick = async (): Promise<void> => {
+    const pods = (await raw(standin, "GET", `/api/v1/pods?fieldSelector=spec.nodeName=${node}`)).json().items as any[];
+    for (const pod of pods) {
+      const path = `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`;
+      const patchStatus = (status: unknown) => raw(standin, "PATCH", `${path}/status`, { body: { status }, contentType: "application/merge-patch+json" });
+      const names: string[] = pod.spec.containers.map((c: any) => c.name);
+      if (pod.metadata.deletionTimestamp) {
+        await raw(standin, "DELETE", path, { body: { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } } });
+      } else if (pod.status.phase === "Pending") {
+        ip += 1;
+        await patchStatus({
+          phase: "Running",
+          podIP: `10.42.${ip >> 8}.${ip & 255}`,
+          podIPs: [{ ip: `10.42.${ip >> 8}.${ip & 255}` }],
+          conditions: [{ type: "Ready", status: "True", lastTransitionTime: now() }],
+          containerStatuses: names.map((name) => ({ name, ready: true, restartCount: 0, image: "img", imageID: "", state: { running: { startedAt: now() } } })),
+        });
+      } else if (pod.status.phase === "Running" && pod.metadata.annotations?.[EXIT_CODE_ANNOTATION] !== undefined) {
+        const exitCode = Number(pod.metadata.annotations[EXIT_CODE_ANNOTATION]);
+        await patchStatus({
+          phase: exitCode === 0 ? "Succeeded" : "Failed",
+          conditions: [{ type: "Ready", status: "False", lastTransitionTime: now() }],
+          containerStatuses: names.map((name) => ({ name, ready: false, restartCount: 0, image: "img", imageID: "", state: { terminated: { exitCode, reason: exitCode === 0 ? "Completed" : "Error", finishedAt: now() } } })),
+        });
+      }
+    }
+  };
+  const loop = async (): Promise<void> => {
+    while (!stopped) {
+      await tick().catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  void loop();
+  return () => {
+    stopped = true;
+  };
+}

@@ -11,9 +11,9 @@ const HISTORY = 10;
 let f: Fixture;
 
 beforeAll(async () => {
-  f = await startFixture({ nodeName: NODE, historyLimit: HISTORY });
+  f = await startFixture({ historyLimit: HISTORY });
   await f.core.createNode({ body: { metadata: { name: NODE } } });
-  await f.core.createNode({ body: { metadata: { name: "other-node" } } });
+  await f.core.createNode({ body: { metadata: { name: "other-node" }, spec: { unschedulable: true } } });
 });
 afterAll(async () => {
   await f.standin.close();

@@ -28,7 +28,7 @@ describe.skipIf(!HAS_KUBECTL)("kubectl against the stand-in", () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "k8s-standin-kubectl-"));
-    f = await startFixture({ nodeName: NODE, kubeconfigPath: join(dir, "kubeconfig") });
+    f = await startFixture({ kubeconfigPath: join(dir, "kubeconfig") });
   });
   afterAll(async () => {
     await f.standin.close();

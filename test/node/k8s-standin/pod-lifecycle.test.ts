@@ -8,7 +8,7 @@ import { EventLog, eventually, podSpec, raw, startFixture } from "./fixture";
 const NODE = "fks-test";
 let f: Fixture;
 beforeAll(async () => {
-  f = await startFixture({ nodeName: NODE });
+  f = await startFixture();
   await f.core.createNode({ body: { metadata: { name: NODE } } });
 });
 afterAll(async () => {
@@ -47,7 +47,7 @@ describe("scheduling", () => {
   });
 
   it("keeps pods Unschedulable until the virtual node registers, then binds them", async ({ expect }) => {
-    const other = await startFixture({ nodeName: "late-node" });
+    const other = await startFixture();
     try {
       await other.core.createNamespacedPod({ namespace: "default", body: { metadata: { name: "waiting" }, spec: podSpec() } });
       const pending = await eventually(async () => {

@@ -73,7 +73,7 @@ describe("field selectors", () => {
 describe("selectors over HTTP", () => {
   let f: Fixture;
   beforeAll(async () => {
-    f = await startFixture({ nodeName: "sel-node" });
+    f = await startFixture();
     await f.core.createNamespace({ body: { metadata: { name: "sel" } } });
     const pod = (name: string, labels: Record<string, string>, nodeName?: string) =>
       f.core.createNamespacedPod({ namespace: "sel", body: { metadata: { name, labels }, spec: { ...podSpec(), schedulerName: "none", ...(nodeName ? { nodeName } : {}) } } });

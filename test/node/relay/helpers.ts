@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { kubeconfigFor } from "../../../src/k8s/standin/kubeconfig";
 import { startK8sStandin, type K8sStandin } from "../../../src/k8s/standin/server";
-import type { RelayOptions } from "../../../src/relay/config";
+import { DEFAULT_TAINT, type RelayOptions } from "../../../src/relay/config";
 import { KubeApi, type KubeObject } from "../../../src/relay/kube-api";
 import { createLogger, type Logger } from "../../../src/relay/log";
 import { startRelay, type Relay } from "../../../src/relay/relay";
@@ -132,10 +132,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** What pods need to be scheduled onto the relay's tainted virtual node; the harness's stand-in adds it to every pod. */
+export const VIRTUAL_NODE_TOLERATION = { key: DEFAULT_TAINT.key, operator: "Exists", effect: DEFAULT_TAINT.effect } as const;
+
 /** Stand-in + fake worker (+ optionally a relay, started by `start`). */
 export async function harness(standinOptions: Parameters<typeof startK8sStandin>[0] = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), "relay-test-"));
-  const standin = await startK8sStandin({ nodeName: NODE, ...standinOptions });
+  const standin = await startK8sStandin({ defaultTolerations: [VIRTUAL_NODE_TOLERATION], ...standinOptions });
   const worker = await startFakeWorker({ secret: SECRET, cluster: CLUSTER });
   const kubeconfigPath = join(dir, "kubeconfig");
   await writeFile(kubeconfigPath, standin.kubeconfig);
