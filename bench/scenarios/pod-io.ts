@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { WebSocket } from "ws";
 import { startK8sStandin, type K8sStandin } from "../../src/k8s/standin/server";
+import { DEFAULT_TAINT } from "../../src/relay/config";
 import { KubeApi } from "../../src/relay/kube-api";
 import { createLogger } from "../../src/relay/log";
 import { startRelay, type Relay } from "../../src/relay/relay";
@@ -76,7 +77,8 @@ interface System {
 async function startSystem(ctx: BenchContext, cluster: ClusterClient): Promise<System> {
   const dir = await mkdtemp(join(tmpdir(), "bench-pod-io-"));
   const node = `fks-${cluster.name}`;
-  const k8s = await startK8sStandin({ kubeconfigPath: join(dir, "kubeconfig") });
+  // The virtual node's taint, tolerated by every pod as staging does (PodTolerationRestriction's default).
+  const k8s = await startK8sStandin({ kubeconfigPath: join(dir, "kubeconfig"), defaultTolerations: [{ key: DEFAULT_TAINT.key, operator: "Exists", effect: DEFAULT_TAINT.effect }] });
   await writeFile(join(dir, "ca.crt"), k8s.kubeletClientCa);
   const relay = await startRelay(
     {

@@ -13,7 +13,7 @@ import { startSystem, type System } from "./system";
 const KUBECTL = "/usr/bin/kubectl";
 const HAS_KUBECTL = existsSync(KUBECTL);
 if (!HAS_KUBECTL) console.warn(`NOTICE: skipping the kubectl logs/exec tests: ${KUBECTL} not found`);
-const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>) => waitUntil(what, check, 20_000);
+const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>) => waitUntil(what, check, 40_000);
 
 let sys: System;
 
@@ -79,7 +79,7 @@ describe.skipIf(!HAS_KUBECTL)("kubectl logs and exec on a machinelet pod", () =>
     await control(logs, { lines: ["main 7"], container: "main" });
     await waitFor("the new line", async () => out.endsWith("main 6\nmain 7\n"));
     follow.kill();
-  });
+  }, 60_000);
 
   it("exec prints the output and exits with the command's exit code, over WebSocket and over SPDY", async () => {
     const { machineId } = await runningPod("shell", [{ name: "main", image: "busybox" }]);
@@ -93,7 +93,7 @@ describe.skipIf(!HAS_KUBECTL)("kubectl logs and exec on a machinelet pod", () =>
       const ok = await kubectl(["exec", "shell", "--", "true"], env);
       expect(ok).toEqual({ code: 0, stdout: "ok\n", stderr: "warn\n" });
     }
-  });
+  }, 60_000);
 
   it("interactive exec, attach, port-forward and previous logs get errors that name the limit", async () => {
     await runningPod("idle", [{ name: "main", image: "busybox" }]);
@@ -151,5 +151,5 @@ describe.skipIf(!HAS_KUBECTL)("kubectl describe shows the pod's history as Event
     const all = await reasons("story");
     expect(new Set(all.map((e) => e.reason)).size).toBe(all.length);
     expect((await kubectl(["get", "events"])).stdout).toMatch(/Warning\s+Exited\s+pod\/story\s+Container main exited with code 3/);
-  });
+  }, 90_000);
 });
