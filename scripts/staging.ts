@@ -6,10 +6,14 @@
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { startWorkerProcess } from "../src/dev/worker-process";
+import { startForwarderRunner } from "../src/dev/forwarder-runner";
+import { startClusterDns } from "../src/dns/cluster-dns";
+import { systemUpstream } from "../src/dns/upstream";
 import { startEmulator } from "../src/emulator/server";
 import { startK8sStandin } from "../src/k8s/standin/server";
 import { DEFAULT_TAINT } from "../src/relay/config";
 import { KubeApi } from "../src/relay/kube-api";
+import { createLogger } from "../src/relay/log";
 import { startRelay } from "../src/relay/relay";
 import { KubeConfig } from "@kubernetes/client-node";
 
@@ -17,6 +21,7 @@ const MACHINES_PORT = Number(process.env.MACHINELET_MACHINES_PORT ?? 4280);
 const WORKER_PORT = Number(process.env.MACHINELET_WORKER_PORT ?? 8787);
 const K8S_PORT = Number(process.env.MACHINELET_K8S_PORT ?? 6443);
 const KUBELET_PORT = Number(process.env.MACHINELET_KUBELET_PORT ?? 10250);
+const DNS_PORT = Number(process.env.MACHINELET_DNS_PORT ?? 5353);
 const RELAY_METRICS_PORT = Number(process.env.MACHINELET_RELAY_METRICS_PORT ?? 9464);
 const KUBECONFIG = ".staging/kubeconfig";
 /** The CA of the stand-in's kubelet client certificate: what the relay's kubelet API lets in. */
@@ -47,9 +52,18 @@ async function main(): Promise<void> {
   // Every part of staging keeps its state in memory, so the worker starts empty too.
   rmSync(".staging/worker-state", { recursive: true, force: true });
   mkdirSync(".staging", { recursive: true });
-  const emulator = await startEmulator({ port: MACHINES_PORT, tokens: [STAGING.token], apps: [STAGING.app] });
+  const emulator = await startEmulator({ port: MACHINES_PORT, tokens: [STAGING.token], apps: [STAGING.app], loopback: true });
   closers.push(() => emulator.close());
   console.log(`machines emulator on ${emulator.url} (token ${STAGING.token}, app ${STAGING.app})`);
+  // Service forwarder machines run the real forwarder program, wired through the emulator's loopback network.
+  const forwarders = startForwarderRunner({
+    emulatorUrl: emulator.url,
+    apps: async () => {
+      const res = await fetch(`${emulator.url}/v1/apps?org_slug=personal`, { headers: { authorization: `Bearer ${STAGING.token}` } });
+      return res.ok ? ((await res.json()) as { apps: { name: string }[] }).apps.map((a) => a.name) : [];
+    },
+  });
+  closers.push(() => forwarders.stop());
 
   const worker = await startWorkerProcess({
     port: WORKER_PORT,
@@ -90,6 +104,9 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   console.log(`relay joined as node ${STAGING.node} (kubelet API on https://127.0.0.1:${relay.status().kubeletPort}, metrics ${relay.metricsUrl})`);
+  const dns = await startClusterDns({ kubeconfigPath: KUBECONFIG, host: "127.0.0.1", port: DNS_PORT, upstream: systemUpstream(), log: createLogger({ level: "warn", fields: { component: "cluster-dns" } }) });
+  closers.push(() => dns.close());
+  console.log(`cluster dns on 127.0.0.1:${dns.port} (UDP and TCP, domain cluster.local)`);
   console.log("staging ready");
 }
 

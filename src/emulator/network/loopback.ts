@@ -40,6 +40,8 @@ export class LoopbackNetwork {
   private readonly listeners = new Map<string, Listener>();
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly roundRobin = new Map<string, number>();
+  /** Machine ports served by a real process: `<machine id>:<port>` -> where it listens on loopback. */
+  private readonly claims = new Map<string, { host: string; port: number }>();
   private syncing: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -65,6 +67,16 @@ export class LoopbackNetwork {
     return entry ? Number(entry.loopback.split(":")[1]) : undefined;
   }
 
+  /**
+   * A real process serves `port` of machine `machineId` (staging runs the machine's program):
+   * connections to that machine port are piped to `target` instead of the stand-in answer.
+   * Undefined releases the claim.
+   */
+  claim(machineId: string, port: number, target: { host: string; port: number } | undefined): void {
+    if (target) this.claims.set(`${machineId}:${port}`, target);
+    else this.claims.delete(`${machineId}:${port}`);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
@@ -78,7 +90,8 @@ export class LoopbackNetwork {
       for (const m of app.machines.values()) {
         if (m.state !== "started") continue;
         const ip = canonicalIp(m.privateIp) ?? m.privateIp;
-        for (const port of declaredPorts(this.st, m)) wanted.set(key(ip, port), { kind: "machine", app: app.name, ip, port, machine_id: m.id });
+        const claimed = [...this.claims.keys()].filter((k) => k.startsWith(`${m.id}:`)).map((k) => Number(k.slice(m.id.length + 1)));
+        for (const port of new Set([...declaredPorts(this.st, m), ...claimed])) wanted.set(key(ip, port), { kind: "machine", app: app.name, ip, port, machine_id: m.id });
       }
       const ports = servicePorts(app.machines.values());
       for (const assigned of app.ips) {
@@ -105,7 +118,9 @@ export class LoopbackNetwork {
       sockets.add(socket);
       socket.once("close", () => sockets.delete(socket));
       socket.on("error", () => socket.destroy());
-      if (entry.kind === "machine") answer(socket, entry.machine_id!, entry.port);
+      const claim = entry.kind === "machine" ? this.claims.get(`${entry.machine_id}:${entry.port}`) : undefined;
+      if (claim) pipe(socket, connect(claim.port, claim.host));
+      else if (entry.kind === "machine") answer(socket, entry.machine_id!, entry.port);
       else void this.proxy(socket, entry.ip, entry.port);
     });
     await new Promise<void>((resolve, reject) => {

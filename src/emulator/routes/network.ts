@@ -9,6 +9,7 @@ import type { EmulatorState } from "../state";
 
 const status = z.enum(["passing", "warning", "critical"]);
 const checksSchema = z.record(z.string().min(1), status.nullable());
+const claimSchema = z.strictObject({ loopback: z.string().nullable() });
 
 /**
  * Control routes for Fly's networking: where a connection goes (`route`), the loopback mapping
@@ -29,6 +30,21 @@ export function networkRoutes(app: FlyApp, st: EmulatorState): void {
   app.get("/_emulator/network", async (c) => {
     const network = loopbackOf(st);
     return c.json({ enabled: network !== undefined, addresses: network ? await network.entries() : [] });
+  });
+
+  /** `{"loopback": "127.0.0.1:<port>"}` (null releases): a real process serves this machine port (loopback network only). */
+  app.put("/_emulator/apps/:app/machines/:id/ports/:port", async (c) => {
+    const m = st.liveMachine(st.app(c.req.param("app")).name, c.req.param("id"));
+    const port = Number(c.req.param("port"));
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw badRequest("invalid port: must be an integer between 1 and 65535");
+    const network = loopbackOf(st);
+    if (!network) throw badRequest("the loopback network is off (startEmulator({ loopback: true }))");
+    const body = parseOr400(claimSchema, (await readJsonBody(c)) ?? {});
+    const target = body.loopback === null ? undefined : /^(127\.\d+\.\d+\.\d+):(\d+)$/.exec(body.loopback);
+    if (body.loopback !== null && !target) throw badRequest("invalid loopback: expected 127.x.y.z:<port>");
+    network.claim(m.id, port, target ? { host: target[1]!, port: Number(target[2]) } : undefined);
+    await network.sync();
+    return c.json({ machine_id: m.id, port, loopback: body.loopback });
   });
 
   /** `{"<check name>" | "*": "passing"|"warning"|"critical"|null}`: what the machine's checks report while it runs (null clears). */
