@@ -29,6 +29,11 @@ export default defineConfig({
                 RELAY_SECRET: "test-relay-secret",
                 FLY_ORG: "test-org",
                 STATUS_TOKEN: "test-status-token",
+                // Clusters with secrets of their own (cluster-secrets.test.ts); iso-b is mid-rotation.
+                RELAY_SECRET_ISO_A: "secret-of-a",
+                RELAY_SECRET_ISO_B: "new-secret-of-b old-secret-of-b",
+                // Replays a seeded randomized test: FUZZ_SEED=<seed it printed> npm test
+                FUZZ_SEED: process.env.FUZZ_SEED ?? "",
               },
             },
           }),

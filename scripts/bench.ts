@@ -15,6 +15,7 @@ import { formatTable, mergeResults, readResults, writeResults, type Metric } fro
 import type { BenchContext, Scenario } from "../bench/lib/scenario";
 import { startBenchWorker, type BenchWorker } from "../bench/lib/worker";
 import { burst } from "../bench/scenarios/burst";
+import { exitToStatus } from "../bench/scenarios/exit-to-status";
 import { intakeCreate } from "../bench/scenarios/intake-create";
 import { intakeNoop } from "../bench/scenarios/intake-noop";
 import { lifecycle } from "../bench/scenarios/lifecycle";
@@ -23,7 +24,7 @@ import { podRunning } from "../bench/scenarios/pod-running";
 import { reconcile10k } from "../bench/scenarios/reconcile-10k";
 
 /** In the order they run: the long burst last. */
-const SCENARIOS: Scenario[] = [intakeNoop, intakeCreate, podRunning, lifecycle, reconcile10k, burst, podIo];
+const SCENARIOS: Scenario[] = [intakeNoop, intakeCreate, podRunning, lifecycle, reconcile10k, exitToStatus, burst, podIo];
 const RESULTS = join(import.meta.dirname, "..", "bench", "results.json");
 const TOKEN = "bench-token";
 const RELAY_SECRET = "bench-relay-secret";

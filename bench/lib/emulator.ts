@@ -37,6 +37,8 @@ export interface BenchEmulator {
   stats(): Promise<Calls>;
   /** Raw records of every machine of `app`, destroyed ones included; [] when the app does not exist. */
   machines(app: string): Promise<RawMachine[]>;
+  /** The machine's main process exits with `exitCode` (the restart policy applies). */
+  exit(app: string, machineId: string, exitCode: number): Promise<void>;
   /** Resolves once no /v1 call has been answered for `quietMs` (polls the stats). */
   waitQuiet(quietMs: number, timeoutMs?: number): Promise<void>;
   /** Records /v1 calls into a fresh log until the returned function is called; it returns the log. */
@@ -84,6 +86,9 @@ export async function startBenchEmulator(opts: { token: string; org: string }): 
     async machines(appName) {
       const res = await control("GET", `/_emulator/apps/${encodeURIComponent(appName)}/machines`);
       return res.status === 404 ? [] : ((await res.json()) as RawMachine[]);
+    },
+    async exit(appName, machineId, exitCode) {
+      await control("POST", `/_emulator/apps/${encodeURIComponent(appName)}/machines/${machineId}/exit`, { exitCode });
     },
     async waitQuiet(quietMs, timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;

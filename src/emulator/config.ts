@@ -12,7 +12,7 @@ const probability = z.number().min(0).max(1);
 const checkStatus = z.enum(["passing", "warning", "critical"]);
 
 const faultsSchema = z.strictObject({
-  /** Apps whose calls `errorRate`, `failNext` and `create408` apply to; empty = every app. Lets parallel tests inject faults without touching each other. */
+  /** Apps whose calls `errorRate`, `failNext`, `create408` and `failBoots` apply to; empty = every app. Lets parallel tests inject faults without touching each other. */
   apps: z.array(z.string().min(1)),
   /** Per route template ("POST /v1/apps/{app_name}/machines"): probability that a call answers `errorStatus` and does nothing. */
   errorRate: z.record(z.string(), probability),

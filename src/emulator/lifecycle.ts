@@ -6,6 +6,7 @@ import { transition, wakeWaiters, type EventSpec } from "./machine-events";
 import type { AppRecord, MachineRecord, MachineState } from "./model";
 import { RESTART_WINDOW_MS, restartsSince, shouldRestart, type ProcessExit } from "./restart-policy";
 import type { EmulatorState } from "./state";
+import { faultsApply } from "./v1-middleware";
 
 /**
  * Machine state transitions as flyd performs them: the request moves the machine into a transient
@@ -30,7 +31,7 @@ function schedule(st: EmulatorState, m: MachineRecord, ms: number, fn: () => voi
 function boot(st: EmulatorState, m: MachineRecord, event?: EventSpec): void {
   transition(st, m, "starting", event);
   schedule(st, m, st.config.bootMs, () => {
-    const fails = st.config.faults.failBoots > 0;
+    const fails = st.config.faults.failBoots > 0 && faultsApply(st, m.app);
     if (fails) st.config.faults.failBoots -= 1;
     transition(st, m, fails ? "failed" : "started", { type: "start", source: "flyd" });
   });

@@ -43,6 +43,8 @@ export interface MachineRecord {
   /** Creation order, for stable list pagination. */
   seq: number;
   name: string;
+  /** The app it belongs to (for app-scoped faults). */
+  app: string;
   region: string;
   state: MachineState;
   config: MachineConfig;

@@ -1,4 +1,6 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { runSchedule } from "./fault-schedule";
 import { allMachines, emulatorConfig, emulatorUrl, eventually, getPod, newCluster, pod, podPhase, postEvents, signedFetch } from "./helpers";
 
 const CREATE = "POST /v1/apps/{app_name}/machines";
@@ -118,4 +120,130 @@ describe("rate budgets", () => {
     expect(created[6]! - created[0]!).toBeGreaterThanOrEqual(3_500);
     expect((await createStats())["429"] ?? 0).toBe(before);
   }, 30_000);
+});
+
+describe("create slots", () => {
+  it("a pod deleted before its machine was created gives its slot back: the next pod does not wait behind it", async () => {
+    const { cluster } = newCluster("slots");
+    const gone = Array.from({ length: 40 }, () => pod());
+    await postEvents(cluster, gone.map((p) => ({ type: "ADDED", object: p })));
+    await eventually("the last pods queue for create slots", async () => (await getPod(cluster, gone[39]!.metadata.uid))?.status.reason === "RateBudget");
+    await postEvents(cluster, gone.map((p) => ({ type: "DELETED", object: p })));
+    await eventually("the deleted pods that never had a machine are forgotten", async () => (await getPod(cluster, gone[39]!.metadata.uid)) === undefined);
+
+    const next = pod();
+    await postEvents(cluster, [{ type: "ADDED", object: next }]);
+    const waits: number[] = [];
+    await eventually("the next pod runs", async () => {
+      const v = await getPod(cluster, next.metadata.uid);
+      const m = v?.status.reason === "RateBudget" ? /waiting ([\d.]+) s/.exec(v.status.message ?? "") : null;
+      if (m) waits.push(Number(m[1]));
+      return v?.status.phase === "Running";
+    });
+    // Its slot comes after the few creates actually made (burst 3, 1/s), not after 40 abandoned ones.
+    expect(Math.max(0, ...waits)).toBeLessThanOrEqual(5);
+  }, 30_000);
+});
+
+describe("when listing machines fails", () => {
+  it("reconcile answers 503 with the reason, keeps the snapshot's desired state, and finishes the pass later", async () => {
+    const { cluster, app } = newCluster("flist");
+    const kept = pod();
+    await postEvents(cluster, [{ type: "ADDED", object: kept }]);
+    await podPhase(cluster, kept.metadata.uid, "Running");
+    const LIST = "GET /v1/apps/{app_name}/machines";
+    await emulatorConfig({ faults: { apps: [app], failNext: { [LIST]: 1000 } } });
+    try {
+      const added = pod();
+      const snapshot = { pods: [kept, added], services: [], secrets: [], configMaps: [], persistentVolumeClaims: [] };
+      const res = await signedFetch(`/v1/clusters/${cluster}/reconcile`, { body: { snapshot } });
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { error: string }).error).toMatch(/^cannot converge now: .*503/);
+      expect(await getPod(cluster, added.metadata.uid)).toBeDefined();
+      expect((await getPod(cluster, kept.metadata.uid))?.status.phase).toBe("Running");
+    } finally {
+      await emulatorConfig({ faults: { apps: [], failNext: { [LIST]: 0 } } });
+    }
+    await podPhase(cluster, kept.metadata.uid, "Running");
+    const res = await signedFetch(`/v1/clusters/${cluster}/reconcile`, { body: {} });
+    expect(res.status).toBe(200);
+    await eventually("a machine for the snapshot's new pod", async () => (await allMachines(app)).length === 2);
+  }, 20_000);
+});
+
+describe("a failed boot", () => {
+  it("under restartPolicy Always is a restart in CrashLoopBackOff, never a terminal phase", async () => {
+    const { cluster, app } = newCluster("fboot");
+    await emulatorConfig({ faults: { apps: [app], failBoots: 1 } });
+    try {
+      const p = pod();
+      await postEvents(cluster, [{ type: "ADDED", object: p }]);
+      const phases = new Set<string>();
+      const crashLoop = await eventually("CrashLoopBackOff or Running", async () => {
+        const v = await getPod(cluster, p.metadata.uid);
+        if (v?.status.phase) phases.add(v.status.phase);
+        return v?.status.phase === "Running" && v.status.containerStatuses?.[0] ? v : undefined;
+      });
+      expect(crashLoop.status.phase).toBe("Running");
+      const running = await eventually("the machine boots again", async () => {
+        const v = await getPod(cluster, p.metadata.uid);
+        if (v?.status.phase) phases.add(v.status.phase);
+        return (v?.status.containerStatuses?.[0]?.state as { running?: unknown } | undefined)?.running ? v : undefined;
+      });
+      expect(running.status.phase).toBe("Running");
+      expect([...phases]).not.toContain("Failed");
+    } finally {
+      await emulatorConfig({ faults: { apps: [], failBoots: 0 } });
+    }
+  }, 20_000);
+});
+
+describe("randomized faults", () => {
+  const route = (r: string) => `${r.split(" ")[0]} /v1/apps/{app_name}/machines${r.split(" ")[1] ?? ""}`;
+  const FAULTY = ["POST", "GET", "GET /{machine_id}", "POST /{machine_id}", "POST /{machine_id}/start", "POST /{machine_id}/stop", "DELETE /{machine_id}", "GET /{machine_id}/wait"].map(route);
+
+  it("after a seeded schedule of deliveries and faults, once faults stop and one reconcile: one machine per live pod, with its image, Running; none for a deleted pod", async () => {
+    const seed = Number((env as { FUZZ_SEED?: string }).FUZZ_SEED || Date.now() % 2 ** 31);
+    console.log(`randomized faults seed: ${seed} (FUZZ_SEED=${seed} npm test to replay)`);
+    const { cluster, app } = newCluster("rand");
+    await postEvents(cluster, []);
+    await emulatorConfig({ seed, faults: { apps: [app], errorStatus: 503, errorRate: Object.fromEntries(FAULTY.map((r) => [r, 0.2])), create408: 2 } });
+    let outcome: Awaited<ReturnType<typeof runSchedule>>;
+    try {
+      outcome = await runSchedule({ cluster, app, seed, steps: 40 });
+    } finally {
+      await emulatorConfig({ faults: { apps: [], errorRate: {}, create408: 0 } });
+    }
+    const { live, deleted, log } = outcome;
+    const state = async () => {
+      const machines = (await allMachines(app)).filter((m) => m.state !== "destroyed" && m.state !== "destroying");
+      const byUid = new Map<string, typeof machines>();
+      for (const m of machines) {
+        const uid = m.config?.metadata?.machinelet_pod_uid ?? "";
+        byUid.set(uid, [...(byUid.get(uid) ?? []), m]);
+      }
+      return { machines, byUid };
+    };
+    try {
+      await eventually("one reconcile pass", async () => (await signedFetch(`/v1/clusters/${cluster}/reconcile`, { body: {} })).status === 200, 30_000);
+      await eventually(
+        "convergence",
+        async () => {
+          const { byUid } = await state();
+          for (const [uid, p] of live) {
+            const ms = byUid.get(uid) ?? [];
+            if (ms.length !== 1 || ms[0]!.config?.image !== p.spec.containers[0]!.image) return false;
+            if ((await getPod(cluster, uid))?.status.phase !== "Running") return false;
+          }
+          return [...deleted].every((uid) => !byUid.has(uid)) && [...byUid.values()].every((ms) => ms.length === 1);
+        },
+        60_000,
+      );
+    } catch (e) {
+      const { machines } = await state();
+      console.log(`seed ${seed}; schedule:\n  ${log.join("\n  ")}\nmachines: ${JSON.stringify(machines.map((m) => [m.id, m.state, m.config?.metadata?.machinelet_pod_uid?.slice(0, 8), m.config?.image]))}`);
+      throw e;
+    }
+    expect(live.size + deleted.size).toBeGreaterThan(0);
+  }, 120_000);
 });

@@ -72,6 +72,7 @@ async function createMachine(st: EmulatorState, c: Context<FlyEnv>) {
     id: newMachineId(),
     seq: st.nextSeq(),
     name: body.name ?? newMachineName(),
+    app: app.name,
     region: checkRegion(placed.region ?? st.config.defaultRegion),
     state: "created",
     config,

@@ -1,8 +1,16 @@
 import { z } from "zod";
-import { Quantity } from "./quantity";
+import { MAX_ARG_LENGTH, MAX_ARGS, MAX_ENV, MAX_IMAGE_LENGTH, MAX_PORTS, MAX_STRING_LENGTH, MAX_VOLUMES } from "./limits";
+import { Dns1123Label, EnvVarName, PortName } from "./names";
+import { NonNegativeQuantity, PositiveQuantity } from "./quantity";
 
-/** `IntOrString`: a port number or the name of a container port. */
-export const IntOrString = z.union([z.int(), z.string().min(1)], { error: "expected an integer or a string" });
+export const PortNumber = z.int().min(1).max(65535);
+/** `IntOrString` where a port is meant: a number 1-65535 or the name of a container port. */
+export const PortNumberOrName = z.union([PortNumber, z.string().min(1).pipe(PortName)], { error: "expected a port number or a port name" });
+
+/** A path in the machine's filesystem or a URL path: Linux's PATH_MAX. */
+const PathString = z.string().max(MAX_STRING_LENGTH);
+const Arg = z.string().max(MAX_ARG_LENGTH);
+const Args = z.array(Arg).max(MAX_ARGS);
 
 const Seconds = z.int().nonnegative();
 
@@ -10,13 +18,13 @@ export const ObjectFieldSelector = z.looseObject({ fieldPath: z.string().min(1),
 export const ResourceFieldSelector = z.looseObject({
   resource: z.string().min(1),
   containerName: z.string().optional(),
-  divisor: Quantity.optional(),
+  divisor: PositiveQuantity.optional(),
 });
 const KeySelector = z.looseObject({ name: z.string().optional(), key: z.string().min(1), optional: z.boolean().optional() });
 
 export const EnvVar = z.looseObject({
-  name: z.string().min(1),
-  value: z.string().optional(),
+  name: z.string().min(1).pipe(EnvVarName),
+  value: Arg.optional(),
   valueFrom: z
     .looseObject({
       fieldRef: ObjectFieldSelector.optional(),
@@ -38,36 +46,36 @@ export const EnvFromSource = z.looseObject({
 export type EnvFromSource = z.infer<typeof EnvFromSource>;
 
 export const ContainerPort = z.looseObject({
-  containerPort: z.int().min(1).max(65535),
-  name: z.string().optional(),
+  containerPort: PortNumber,
+  name: PortName.optional(),
   protocol: z.enum(["TCP", "UDP", "SCTP"]).optional(),
-  hostPort: z.int().optional(),
+  hostPort: z.int().min(0).max(65535).optional(),
   hostIP: z.string().optional(),
 });
 export type ContainerPort = z.infer<typeof ContainerPort>;
 
 export const ResourceRequirements = z.looseObject({
-  limits: z.record(z.string(), Quantity).optional(),
-  requests: z.record(z.string(), Quantity).optional(),
+  limits: z.record(z.string(), NonNegativeQuantity).optional(),
+  requests: z.record(z.string(), NonNegativeQuantity).optional(),
   claims: z.array(z.looseObject({ name: z.string() })).optional(),
 });
 export type ResourceRequirements = z.infer<typeof ResourceRequirements>;
 
-export const HTTPHeader = z.looseObject({ name: z.string(), value: z.string() });
+export const HTTPHeader = z.looseObject({ name: z.string().max(MAX_STRING_LENGTH), value: z.string().max(MAX_STRING_LENGTH) });
 
 export const Probe = z.looseObject({
-  exec: z.looseObject({ command: z.array(z.string()).optional() }).optional(),
+  exec: z.looseObject({ command: Args.optional() }).optional(),
   httpGet: z
     .looseObject({
-      port: IntOrString,
-      path: z.string().optional(),
-      host: z.string().optional(),
+      port: PortNumberOrName,
+      path: PathString.optional(),
+      host: z.string().max(253).optional(),
       scheme: z.enum(["HTTP", "HTTPS"]).optional(),
-      httpHeaders: z.array(HTTPHeader).optional(),
+      httpHeaders: z.array(HTTPHeader).max(MAX_PORTS).optional(),
     })
     .optional(),
-  tcpSocket: z.looseObject({ port: IntOrString, host: z.string().optional() }).optional(),
-  grpc: z.looseObject({ port: z.int(), service: z.string().nullish() }).optional(),
+  tcpSocket: z.looseObject({ port: PortNumberOrName, host: z.string().max(253).optional() }).optional(),
+  grpc: z.looseObject({ port: PortNumber, service: z.string().max(MAX_STRING_LENGTH).nullish() }).optional(),
   initialDelaySeconds: Seconds.optional(),
   timeoutSeconds: Seconds.optional(),
   periodSeconds: Seconds.optional(),
@@ -78,11 +86,11 @@ export const Probe = z.looseObject({
 export type Probe = z.infer<typeof Probe>;
 
 export const VolumeMount = z.looseObject({
-  name: z.string().min(1),
-  mountPath: z.string().min(1),
+  name: z.string().min(1).pipe(Dns1123Label),
+  mountPath: z.string().min(1).pipe(PathString),
   readOnly: z.boolean().optional(),
-  subPath: z.string().optional(),
-  subPathExpr: z.string().optional(),
+  subPath: PathString.optional(),
+  subPathExpr: PathString.optional(),
   mountPropagation: z.string().optional(),
   recursiveReadOnly: z.string().optional(),
 });
@@ -106,16 +114,20 @@ export type SecurityContext = z.infer<typeof SecurityContext>;
 
 /** `core/v1 Container`, used for containers and initContainers. `image` is required, as pod validation demands. */
 export const Container = z.looseObject({
-  name: z.string().min(1),
-  image: z.string().min(1),
-  command: z.array(z.string()).optional(),
-  args: z.array(z.string()).optional(),
-  workingDir: z.string().optional(),
-  ports: z.array(ContainerPort).optional(),
-  env: z.array(EnvVar).optional(),
-  envFrom: z.array(EnvFromSource).optional(),
+  name: z.string().min(1).pipe(Dns1123Label),
+  image: z
+    .string()
+    .min(1)
+    .max(MAX_IMAGE_LENGTH)
+    .refine((s) => s.trim() === s, { error: "must not have leading or trailing whitespace" }),
+  command: Args.optional(),
+  args: Args.optional(),
+  workingDir: PathString.optional(),
+  ports: z.array(ContainerPort).max(MAX_PORTS).optional(),
+  env: z.array(EnvVar).max(MAX_ENV).optional(),
+  envFrom: z.array(EnvFromSource).max(MAX_ENV).optional(),
   resources: ResourceRequirements.optional(),
-  volumeMounts: z.array(VolumeMount).optional(),
+  volumeMounts: z.array(VolumeMount).max(MAX_VOLUMES).optional(),
   volumeDevices: z.array(z.looseObject({ name: z.string(), devicePath: z.string() })).optional(),
   livenessProbe: Probe.optional(),
   readinessProbe: Probe.optional(),

@@ -1,4 +1,5 @@
 export * from "./config-map";
+export * from "./limits";
 export * from "./container";
 export * from "./object-meta";
 export * from "./parse";

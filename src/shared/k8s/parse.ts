@@ -56,7 +56,11 @@ function issueText(issue: z.core.$ZodIssue): string {
       if (issue.origin === "array" || issue.origin === "string") return issue.minimum === 1 ? "must not be empty" : `must have at least ${issue.minimum} ${issue.origin === "array" ? "items" : "characters"}`;
       return `must be ${issue.inclusive ? ">=" : ">"} ${issue.minimum}`;
     case "too_big":
+      if (issue.origin === "array") return `must have at most ${issue.maximum} items`;
+      if (issue.origin === "string") return `must be no more than ${issue.maximum} characters`;
       return `must be ${issue.inclusive ? "<=" : "<"} ${issue.maximum}`;
+    case "invalid_key":
+      return `key ${issue.issues[0] ? issueText(issue.issues[0]) : "is not valid"}`;
     case "invalid_union":
       return hasInput ? `${issue.message}, got ${typeName(issue.input)}` : "required";
     default:

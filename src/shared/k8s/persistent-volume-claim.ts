@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { StoredObjectMeta } from "./object-meta";
-import { Quantity } from "./quantity";
+import { NonNegativeQuantity, Quantity } from "./quantity";
 
 /** A stored `core/v1 PersistentVolumeClaim`: what sizing and placing a Fly Volume reads. */
 export const PersistentVolumeClaim = z.looseObject({
@@ -9,7 +9,7 @@ export const PersistentVolumeClaim = z.looseObject({
   metadata: StoredObjectMeta,
   spec: z.looseObject({
     accessModes: z.array(z.enum(["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"])).optional(),
-    resources: z.looseObject({ requests: z.record(z.string(), Quantity).optional(), limits: z.record(z.string(), Quantity).optional() }).optional(),
+    resources: z.looseObject({ requests: z.record(z.string(), NonNegativeQuantity).optional(), limits: z.record(z.string(), NonNegativeQuantity).optional() }).optional(),
     storageClassName: z.string().nullish(),
     volumeName: z.string().optional(),
     volumeMode: z.enum(["Filesystem", "Block"]).optional(),

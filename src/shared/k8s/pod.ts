@@ -3,6 +3,8 @@ import { Container, ResourceRequirements, SecurityContext } from "./container";
 import { StoredObjectMeta } from "./object-meta";
 import { PodStatus } from "./pod-status";
 import { Volume } from "./volume";
+import { MAX_CONTAINERS, MAX_VOLUMES } from "./limits";
+import { Dns1123Label, Dns1123Subdomain } from "./names";
 
 export const RestartPolicy = z.enum(["Always", "OnFailure", "Never"]);
 export type RestartPolicy = z.infer<typeof RestartPolicy>;
@@ -25,28 +27,28 @@ export const PodSecurityContext = SecurityContext.omit({
  * Scheduling-only fields (affinity, tolerations, nodeSelector, priority, ...) pass through unchecked.
  */
 export const PodSpec = z.looseObject({
-  containers: z.array(Container).min(1),
-  initContainers: z.array(Container).optional(),
+  containers: z.array(Container).min(1).max(MAX_CONTAINERS),
+  initContainers: z.array(Container).max(MAX_CONTAINERS).optional(),
   ephemeralContainers: z.array(z.looseObject({ name: z.string() })).optional(),
   restartPolicy: RestartPolicy.optional(),
   terminationGracePeriodSeconds: z.int().nonnegative().optional(),
   activeDeadlineSeconds: z.int().positive().optional(),
-  nodeName: z.string().optional(),
-  volumes: z.array(Volume).optional(),
+  nodeName: Dns1123Subdomain.optional(),
+  volumes: z.array(Volume).max(MAX_VOLUMES).optional(),
   hostNetwork: z.boolean().optional(),
   hostPID: z.boolean().optional(),
   hostIPC: z.boolean().optional(),
   hostUsers: z.boolean().optional(),
   shareProcessNamespace: z.boolean().optional(),
   securityContext: PodSecurityContext.optional(),
-  hostname: z.string().optional(),
-  subdomain: z.string().optional(),
+  hostname: Dns1123Label.optional(),
+  subdomain: Dns1123Label.optional(),
   setHostnameAsFQDN: z.boolean().optional(),
   dnsPolicy: z.enum(["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"]).optional(),
   dnsConfig: z
     .looseObject({
-      nameservers: z.array(z.string()).optional(),
-      searches: z.array(z.string()).optional(),
+      nameservers: z.array(z.string().max(253)).max(3).optional(),
+      searches: z.array(z.string().max(253)).max(32).optional(),
       options: z.array(z.looseObject({ name: z.string(), value: z.string().optional() })).optional(),
     })
     .optional(),
@@ -59,6 +61,15 @@ export const PodSpec = z.looseObject({
   os: z.looseObject({ name: z.string() }).optional(),
   resources: ResourceRequirements.optional(),
   resourceClaims: z.array(z.looseObject({ name: z.string() })).optional(),
+}).superRefine((spec, ctx) => {
+  // Container names are unique across containers and init containers, as the API server demands.
+  const seen = new Set<string>();
+  for (const field of ["initContainers", "containers"] as const) {
+    (spec[field] ?? []).forEach((c, i) => {
+      if (seen.has(c.name)) ctx.addIssue({ code: "custom", path: [field, i, "name"], message: `Duplicate value: ${JSON.stringify(c.name)}` });
+      seen.add(c.name);
+    });
+  }
 });
 export type PodSpec = z.infer<typeof PodSpec>;
 

@@ -14,6 +14,16 @@ const QUANTITY_EXPECTED = 'expected a quantity such as "500m", "2", "128Mi" or "
 export const Quantity = z.union([z.string().regex(QUANTITY, { error: QUANTITY_EXPECTED }), z.number()], { error: QUANTITY_EXPECTED });
 export type Quantity = z.infer<typeof Quantity>;
 
+/** A quantity that is not negative, as the API server requires of resource requests, limits and sizes. */
+export const NonNegativeQuantity = Quantity.refine((q) => !(valueOrNaN(q) < 0), { error: "must be greater than or equal to 0" });
+/** A quantity above zero: a downward API divisor. */
+export const PositiveQuantity = Quantity.refine((q) => !(valueOrNaN(q) <= 0), { error: "must be greater than 0" });
+
+/** zod runs refinements even on a value the union refused; that one has its own issue already. */
+function valueOrNaN(q: unknown): number {
+  return typeof q === "number" || (typeof q === "string" && QUANTITY.test(q)) ? parseQuantity(q) : NaN;
+}
+
 /** The value of a quantity in base units (cores for cpu, bytes for memory). Throws on a malformed quantity. */
 export function parseQuantity(q: Quantity): number {
   if (typeof q === "number") return q;

@@ -1,13 +1,15 @@
 import { z } from "zod";
-import { IntOrString } from "./container";
-import { StoredObjectMeta } from "./object-meta";
+import { MAX_PORTS } from "./limits";
+import { PortNumberOrName } from "./container";
+import { Dns1035Label, Dns1123Label } from "./names";
+import { Labels, storedObjectMeta } from "./object-meta";
 
 export const ServicePort = z.looseObject({
-  name: z.string().optional(),
+  name: Dns1123Label.optional(),
   protocol: z.enum(["TCP", "UDP", "SCTP"]).optional(),
   appProtocol: z.string().optional(),
   port: z.int().min(1).max(65535),
-  targetPort: IntOrString.optional(),
+  targetPort: PortNumberOrName.optional(),
   nodePort: z.int().optional(),
 });
 export type ServicePort = z.infer<typeof ServicePort>;
@@ -16,12 +18,12 @@ export type ServicePort = z.infer<typeof ServicePort>;
 export const Service = z.looseObject({
   apiVersion: z.literal("v1").optional(),
   kind: z.literal("Service").optional(),
-  metadata: StoredObjectMeta,
+  metadata: storedObjectMeta(Dns1035Label),
   spec: z
     .looseObject({
       type: z.enum(["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"]).optional(),
-      selector: z.record(z.string(), z.string()).nullish(),
-      ports: z.array(ServicePort).optional(),
+      selector: Labels.nullish(),
+      ports: z.array(ServicePort).max(MAX_PORTS).optional(),
       clusterIP: z.string().optional(),
       clusterIPs: z.array(z.string()).optional(),
       ipFamilies: z.array(z.string()).optional(),

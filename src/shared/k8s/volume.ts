@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ObjectFieldSelector, ResourceFieldSelector } from "./container";
-import { Quantity } from "./quantity";
+import { NonNegativeQuantity } from "./quantity";
+import { Dns1123Label } from "./names";
 
 const Mode = z.int().min(0).max(0o777);
 
@@ -32,8 +33,8 @@ export type VolumeProjection = z.infer<typeof VolumeProjection>;
  * csi, ...) passes through untyped so that it can be reported by name.
  */
 export const Volume = z.looseObject({
-  name: z.string().min(1),
-  emptyDir: z.looseObject({ medium: z.string().optional(), sizeLimit: Quantity.optional() }).optional(),
+  name: z.string().min(1).pipe(Dns1123Label),
+  emptyDir: z.looseObject({ medium: z.string().optional(), sizeLimit: NonNegativeQuantity.optional() }).optional(),
   configMap: ConfigMapSource.extend({ defaultMode: Mode.optional() }).optional(),
   secret: z
     .looseObject({ secretName: z.string().optional(), items: z.array(KeyToPath).optional(), optional: z.boolean().optional(), defaultMode: Mode.optional() })

@@ -40,6 +40,7 @@ const WAIT_TIMEOUT_S = 10;
 
 export async function convergePod(ctx: ConvergeContext, uid: string, attempts: number): Promise<StepResult> {
   const rec = ctx.pods.get(uid);
+  if (!rec || rec.desired !== "run") releaseCreateSlot(ctx, uid);
   if (!rec) return DONE;
   try {
     return rec.desired === "run" ? await ensureRunning(ctx, rec, attempts) : await ensureGone(ctx, rec);
@@ -50,6 +51,12 @@ export async function convergePod(ctx: ConvergeContext, uid: string, attempts: n
 
 class BudgetWait {
   constructor(readonly ms: number) {}
+}
+
+/** A pod that no longer needs the create it queued for gives its slot back: a deleted pod never delays the next. */
+function releaseCreateSlot(ctx: ConvergeContext, uid: string): void {
+  if (!ctx.reservations.delete(`${uid}:create`)) return;
+  ctx.budget.release("create", ctx.app);
 }
 
 /** Calls `fn` once the budget for `action` on `scope` allows it; otherwise throws a BudgetWait. */

@@ -1,11 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
 import { MachinesClient } from "../../machines/client";
+import { isMachinesApiError } from "../../machines/errors";
 import type { FeedPage, PodView, ReconcileCounts, Snapshot } from "../../shared/contract";
 import { AppProvisioner, AppUnavailable } from "./app-provisioner";
 import type { ConvergeContext } from "./converge";
 import { reviseDependents } from "./dependents";
 import { applyEvent, type EventResult, type IntakeContext, type WatchEvent } from "./intake";
 import { translateContextOf } from "./object-lookups";
+import { EXIT_WATCH_INTERVAL_MS, exitWatchPass } from "./exit-watch";
 import { RateBudget } from "./rate-budget";
 import { reconcilePass } from "./reconcile";
 import { syncSecrets } from "./secret-sync";
@@ -34,6 +36,8 @@ export class ClusterObject extends DurableObject<Env> {
   readonly #app: AppProvisioner;
   readonly #loop: WorkLoop;
   #reconciling: Promise<ReconcileCounts> | undefined;
+  /** In memory only: after an eviction the first alarm simply looks at once. */
+  #nextExitWatchAt = 0;
   #syncing: Promise<void> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -80,8 +84,10 @@ export class ClusterObject extends DurableObject<Env> {
       await this.#kick();
       return { counts: { ...counts, destroyed: Math.max(counts.destroyed, fromSnapshot.destroyed) } };
     } catch (e) {
-      // The snapshot is stored either way; convergence resumes once the app is usable.
+      // The snapshot is stored either way; the pass is finished later (the alarm is armed), once
+      // the app is usable and the API answers a list again.
       if (e instanceof AppUnavailable) return { unavailable: e.message };
+      if (isMachinesApiError(e, "transient") || isMachinesApiError(e, "rate_limited")) return { unavailable: `listing machines failed: ${e.message}` };
       throw e;
     }
   }
@@ -112,7 +118,9 @@ export class ClusterObject extends DurableObject<Env> {
     await Promise.all([
       reconcileDue ? this.#reconcileNow().catch((e: unknown) => meta.set("reconcile_error", e instanceof Error ? e.message : String(e))) : undefined,
       this.#drain(),
+      this.#exitWatchDue() ? this.#exitWatch() : undefined,
     ]);
+    await this.#armAlarm();
   }
 
   // ---- schedule
@@ -174,6 +182,28 @@ export class ClusterObject extends DurableObject<Env> {
     return this.#reconciling;
   }
 
+  #exitWatchDue(): boolean {
+    return !this.#reconciling && Date.now() >= this.#nextExitWatchAt && this.#state.pods.anyMachineMayRun();
+  }
+
+  /** Between passes: stopped machines, so exits show in seconds (exit-watch.ts). A failed look waits for the next one. */
+  async #exitWatch(): Promise<void> {
+    this.#nextExitWatchAt = Date.now() + EXIT_WATCH_INTERVAL_MS;
+    if (this.#state.meta.get("app_ready") === undefined) return;
+    const c = this.#convergeContext();
+    await exitWatchPass({
+      machines: c.machines,
+      app: c.app,
+      cluster: c.cluster,
+      pods: this.#state.pods,
+      budget: this.#budget,
+      now: Date.now,
+      schedule: (uid) => this.#state.work.schedule(uid, Date.now()),
+      refreshStatus: this.#refresh,
+    }).catch(() => undefined);
+    if (this.#state.work.nextDueAt() !== undefined) void this.#drain();
+  }
+
   #reconcileIntervalMs(): number {
     const s = Number(this.env.RECONCILE_INTERVAL_S ?? DEFAULT_RECONCILE_INTERVAL_S);
     return (Number.isFinite(s) && s > 0 ? s : DEFAULT_RECONCILE_INTERVAL_S) * 1000;
@@ -196,7 +226,8 @@ export class ClusterObject extends DurableObject<Env> {
   /** Next alarm: the earliest due work or the next periodic reconcile (a pass under way arms its successor itself). */
   async #armAlarm(): Promise<void> {
     const reconcileAt = this.#reconciling ? Infinity : (this.#state.meta.get("next_reconcile_at") ?? Date.now() + this.#reconcileIntervalMs());
-    const next = Math.min(this.#state.work.nextDueAt() ?? Infinity, reconcileAt);
+    const watchAt = this.#state.pods.anyMachineMayRun() ? this.#nextExitWatchAt : Infinity;
+    const next = Math.min(this.#state.work.nextDueAt() ?? Infinity, reconcileAt, watchAt);
     if (next !== Infinity) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
   }
 

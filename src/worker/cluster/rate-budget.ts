@@ -65,6 +65,19 @@ export class RateBudget {
   }
 
   /**
+   * Gives back one slot reserved on `scope` whose call will never be made (its pod was deleted
+   * first): every slot queued after it is one place earlier. Never above the burst.
+   */
+  release(action: BudgetAction, scope: string): void {
+    const limit = LIMITS[action] ?? DEFAULT_LIMIT;
+    const b = this.buckets.get(`${action}:${scope}`);
+    if (!b) return;
+    const now = this.now();
+    b.tokens = Math.min(limit.burst, b.tokens + ((now - b.at) / 1000) * limit.ratePerS + 1);
+    b.at = now;
+  }
+
+  /**
    * After a 429 despite the budget (another client shares the app, or our calls reached Fly late):
    * no slot opens sooner than `waitMs` from now. Only ever lowers the bucket: slots already handed
    * out stay owed, so a retry queues behind them instead of racing them.

@@ -4,6 +4,7 @@ import type { z } from "zod";
 import { admissionReviewSchema, eventsBodySchema, MAX_FEED_WAIT_S, reconcileBodySchema } from "../../shared/contract";
 import { answerAdmission } from "../admission/admission-review";
 import { podIoRoutes } from "./pod-io-routes";
+import { applyScreened, screenSnapshot } from "./object-screen";
 
 /** Parses a JSON body against `schema`; the error names the first wrong field. */
 function parseBody<T>(raw: string, schema: z.ZodType<T>): { ok: true; data: T } | { ok: false; error: string; path?: string } {
@@ -34,12 +35,15 @@ export const clusterRoutes = new Hono<AppEnv>()
   .post("/:cluster/events", async (c) => {
     const body = parseBody(c.get("rawBody"), eventsBodySchema);
     if (!body.ok) return c.json({ error: body.error, path: body.path }, 400);
-    const results = await clusterObject(c.env, c.get("cluster")).applyEvents(c.get("cluster"), body.data.events);
+    const cluster = c.get("cluster");
+    const results = await applyScreened(body.data.events, (events) => clusterObject(c.env, cluster).applyEvents(cluster, events));
     return c.json({ results });
   })
   .post("/:cluster/reconcile", async (c) => {
     const body = parseBody(c.get("rawBody"), reconcileBodySchema);
     if (!body.ok) return c.json({ error: body.error, path: body.path }, 400);
+    const refused = body.data.snapshot && screenSnapshot(body.data.snapshot);
+    if (refused) return c.json(refused, 400);
     const r = await clusterObject(c.env, c.get("cluster")).reconcile(c.get("cluster"), body.data.snapshot);
     if ("unavailable" in r) return c.json({ error: `cannot converge now: ${r.unavailable}` }, 503);
     return c.json(r.counts);

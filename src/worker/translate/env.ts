@@ -1,4 +1,4 @@
-import type { Container } from "../../shared/k8s";
+import { MAX_ARG_LENGTH, type Container } from "../../shared/k8s";
 import type { SecretKeys } from "./context";
 import { fieldRefValue, resourceFieldValue } from "./downward-api";
 import { findConfigMap, findSecret, flySecretFor, missingKey, type RefInputs } from "./object-refs";
@@ -18,6 +18,9 @@ export interface ContainerEnv {
   expand(text: string, path: string): string;
 }
 
+/** What `$(VAR)` references may add to one container's strings in total: a quarter of the machine config limit. */
+const MAX_EXPANSION_GROWTH = 128 * 1024;
+
 interface EnvInputs extends RefInputs {
   guest: MachineGuest;
 }
@@ -33,14 +36,29 @@ export function containerEnv(c: Container, path: string, inputs: EnvInputs): Con
   const { pod, guest, log } = inputs;
   const vars = new Map<string, Source>();
   const use = { env: true } as const;
-  const expand = (text: string, at: string): string =>
-    expandReferences(text, (name) => {
+  // References can multiply a value (B=$(A)$(A), C=$(B)$(B), ...): each result is bounded as a
+  // process bounds one string, and what expansion adds per container is bounded too.
+  let growth = 0;
+  const expand = (text: string, at: string): string => {
+    const lookup = (name: string): string | undefined => {
       const s = vars.get(name);
       if (!s) return undefined;
       if ("literal" in s) return s.literal;
       log.notHonoured(at, `$(${name}) is only known when the Machine runs and is left unexpanded`);
       return undefined;
-    });
+    };
+    const out = expandReferences(text, lookup, MAX_ARG_LENGTH);
+    if (out === undefined) {
+      log.error(at, `expands to more than ${MAX_ARG_LENGTH} characters, the most a process takes as one argument or environment string`);
+      return text;
+    }
+    growth += Math.max(0, out.length - text.length);
+    if (growth > MAX_EXPANSION_GROWTH) {
+      log.error(at, `references expand to more than ${MAX_EXPANSION_GROWTH} added characters in this container`);
+      return text;
+    }
+    return out;
+  };
   const setSecret = (name: string, secret: string, keys: SecretKeys, key: string, at: string) => {
     if (!ENV_VAR_NAME.test(name)) return log.notHonoured(at, `"${name}" is not a name Fly accepts for a secret environment variable`);
     const fly = flySecretFor(inputs, secret, keys, key, use);
@@ -108,11 +126,15 @@ export function containerEnv(c: Container, path: string, inputs: EnvInputs): Con
 
 /**
  * Kubernetes' `$(VAR)` expansion: `$$` is a literal `$`; `$(NAME)` becomes the value `lookup`
- * gives, or stays as written when it gives none; any other `$` is kept.
+ * gives, or stays as written when it gives none; any other `$` is kept. Undefined once the result
+ * would be longer than `maxLength`.
  */
-export function expandReferences(text: string, lookup: (name: string) => string | undefined): string {
+export function expandReferences(text: string, lookup: (name: string) => string | undefined): string;
+export function expandReferences(text: string, lookup: (name: string) => string | undefined, maxLength: number): string | undefined;
+export function expandReferences(text: string, lookup: (name: string) => string | undefined, maxLength = Infinity): string | undefined {
   let out = "";
   for (let i = 0; i < text.length; i++) {
+    if (out.length > maxLength) return undefined;
     const ch = text[i]!;
     if (ch !== "$" || i + 1 >= text.length) {
       out += ch;
@@ -135,5 +157,5 @@ export function expandReferences(text: string, lookup: (name: string) => string 
       out += ch;
     }
   }
-  return out;
+  return out.length > maxLength ? undefined : out;
 }

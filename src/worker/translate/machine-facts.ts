@@ -34,7 +34,7 @@ export const GONE: ReadonlySet<string> = new Set(["destroyed", "destroying"]);
 export const STATUS_RUNNING: ReadonlySet<string> = new Set(["started", "stopping", "suspending"]);
 /** For pod status: the containers ended; the newest exit says how. */
 export const STATUS_ENDED: ReadonlySet<string> = new Set(["stopped", "suspended", "destroying", "destroyed"]);
-/** For pod status: the machine itself failed (phase Failed). */
+/** For pod status: the machine could not boot (StartError; final only under restartPolicy Never). */
 export const STATUS_FAILED: ReadonlySet<string> = new Set(["failed", "launch_failed"]);
 
 // ---- exits

@@ -40,8 +40,11 @@ type Phase = "Pending" | "Running" | "Succeeded" | "Failed";
  * runs or restarts; when it is stopped or destroyed, by the newest exit: `Succeeded` for exit 0 and
  * `Failed` otherwise once nothing restarts it (restartPolicy Never, OnFailure after exit 0, or the
  * pod is being deleted), else still `Running`; a Machine destroyed without an exit is `Pending`
- * (machinelet makes a new one) unless the pod never restarts; `Failed` for a `failed` Machine or a
- * terminal problem. A terminal phase is never left. All containers share the Machine's state
+ * (machinelet makes a new one) unless the pod never restarts. A `failed`/`launch_failed` Machine
+ * is a container that could not start (StartError): `Failed` under restartPolicy Never or when the
+ * pod is being deleted, else `Running` in CrashLoopBackOff while machinelet boots it again. A
+ * terminal problem (Fly refused the config, no guest fits: answers that would fail every retry)
+ * is `Failed`. A terminal phase is never left. All containers share the Machine's state
  * (Fly reports no per-container state); regular init containers count as completed once the
  * Machine has booted. A container is ready when it runs and the Fly checks of its readiness and
  * startup probes (named by `probeCheckName`) pass; Ready also needs the pod's readiness gates.
@@ -98,7 +101,8 @@ export function machineToPodStatus(input: PodStatusInput): PodStatus {
 function phaseOf(pod: Pod, machine: ObservedMachine | undefined, problem: Problem | undefined, events: EventSummary): Phase {
   if (problem?.terminal) return "Failed";
   if (!machine) return "Pending";
-  if (STATUS_FAILED.has(machine.state)) return "Failed";
+  // A failed boot is a container that could not start: final only when nothing restarts it.
+  if (STATUS_FAILED.has(machine.state)) return pod.metadata.deletionTimestamp || pod.spec.restartPolicy === "Never" ? "Failed" : "Running";
   if (STATUS_RUNNING.has(machine.state)) return "Running";
   if (!STATUS_ENDED.has(machine.state)) return events.everStarted ? "Running" : "Pending";
   const exit = events.lastExit;
@@ -147,12 +151,17 @@ function appView(machine: ObservedMachine | undefined, problem: Problem | undefi
     const startedAt = events.lastStart ?? rfc3339(machine.updated_at ?? machine.created_at ?? 0);
     return { state: { running: { startedAt } }, lastState: afterExit, completed: false };
   }
-  if (STATUS_ENDED.has(machine.state) || STATUS_FAILED.has(machine.state)) {
+  if (STATUS_FAILED.has(machine.state)) {
+    // The kubelet's StartError (exit 128), then CrashLoopBackOff while machinelet starts it again.
+    const startError = { exitCode: 128, reason: "StartError", message: `the Machine's boot ended ${machine.state}` };
+    if (phase === "Failed") return { state: { terminated: startError }, lastState: afterExit, completed: false };
+    return { state: { waiting: { reason: "CrashLoopBackOff", message: `back-off restarting: the Machine's boot ended ${machine.state}` } }, lastState: { terminated: startError }, completed: false };
+  }
+  if (STATUS_ENDED.has(machine.state)) {
     const before: ContainerState = events.previousExit ? { terminated: terminatedOf(events.previousExit) } : {};
     if (exit) return { state: afterExit, lastState: before, completed: false };
     if (phase === "Failed") {
-      const message = STATUS_FAILED.has(machine.state) ? `the Machine is ${machine.state}` : "the Machine is gone and its containers' exit was not recorded";
-      return { state: { terminated: { exitCode: 137, reason: "ContainerStatusUnknown", message } }, lastState: {}, completed: false };
+      return { state: { terminated: { exitCode: 137, reason: "ContainerStatusUnknown", message: "the Machine is gone and its containers' exit was not recorded" } }, lastState: {}, completed: false };
     }
   }
   // creating, created, starting, restarting, updating, replacing, or stopped before it ever booted.

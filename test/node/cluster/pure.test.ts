@@ -17,6 +17,15 @@ describe("RateBudget: Fly's documented limits as reservations", () => {
     expect(waits).toEqual([0, 0, 0, 2_000, 3_000, 4_000]);
   });
 
+  it("takes back a slot its holder no longer needs, so the queue behind it shortens", () => {
+    const b = new RateBudget(clock().now);
+    for (let i = 0; i < 60; i++) b.reserve("create", "app");
+    for (let i = 0; i < 60; i++) b.release("create", "app");
+    expect(b.reserve("create", "app")).toBe(0);
+    for (let i = 0; i < 10; i++) b.release("create", "app");
+    expect(Array.from({ length: 4 }, () => b.reserve("create", "app"))).toEqual([0, 0, 0, 2_000]);
+  });
+
   it("keeps buckets apart per action and per scope", () => {
     const b = new RateBudget(clock().now);
     for (let i = 0; i < 3; i++) b.reserve("start", "m1");

@@ -18,3 +18,10 @@ describe("expandReferences (kubelet $(VAR) rules)", () => {
     ["$()", "$()"],
   ])("%j -> %j", (input, output) => expect(expandReferences(input, lookup)).toBe(output));
 });
+
+describe("expansion bounds", () => {
+  it("stops once the result would be longer than the limit", () => {
+    expect(expandReferences("$(A)$(A)", () => "x".repeat(10), 15)).toBeUndefined();
+    expect(expandReferences("$(A)", () => "x".repeat(10), 15)).toBe("x".repeat(10));
+  });
+});

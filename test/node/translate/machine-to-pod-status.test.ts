@@ -169,10 +169,26 @@ describe("after the Machine stops", () => {
     expect(main(s).state?.terminated).toMatchObject({ exitCode: 137, reason: "ContainerStatusUnknown" });
   });
 
-  it("a failed Machine fails the pod", () => {
-    const s = status(nginx, { machine: machine("failed") });
+  it.each(["failed", "launch_failed"])("a %s boot under Always or OnFailure is a restart in CrashLoopBackOff, never a terminal phase", (state) => {
+    for (const pod of [nginx, job("OnFailure")]) {
+      const s = status(pod, { machine: machine(state) });
+      expect(s.phase).toBe("Running");
+      expect(main(s).state).toEqual({ waiting: { reason: "CrashLoopBackOff", message: `back-off restarting: the Machine's boot ended ${state}` } });
+      expect(main(s).lastState?.terminated).toMatchObject({ exitCode: 128, reason: "StartError" });
+      expect(main(s).ready).toBe(false);
+      expect(cond(s, "Ready")).toMatchObject({ status: "False", reason: "ContainersNotReady" });
+    }
+  });
+
+  it("a failed boot under Never fails the pod with StartError", () => {
+    const s = status(job("Never"), { machine: machine("failed") });
     expect(s.phase).toBe("Failed");
-    expect(main(s).state?.terminated).toMatchObject({ exitCode: 137, reason: "ContainerStatusUnknown", message: "the Machine is failed" });
+    expect(main(s).state?.terminated).toMatchObject({ exitCode: 128, reason: "StartError", message: "the Machine's boot ended failed" });
+  });
+
+  it("a failed Machine of a pod being deleted is over", () => {
+    const s = status(job("Always", { deletionTimestamp: NOW }), { machine: machine("failed") });
+    expect(s.phase).toBe("Failed");
   });
 
   it("a terminal phase is never left", () => {

@@ -437,3 +437,11 @@ describe("findings", () => {
     expect(errorsOf(oneContainer({}, { os: { name: "windows" } }))).toEqual(["spec.os.name: Fly Machines run Linux"]);
   });
 });
+
+describe("hostile sizes", () => {
+  it("refuses references that multiply a value instead of building it", () => {
+    const env = [{ name: "A", value: "x".repeat(1024) }, ...Array.from({ length: 30 }, (_, i) => ({ name: `V${i + 1}`, value: `$(${i === 0 ? "A" : `V${i}`})$(${i === 0 ? "A" : `V${i}`})` }))];
+    const errors = errorsOf(oneContainer({ env }));
+    expect(errors[0]).toMatch(/^spec\.containers\[0\]\.env\[\d+\]\.value: (expands to more than 131072 characters|references expand to more than 131072 added characters)/);
+  });
+});

@@ -80,6 +80,18 @@ export class PodStore {
       .toArray()[0] as DesiredView | undefined;
   }
 
+  /** The machine a pod owns and the digest of its last observation (what the exit watch compares). */
+  observedOf(uid: string): { machineId: string | null; observedDigest: string | null; desired: string } | undefined {
+    return this.sql
+      .exec<Row>("SELECT machine_id AS machineId, observed_digest AS observedDigest, desired FROM pods WHERE uid = ?", uid)
+      .toArray()[0] as { machineId: string | null; observedDigest: string | null; desired: string } | undefined;
+  }
+
+  /** Whether any pod's machine is (as last observed) running or about to: the exit watch has something to watch. */
+  anyMachineMayRun(): boolean {
+    return this.sql.exec("SELECT 1 FROM pods WHERE machine_state IN ('started', 'starting', 'restarting', 'updating', 'replacing', 'created') LIMIT 1").toArray().length > 0;
+  }
+
   isTombstoned(uid: string): boolean {
     return this.sql.exec("SELECT 1 FROM tombstones WHERE uid = ?", uid).toArray().length > 0;
   }
