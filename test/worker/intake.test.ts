@@ -87,7 +87,7 @@ describe("POST /v1/clusters/{cluster}/events: bodies", () => {
       ["Pod", "applied"],
       ["Pod", "rejected"],
       ["Pod", "rejected"],
-      ["Service", "queued"],
+      ["Service", "applied"],
       ["ConfigMap", "applied"],
       ["Deployment", "ignored"],
     ]);

@@ -12,3 +12,4 @@ export * from "./signature";
 export * from "./snapshot";
 export * from "./status-feed";
 export * from "./pod-io";
+export * from "./service-view";

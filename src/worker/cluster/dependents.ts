@@ -41,6 +41,13 @@ export function reviseDependents(ctx: DependentsContext, kind: keyof typeof REFE
   return changed;
 }
 
+/** Something every pod of a namespace may depend on changed (a Service: selectors, ports): re-translate them all. */
+export function reviseNamespace(ctx: DependentsContext, namespace: string): number {
+  let changed = 0;
+  for (const rec of ctx.pods.runnableIn(namespace)) if (retranslate(ctx, rec)) changed++;
+  return changed;
+}
+
 function retranslate(ctx: DependentsContext, rec: PodRecord): boolean {
   const t = translatePod(rec.pod, ctx.lookups);
   const sameProblem = (t.problem?.message ?? null) === (rec.problem?.message ?? null) || (t.problem === null && rec.config !== null);

@@ -1,10 +1,11 @@
 import type { EventResult, Outcome, WatchEvent } from "../../shared/contract";
-import { parseK8sObject, type Pod } from "../../shared/k8s";
+import { parseK8sObject, type Pod, type Service } from "../../shared/k8s";
 import type { TranslateContext } from "../translate/context";
-import { reviseDependents, translationOf } from "./dependents";
+import { reviseDependents, reviseNamespace, translationOf } from "./dependents";
+import { allocateAppPorts } from "../translate/service-plan";
 import { isNewer } from "./resource-version";
 import { translatePod } from "./pod-translation";
-import type { ObjectStore, PodRecord, PodStore } from "./state";
+import type { AppPortStore, ObjectStore, PodRecord, PodStore } from "./state";
 
 export type { EventResult, Outcome, WatchEvent };
 
@@ -16,6 +17,7 @@ export interface IntakeContext {
   cluster: string;
   /** The translation's view of the stored Secrets, ConfigMaps and claims. */
   lookups: TranslateContext;
+  appPorts: AppPortStore;
   now: number;
   /** Set when a Secret was stored or removed: its keys must be written to (or removed from) Fly. */
   secretsChanged?: boolean;
@@ -132,7 +134,9 @@ function applyPodEvent(ctx: IntakeContext, type: WatchEvent["type"], pod: Pod): 
 /**
  * Services, Secrets, ConfigMaps and PVCs are stored (newest version wins). A Secret or ConfigMap
  * change re-translates the pods that use it (a waiting pod starts, a consumer is updated); a Secret
- * change also has its keys written to Fly by the secret sync. Services and PVCs are not mapped yet.
+ * change also has its keys written to Fly by the secret sync. A Service change re-allocates app
+ * ports (a port keeps its own) and re-translates the pods of its namespace, whose `services`
+ * entries follow the selectors. PVCs are not mapped yet.
  */
 function applyOtherEvent(
   ctx: IntakeContext,
@@ -141,12 +145,15 @@ function applyOtherEvent(
   obj: { metadata: { uid: string; name: string; namespace?: string; resourceVersion: string } },
 ): EventResult {
   const { uid, resourceVersion } = obj.metadata;
-  const mapped = kind === "Secret" || kind === "ConfigMap";
+  const mapped = kind === "Secret" || kind === "ConfigMap" || kind === "Service";
   const namespace = obj.metadata.namespace ?? "";
   const changed = (): Outcome => {
     if (!mapped) return "queued";
     if (kind === "Secret") ctx.secretsChanged = true;
-    reviseDependents(ctx, kind as "Secret" | "ConfigMap", namespace, obj.metadata.name);
+    if (kind === "Service") {
+      ctx.appPorts.replace(allocateAppPorts(ctx.appPorts.all(), ctx.objects.listKind("Service").map((o) => o.object as Service)));
+      reviseNamespace(ctx, namespace);
+    } else reviseDependents(ctx, kind as "Secret" | "ConfigMap", namespace, obj.metadata.name);
     return "applied";
   };
   if (type === "DELETED") return { uid, kind, outcome: ctx.objects.remove(uid) ? changed() : "unchanged" };

@@ -1,14 +1,19 @@
 import type { ConfigMapData, SecretKeys, TranslateContext } from "../translate/context";
-import type { FlySecretStore, ObjectStore } from "./state";
+import type { Service } from "../../shared/k8s";
+import { servicePortKey } from "../translate/service-plan";
+import type { AppPortStore, FlySecretStore, ObjectStore } from "./state";
 
 /**
  * The translation's lookups, answered from the cluster's stores: ConfigMaps as stored; a Secret's
- * keys with the Fly secrets version each was written at (undefined until written). Claims are not
+ * keys with the Fly secrets version each was written at (undefined until written); the Services of
+ * a namespace and the app port of each Service port. Claims are not
  * mapped to Fly Volumes yet, so there is no volume lookup (such pods are told so).
  */
-export function translateContextOf(cluster: string, objects: ObjectStore, flySecrets: FlySecretStore): TranslateContext {
+export function translateContextOf(cluster: string, objects: ObjectStore, flySecrets: FlySecretStore, appPorts: AppPortStore): TranslateContext {
   return {
     cluster,
+    services: (namespace) => objects.listKind("Service", namespace).map((o) => o.object as Service),
+    appPort: (service, port) => appPorts.get(servicePortKey(service.metadata.uid, port)),
     configMap: (namespace, name) => objects.find("ConfigMap", namespace, name)?.object as ConfigMapData | undefined,
     secret: (namespace, name): SecretKeys | undefined => {
       const stored = objects.find("Secret", namespace, name)?.object as { data?: Record<string, string> | null } | undefined;

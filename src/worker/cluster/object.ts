@@ -1,10 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
 import { MachinesClient } from "../../machines/client";
 import { isMachinesApiError } from "../../machines/errors";
-import type { FeedPage, PodView, ReconcileCounts, Snapshot } from "../../shared/contract";
+import type { Service } from "../../shared/k8s";
+import type { FeedPage, PodView, ServiceView, ReconcileCounts, Snapshot } from "../../shared/contract";
 import { AppProvisioner, AppUnavailable } from "./app-provisioner";
 import type { ConvergeContext } from "./converge";
 import { reviseDependents } from "./dependents";
+import { serviceView } from "./service-view";
 import { applyEvent, type EventResult, type IntakeContext, type WatchEvent } from "./intake";
 import { translateContextOf } from "./object-lookups";
 import { EXIT_WATCH_INTERVAL_MS, exitWatchPass } from "./exit-watch";
@@ -108,6 +110,12 @@ export class ClusterObject extends DurableObject<Env> {
       machineState: rec.machineState,
       status: (rec.status as Record<string, unknown> | null) ?? null,
     };
+  }
+
+  getService(namespace: string, name: string): ServiceView | null {
+    const stored = this.#state.objects.find("Service", namespace, name);
+    if (!stored || this.#state.meta.get("cluster") === undefined) return null;
+    return serviceView(stored.object as Service, { clusterApp: this.#appName(), appPort: (key) => this.#state.appPorts.get(key), pods: this.#state.pods.runnableIn(namespace) });
   }
 
   override async alarm(): Promise<void> {
@@ -237,7 +245,8 @@ export class ClusterObject extends DurableObject<Env> {
       pods: this.#state.pods,
       objects: this.#state.objects,
       cluster,
-      lookups: translateContextOf(cluster, this.#state.objects, this.#state.flySecrets),
+      appPorts: this.#state.appPorts,
+      lookups: translateContextOf(cluster, this.#state.objects, this.#state.flySecrets, this.#state.appPorts),
       now,
       scheduled: false,
       schedule: (uid: string) => {

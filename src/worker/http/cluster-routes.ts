@@ -59,4 +59,9 @@ export const clusterRoutes = new Hono<AppEnv>()
     const pod = await clusterObject(c.env, c.get("cluster")).getPod(c.req.param("uid"));
     return pod ? c.json(pod) : c.json({ error: `pod ${c.req.param("uid")} is not known to cluster ${c.get("cluster")}` }, 404);
   })
+  .get("/:cluster/services/:namespace/:name", async (c) => {
+    const { namespace, name } = c.req.param();
+    const svc = await clusterObject(c.env, c.get("cluster")).getService(namespace, name);
+    return svc ? c.json(svc) : c.json({ error: `Service ${namespace}/${name} is not known to cluster ${c.get("cluster")}` }, 404);
+  })
   .route("/", podIoRoutes);

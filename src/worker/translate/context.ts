@@ -1,4 +1,6 @@
+import type { Service } from "../../shared/k8s";
 import type { ClusterDns } from "./pod-dns";
+import type { AppPortOf } from "./service-backends";
 
 /** The data of a ConfigMap (a stored ConfigMap object fits). */
 export interface ConfigMapData {
@@ -30,6 +32,9 @@ export interface TranslateContext {
   cluster: string;
   /** where pods find the cluster DNS; without it `ClusterFirst` pods resolve like `Default` */
   clusterDns?: ClusterDns;
+  /** the Services of a namespace, with `appPort`: the pod's machine gets `services` entries for those that select it */
+  services?: (namespace: string) => Service[];
+  appPort?: AppPortOf;
   configMap?: (namespace: string, name: string) => ConfigMapData | undefined;
   /** Secret `namespace/name`'s keys, or undefined when it does not exist */
   secret?: (namespace: string, name: string) => SecretKeys | undefined;

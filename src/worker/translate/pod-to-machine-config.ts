@@ -6,6 +6,7 @@ import { STOP_SIGNALS, type ContainerConfig, type ContainerHealthcheck, type Mac
 import { MACHINE_METADATA } from "./machine-facts";
 import { machineNameForPod } from "./machine-name";
 import { podDnsConfig } from "./pod-dns";
+import { podToMachineServices } from "./service-backends";
 import { PROBE_KINDS, probeCheckName, probeOf, probeToHealthcheck, probeToMachineCheck } from "./probes";
 import { resourcesToGuest } from "./resources-to-guest";
 import { reportContainerFields, reportPodFields } from "./unhonoured-fields";
@@ -110,6 +111,11 @@ export function podToMachineConfig(pod: Pod, ctx: TranslateContext): PodTranslat
   if (multi) Object.assign(config, containersForm(containers, envs, volumes, spec, log));
   else Object.assign(config, machineForm(containers[0]!, envs.get(containers[0]!.c.name)!, volumes, spec, config.stop_config!, log));
 
+  if (ctx.services && ctx.appPort) {
+    const backends = podToMachineServices(pod, ctx.services(metadata.namespace), ctx.appPort);
+    if (backends.services.length) config.services = backends.services;
+    log.warnings.push(...backends.findings);
+  }
   const bytes = new TextEncoder().encode(JSON.stringify(config)).length;
   if (bytes > MACHINE_CONFIG_MAX_BYTES) {
     log.error("spec", `the Machine config would be ${bytes} bytes (ConfigMap files and values travel inside it); machinelet keeps it under ${MACHINE_CONFIG_MAX_BYTES} bytes`);

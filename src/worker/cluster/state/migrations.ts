@@ -94,6 +94,12 @@ export const MIGRATIONS: readonly string[] = [
      written_at INTEGER NOT NULL,
      PRIMARY KEY (namespace, secret, key)
    );`,
+  // v7: the cluster app's port standing for each Service port (Services: README), unique in the cluster
+  `CREATE TABLE app_ports (
+     key TEXT PRIMARY KEY,
+     service_uid TEXT NOT NULL,
+     app_port INTEGER NOT NULL UNIQUE
+   );`,
 ];
 
 /** Brings `sql` to the newest schema; returns the version it started from. Each step is atomic. */

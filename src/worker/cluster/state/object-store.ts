@@ -32,6 +32,14 @@ export class ObjectStore {
     return this.sql.exec("DELETE FROM objects WHERE uid = ? RETURNING uid", uid).toArray().length > 0;
   }
 
+  /** Every stored object of `kind` (in `namespace`, when given), by name. */
+  listKind(kind: string, namespace?: string): StoredObject[] {
+    const rows = namespace === undefined
+      ? this.sql.exec<Row>("SELECT * FROM objects WHERE kind = ? ORDER BY namespace, name", kind)
+      : this.sql.exec<Row>("SELECT * FROM objects WHERE kind = ? AND namespace = ? ORDER BY name", kind, namespace);
+    return rows.toArray().map(toStored);
+  }
+
   uidsOfKind(kind: string): string[] {
     return this.sql.exec<{ uid: string }>("SELECT uid FROM objects WHERE kind = ?", kind).toArray().map((r) => r.uid);
   }
@@ -43,9 +51,10 @@ export class ObjectStore {
   }
 
   get(uid: string): StoredObject | undefined {
-    const r = this.sql
-      .exec<{ uid: string; kind: string; namespace: string; name: string; resource_version: string; object_json: string }>("SELECT * FROM objects WHERE uid = ?", uid)
-      .toArray()[0];
-    return r && { uid: r.uid, kind: r.kind, namespace: r.namespace, name: r.name, resourceVersion: r.resource_version, object: JSON.parse(r.object_json) };
+    const r = this.sql.exec<Row>("SELECT * FROM objects WHERE uid = ?", uid).toArray()[0];
+    return r && toStored(r);
   }
 }
+
+type Row = { uid: string; kind: string; namespace: string; name: string; resource_version: string; object_json: string };
+const toStored = (r: Row): StoredObject => ({ uid: r.uid, kind: r.kind, namespace: r.namespace, name: r.name, resourceVersion: r.resource_version, object: JSON.parse(r.object_json) });
