@@ -1,6 +1,8 @@
 import type { EventResult, Outcome, WatchEvent } from "../../shared/contract";
-import { parseK8sObject, type Pod, type Service } from "../../shared/k8s";
+import { parseK8sObject, type PersistentVolumeClaim, type Pod, type Service } from "../../shared/k8s";
 import type { TranslateContext } from "../translate/context";
+import { claimToVolumeRequest } from "../translate/claim-to-volume";
+import { podReferences } from "../translate/pod-references";
 import { reviseDependents, reviseNamespace, translationOf } from "./dependents";
 import { allocateAppPorts } from "../translate/service-plan";
 import { isNewer } from "./resource-version";
@@ -21,6 +23,8 @@ export interface IntakeContext {
   now: number;
   /** Set when a Secret was stored or removed: its keys must be written to (or removed from) Fly. */
   secretsChanged?: boolean;
+  /** Set when a claim or a pod that mounts one changed: Fly Volumes may need creating, growing or destroying. */
+  volumesChanged?: boolean;
   /** A pod's desired state changed: converge it. */
   schedule(uid: string): void;
   /** Recompute and publish the pod's status from its row as just written. */
@@ -90,6 +94,7 @@ function applyPodEvent(ctx: IntakeContext, type: WatchEvent["type"], pod: Pod): 
   }
 
   const t = translatePod(pod, ctx.lookups);
+  if (podReferences(pod).claims.size > 0) ctx.volumesChanged = true;
   const problem = t.problem;
   const message = problem?.terminal
     ? `cannot run as a machine: ${problem.message}`
@@ -132,11 +137,12 @@ function applyPodEvent(ctx: IntakeContext, type: WatchEvent["type"], pod: Pod): 
 }
 
 /**
- * Services, Secrets, ConfigMaps and PVCs are stored (newest version wins). A Secret or ConfigMap
- * change re-translates the pods that use it (a waiting pod starts, a consumer is updated); a Secret
- * change also has its keys written to Fly by the secret sync. A Service change re-allocates app
- * ports (a port keeps its own) and re-translates the pods of its namespace, whose `services`
- * entries follow the selectors. PVCs are not mapped yet.
+ * Services, Secrets, ConfigMaps and PVCs are stored (newest version wins). A Secret, ConfigMap or
+ * claim change re-translates the pods that use it (a waiting pod starts, a consumer is updated); a
+ * Secret change also has its keys written to Fly by the secret sync, a claim change has its Fly
+ * Volume made, grown or released by the volume sync. A Service change re-allocates app ports (a
+ * port keeps its own) and re-translates the pods of its namespace, whose `services` entries follow
+ * the selectors.
  */
 function applyOtherEvent(
   ctx: IntakeContext,
@@ -145,15 +151,16 @@ function applyOtherEvent(
   obj: { metadata: { uid: string; name: string; namespace?: string; resourceVersion: string } },
 ): EventResult {
   const { uid, resourceVersion } = obj.metadata;
-  const mapped = kind === "Secret" || kind === "ConfigMap" || kind === "Service";
+  const mapped = kind === "Secret" || kind === "ConfigMap" || kind === "Service" || kind === "PersistentVolumeClaim";
   const namespace = obj.metadata.namespace ?? "";
   const changed = (): Outcome => {
     if (!mapped) return "queued";
     if (kind === "Secret") ctx.secretsChanged = true;
+    if (kind === "PersistentVolumeClaim") ctx.volumesChanged = true;
     if (kind === "Service") {
       ctx.appPorts.replace(allocateAppPorts(ctx.appPorts.all(), ctx.objects.listKind("Service").map((o) => o.object as Service)));
       reviseNamespace(ctx, namespace);
-    } else reviseDependents(ctx, kind as "Secret" | "ConfigMap", namespace, obj.metadata.name);
+    } else reviseDependents(ctx, kind as "Secret" | "ConfigMap" | "PersistentVolumeClaim", namespace, obj.metadata.name);
     return "applied";
   };
   if (type === "DELETED") return { uid, kind, outcome: ctx.objects.remove(uid) ? changed() : "unchanged" };
@@ -161,5 +168,7 @@ function applyOtherEvent(
   if (stored !== undefined && !isNewer(resourceVersion, stored)) return { uid, kind, outcome: "unchanged" };
   ctx.objects.put({ uid, kind, namespace, name: obj.metadata.name, resourceVersion, object: obj }, ctx.now);
   const outcome = changed();
-  return { uid, kind, outcome, ...(mapped ? {} : { message: `${kind} is stored; its mapping to Fly is not implemented yet` }) };
+  const refused = kind === "PersistentVolumeClaim" ? claimToVolumeRequest(obj as PersistentVolumeClaim, undefined) : undefined;
+  const message = !mapped ? `${kind} is stored; its mapping to Fly is not implemented yet` : refused && !refused.ok ? `no Fly Volume can be made: ${refused.reason}` : undefined;
+  return { uid, kind, outcome, ...(message ? { message } : {}) };
 }

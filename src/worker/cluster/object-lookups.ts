@@ -1,15 +1,15 @@
 import type { ConfigMapData, SecretKeys, TranslateContext } from "../translate/context";
 import type { Service } from "../../shared/k8s";
 import { servicePortKey } from "../translate/service-plan";
-import type { AppPortStore, FlySecretStore, ObjectStore } from "./state";
+import type { AppPortStore, ClaimVolumeStore, FlySecretStore, ObjectStore } from "./state";
 
 /**
  * The translation's lookups, answered from the cluster's stores: ConfigMaps as stored; a Secret's
  * keys with the Fly secrets version each was written at (undefined until written); the Services of
- * a namespace and the app port of each Service port. Claims are not
- * mapped to Fly Volumes yet, so there is no volume lookup (such pods are told so).
+ * a namespace and the app port of each Service port; a claim's Fly Volume once it exists (by the
+ * claim's UID, so a recreated claim never gets the old one's volume).
  */
-export function translateContextOf(cluster: string, objects: ObjectStore, flySecrets: FlySecretStore, appPorts: AppPortStore): TranslateContext {
+export function translateContextOf(cluster: string, objects: ObjectStore, flySecrets: FlySecretStore, appPorts: AppPortStore, claims: ClaimVolumeStore): TranslateContext {
   return {
     cluster,
     services: (namespace) => objects.listKind("Service", namespace).map((o) => o.object as Service),
@@ -20,6 +20,11 @@ export function translateContextOf(cluster: string, objects: ObjectStore, flySec
       if (!stored) return undefined;
       const written = flySecrets.keysOf(namespace, name);
       return Object.fromEntries(Object.keys(stored.data ?? {}).map((k) => [k, written.get(k)?.version]));
+    },
+    volume: (namespace, name) => {
+      const claim = objects.find("PersistentVolumeClaim", namespace, name);
+      const row = claim && claims.get(claim.uid);
+      return row?.volumeId && row.region ? { id: row.volumeId, region: row.region } : undefined;
     },
   };
 }

@@ -13,6 +13,7 @@ import { EXIT_WATCH_INTERVAL_MS, exitWatchPass } from "./exit-watch";
 import { RateBudget } from "./rate-budget";
 import { reconcilePass } from "./reconcile";
 import { syncSecrets } from "./secret-sync";
+import { syncVolumes } from "./volume-sync";
 import { applySnapshot } from "./snapshot";
 import { openClusterState, type ClusterState } from "./state";
 import { StatusPublisher } from "./status-publisher";
@@ -41,6 +42,7 @@ export class ClusterObject extends DurableObject<Env> {
   /** In memory only: after an eviction the first alarm simply looks at once. */
   #nextExitWatchAt = 0;
   #syncing: Promise<void> | undefined;
+  #volumeSyncing: Promise<void> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -67,6 +69,7 @@ export class ClusterObject extends DurableObject<Env> {
     if (ctx.scheduled) await this.#kick();
     // Best effort now; the reconcile pass retries whatever this could not write.
     if (ctx.secretsChanged) void this.#syncSecrets(false).catch(() => undefined);
+    if (ctx.volumesChanged) void this.#syncVolumes().catch(() => undefined);
     return results;
   }
 
@@ -165,6 +168,7 @@ export class ClusterObject extends DurableObject<Env> {
         const pass = (meta.get("reconcile_pass") ?? 0) + 1;
         meta.set("reconcile_pass", pass);
         await this.#syncSecrets(true).catch((e: unknown) => meta.set("reconcile_error", `secrets: ${e instanceof Error ? e.message : String(e)}`));
+        await this.#syncVolumes().catch((e: unknown) => meta.set("reconcile_error", `volumes: ${e instanceof Error ? e.message : String(e)}`));
         const c = this.#convergeContext();
         return await reconcilePass({
           machines: c.machines,
@@ -239,6 +243,35 @@ export class ClusterObject extends DurableObject<Env> {
     if (next !== Infinity) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
   }
 
+  /**
+   * Makes, grows and releases the Fly Volumes of claims (see volume-sync.ts), then re-translates the
+   * pods of each claim that got its volume (they start) and restarts those whose volume grew and
+   * needs it. One at a time.
+   */
+  #syncVolumes(): Promise<void> {
+    this.#volumeSyncing ??= (async () => {
+      try {
+        if (!(await this.#app.ensure())) return;
+        const c = this.#convergeContext();
+        const { pods, objects, claimVolumes } = this.#state;
+        const r = await syncVolumes({ volumes: this.#client(), app: c.app, pods, objects, claims: claimVolumes, budget: this.#budget, now: Date.now });
+        if (r.waitMs !== undefined) setTimeout(() => void this.#syncVolumes().catch(() => undefined), r.waitMs);
+        const ctx = this.#intakeContext(c.cluster);
+        this.ctx.storage.transactionSync(() => {
+          r.bound.forEach((claim) => reviseDependents(ctx, "PersistentVolumeClaim", claim.namespace, claim.name));
+          for (const uid of r.restart) {
+            pods.requestConfigUpdate(uid, Date.now());
+            ctx.schedule(uid);
+          }
+        });
+        if (ctx.scheduled) await this.#kick();
+      } finally {
+        this.#volumeSyncing = undefined;
+      }
+    })();
+    return this.#volumeSyncing;
+  }
+
   #intakeContext(cluster: string): IntakeContext & { scheduled: boolean } {
     const now = Date.now();
     const ctx = {
@@ -246,7 +279,7 @@ export class ClusterObject extends DurableObject<Env> {
       objects: this.#state.objects,
       cluster,
       appPorts: this.#state.appPorts,
-      lookups: translateContextOf(cluster, this.#state.objects, this.#state.flySecrets, this.#state.appPorts),
+      lookups: translateContextOf(cluster, this.#state.objects, this.#state.flySecrets, this.#state.appPorts, this.#state.claimVolumes),
       now,
       scheduled: false,
       schedule: (uid: string) => {

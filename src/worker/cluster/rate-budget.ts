@@ -15,7 +15,8 @@ export type BudgetAction =
   | "get"
   | "wait"
   | "list"
-  | "secrets";
+  | "secrets"
+  | "volume";
 
 interface Limit {
   ratePerS: number;

@@ -1,5 +1,6 @@
 import { migrate } from "./migrations";
 import { AppPortStore } from "./app-port-store";
+import { ClaimVolumeStore } from "./claim-volume-store";
 import { FlySecretStore } from "./fly-secret-store";
 import { MetaStore } from "./meta-store";
 import { ObjectStore } from "./object-store";
@@ -12,7 +13,8 @@ export { PodRecord, type Desired, type DesiredView, type NewPod, type ReconcileE
 export type { WorkItem } from "./work-queue";
 export type { Meta } from "./meta-store";
 export type { WrittenKey } from "./fly-secret-store";
-export { PodStore, WorkQueue, ObjectStore, OrphanStore, MetaStore, StatusFeed, FlySecretStore, AppPortStore };
+export type { ClaimVolume } from "./claim-volume-store";
+export { PodStore, WorkQueue, ObjectStore, OrphanStore, MetaStore, StatusFeed, FlySecretStore, AppPortStore, ClaimVolumeStore };
 
 /** Every store of one cluster's SQLite storage, on the newest schema. The only way in to its tables. */
 export interface ClusterState {
@@ -24,10 +26,11 @@ export interface ClusterState {
   feed: StatusFeed;
   flySecrets: FlySecretStore;
   appPorts: AppPortStore;
+  claimVolumes: ClaimVolumeStore;
 }
 
 export function openClusterState(storage: DurableObjectStorage): ClusterState {
   migrate(storage);
   const sql = storage.sql;
-  return { pods: new PodStore(sql), work: new WorkQueue(sql), objects: new ObjectStore(sql), orphans: new OrphanStore(sql), meta: new MetaStore(sql), feed: new StatusFeed(sql), flySecrets: new FlySecretStore(sql), appPorts: new AppPortStore(sql) };
+  return { pods: new PodStore(sql), work: new WorkQueue(sql), objects: new ObjectStore(sql), orphans: new OrphanStore(sql), meta: new MetaStore(sql), feed: new StatusFeed(sql), flySecrets: new FlySecretStore(sql), appPorts: new AppPortStore(sql), claimVolumes: new ClaimVolumeStore(sql) };
 }

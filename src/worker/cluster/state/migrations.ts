@@ -1,7 +1,7 @@
 /**
  * Versioned schema of a cluster's SQLite storage: the only place tables are shaped. Each table has
  * one store in this directory that owns it (pods + tombstones: PodStore; work: WorkQueue; objects:
- * ObjectStore; orphans: OrphanStore; meta: MetaStore; status_feed: StatusFeed; fly_secrets: FlySecretStore); nothing else runs SQL.
+ * ObjectStore; orphans: OrphanStore; meta: MetaStore; status_feed: StatusFeed; fly_secrets: FlySecretStore; claim_volumes: ClaimVolumeStore); nothing else runs SQL.
  * A new table: append a migration here, add its store beside the others, construct it in
  * `ClusterState`. Append only: a shipped migration never changes;
  * `user_version`-style bookkeeping lives in `schema_version` so a test can start from any older version.
@@ -99,6 +99,19 @@ export const MIGRATIONS: readonly string[] = [
      key TEXT PRIMARY KEY,
      service_uid TEXT NOT NULL,
      app_port INTEGER NOT NULL UNIQUE
+   );`,
+  // v8: the Fly Volume of each PersistentVolumeClaim (one per claim UID; kept across pod recreation)
+  `CREATE TABLE claim_volumes (
+     claim_uid TEXT PRIMARY KEY,
+     namespace TEXT NOT NULL,
+     name TEXT NOT NULL,
+     volume_name TEXT NOT NULL,
+     volume_id TEXT,
+     region TEXT,
+     size_gb INTEGER,
+     create_intent_at INTEGER,
+     retain INTEGER NOT NULL DEFAULT 0 CHECK (retain IN (0, 1)),
+     updated_at INTEGER NOT NULL
    );`,
 ];
 
