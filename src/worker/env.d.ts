@@ -13,6 +13,10 @@ interface MachineletSettings {
   ACCESS_TEAM_DOMAIN?: string;
   /** The Access application's AUD tag. */
   ACCESS_AUD?: string;
+  /** Comma-separated addresses of the cluster DNS that `ClusterFirst` pods use (README, Services); unset: pods resolve like `Default`. */
+  CLUSTER_DNS?: string;
+  /** The cluster domain, default `cluster.local`. */
+  CLUSTER_DOMAIN?: string;
   /** Comma-separated clusters the status page lists and /metrics reports by default. */
   CLUSTERS?: string;
 }

@@ -1,5 +1,6 @@
 import type { ConfigMapData, SecretKeys, TranslateContext } from "../translate/context";
 import type { Service } from "../../shared/k8s";
+import type { ClusterDns } from "../translate/pod-dns";
 import { servicePortKey } from "../translate/service-plan";
 import type { AppPortStore, ClaimVolumeStore, FlySecretStore, ObjectStore } from "./state";
 
@@ -9,9 +10,10 @@ import type { AppPortStore, ClaimVolumeStore, FlySecretStore, ObjectStore } from
  * a namespace and the app port of each Service port; a claim's Fly Volume once it exists (by the
  * claim's UID, so a recreated claim never gets the old one's volume).
  */
-export function translateContextOf(cluster: string, objects: ObjectStore, flySecrets: FlySecretStore, appPorts: AppPortStore, claims: ClaimVolumeStore): TranslateContext {
+export function translateContextOf(cluster: string, objects: ObjectStore, flySecrets: FlySecretStore, appPorts: AppPortStore, claims: ClaimVolumeStore, clusterDns?: ClusterDns): TranslateContext {
   return {
     cluster,
+    ...(clusterDns ? { clusterDns } : {}),
     services: (namespace) => objects.listKind("Service", namespace).map((o) => o.object as Service),
     appPort: (service, port) => appPorts.get(servicePortKey(service.metadata.uid, port)),
     configMap: (namespace, name) => objects.find("ConfigMap", namespace, name)?.object as ConfigMapData | undefined,

@@ -7,6 +7,7 @@ import { AppProvisioner, AppUnavailable } from "./app-provisioner";
 import type { ConvergeContext } from "./converge";
 import { reviseDependents } from "./dependents";
 import { serviceView } from "./service-view";
+import { clusterDnsFrom } from "../translate/pod-dns";
 import { applyEvent, type EventResult, type IntakeContext, type WatchEvent } from "./intake";
 import { translateContextOf } from "./object-lookups";
 import { EXIT_WATCH_INTERVAL_MS, exitWatchPass } from "./exit-watch";
@@ -279,7 +280,7 @@ export class ClusterObject extends DurableObject<Env> {
       objects: this.#state.objects,
       cluster,
       appPorts: this.#state.appPorts,
-      lookups: translateContextOf(cluster, this.#state.objects, this.#state.flySecrets, this.#state.appPorts, this.#state.claimVolumes),
+      lookups: translateContextOf(cluster, this.#state.objects, this.#state.flySecrets, this.#state.appPorts, this.#state.claimVolumes, clusterDnsFrom(this.env)),
       now,
       scheduled: false,
       schedule: (uid: string) => {

@@ -11,6 +11,20 @@ export interface ClusterDns {
   domain: string;
 }
 
+const IP_LIKE = /^(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/;
+
+/**
+ * The worker's `CLUSTER_DNS` (comma-separated addresses) and `CLUSTER_DOMAIN` settings, or
+ * undefined when no address is set. An entry that is not an IP address is an error naming it.
+ */
+export function clusterDnsFrom(settings: { CLUSTER_DNS?: string; CLUSTER_DOMAIN?: string }): ClusterDns | undefined {
+  const nameservers = (settings.CLUSTER_DNS ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const bad = nameservers.find((n) => !IP_LIKE.test(n));
+  if (bad !== undefined) throw new Error(`CLUSTER_DNS: ${JSON.stringify(bad)} is not an IP address`);
+  const domain = (settings.CLUSTER_DOMAIN ?? "").trim().replace(/\.$/, "") || "cluster.local";
+  return nameservers.length ? { nameservers, domain } : undefined;
+}
+
 /** The kubelet's limits on a pod's resolv.conf (pkg/kubelet/network/dns). */
 const MAX_NAMESERVERS = 3;
 const MAX_SEARCHES = 32;

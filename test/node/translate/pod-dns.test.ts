@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Pod } from "../../../src/shared/k8s";
 import { FindingsLog } from "../../../src/worker/translate/findings";
-import { podDnsConfig } from "../../../src/worker/translate/pod-dns";
+import { clusterDnsFrom, podDnsConfig } from "../../../src/worker/translate/pod-dns";
 import { podToMachineConfig } from "../../../src/worker/translate/pod-to-machine-config";
 import { loadObjects } from "../../fixtures/manifests/load";
 
@@ -70,5 +70,15 @@ describe("pod dns config per dnsPolicy", () => {
       searches: ["default.svc.cluster.local", "svc.cluster.local", "cluster.local"],
       options: ndots5,
     });
+  });
+});
+
+describe("the worker's CLUSTER_DNS and CLUSTER_DOMAIN settings", () => {
+  it("are read as the cluster DNS pods use; unset means none; a name that is not an address is an error", () => {
+    expect(clusterDnsFrom({})).toBeUndefined();
+    expect(clusterDnsFrom({ CLUSTER_DNS: " " })).toBeUndefined();
+    expect(clusterDnsFrom({ CLUSTER_DNS: "fdaa:0:1:a7b:ff::53, 10.0.0.10" })).toEqual({ nameservers: ["fdaa:0:1:a7b:ff::53", "10.0.0.10"], domain: "cluster.local" });
+    expect(clusterDnsFrom({ CLUSTER_DNS: "fdaa::53", CLUSTER_DOMAIN: "corp.internal." })).toEqual({ nameservers: ["fdaa::53"], domain: "corp.internal" });
+    expect(() => clusterDnsFrom({ CLUSTER_DNS: "coredns.kube-system" })).toThrow('CLUSTER_DNS: "coredns.kube-system" is not an IP address');
   });
 });
