@@ -42,6 +42,7 @@ export default defineConfig({
           name: "worker",
           include: ["test/worker/**/*.test.ts"],
           globalSetup: ["test/support/global-setup.ts", "test/support/access-keys.ts"],
+          setupFiles: ["test/support/log-canaries.ts"],
           testTimeout: 20_000,
         },
       },

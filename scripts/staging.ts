@@ -11,11 +11,12 @@ import { startClusterDns } from "../src/dns/cluster-dns";
 import { systemUpstream } from "../src/dns/upstream";
 import { startEmulator } from "../src/emulator/server";
 import { startK8sStandin } from "../src/k8s/standin/server";
+import { KubeConfig } from "@kubernetes/client-node";
 import { DEFAULT_TAINT } from "../src/relay/config";
 import { KubeApi } from "../src/relay/kube-api";
-import { createLogger } from "../src/relay/log";
+import { createLogger, type LogLevel } from "../src/relay/log";
 import { startRelay } from "../src/relay/relay";
-import { KubeConfig } from "@kubernetes/client-node";
+import { LOG_DIR, StagingLogs } from "./staging-logs";
 
 const MACHINES_PORT = Number(process.env.MACHINELET_MACHINES_PORT ?? 4280);
 const WORKER_PORT = Number(process.env.MACHINELET_WORKER_PORT ?? 8787);
@@ -26,6 +27,7 @@ const RELAY_METRICS_PORT = Number(process.env.MACHINELET_RELAY_METRICS_PORT ?? 9
 const KUBECONFIG = ".staging/kubeconfig";
 /** The CA of the stand-in's kubelet client certificate: what the relay's kubelet API lets in. */
 const KUBELET_CLIENT_CA = ".staging/kubelet-client-ca.crt";
+const LOG_LEVEL: LogLevel = (["debug", "info", "warn", "error"] as const).find((l) => l === process.env.LOG_LEVEL) ?? "info";
 const STAGING = {
   cluster: "staging",
   app: "fks-staging",
@@ -35,12 +37,15 @@ const STAGING = {
   node: "fks-staging",
 };
 
-const closers: Array<() => Promise<void>> = [];
+const logs = new StagingLogs();
+const say = logs.sink("staging");
+const closers: Array<() => Promise<void>> = [() => logs.close()];
 let stopping = false;
 
 async function stop(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
+    say("stopping");
     for (const close of closers.reverse()) await close().catch(() => undefined);
   }
   process.exit(code);
@@ -54,7 +59,7 @@ async function main(): Promise<void> {
   mkdirSync(".staging", { recursive: true });
   const emulator = await startEmulator({ port: MACHINES_PORT, tokens: [STAGING.token], apps: [STAGING.app], loopback: true });
   closers.push(() => emulator.close());
-  console.log(`machines emulator on ${emulator.url} (token ${STAGING.token}, app ${STAGING.app})`);
+  say(`machines emulator on ${emulator.url} (token ${STAGING.token}, app ${STAGING.app})`);
   // Service forwarder machines run the real forwarder program, wired through the emulator's loopback network.
   const forwarders = startForwarderRunner({
     emulatorUrl: emulator.url,
@@ -68,20 +73,28 @@ async function main(): Promise<void> {
   const worker = await startWorkerProcess({
     port: WORKER_PORT,
     persistTo: ".staging/worker-state",
-    stdio: "inherit",
-    vars: { MACHINES_API_URL: emulator.url, FLY_API_URL: emulator.url, FLY_API_TOKEN: STAGING.token, RELAY_SECRET: STAGING.relaySecret, STATUS_TOKEN: STAGING.statusToken, CLUSTERS: STAGING.cluster },
+    onLine: logs.sink("worker"),
+    vars: {
+      MACHINES_API_URL: emulator.url,
+      FLY_API_URL: emulator.url,
+      FLY_API_TOKEN: STAGING.token,
+      RELAY_SECRET: STAGING.relaySecret,
+      STATUS_TOKEN: STAGING.statusToken,
+      CLUSTERS: STAGING.cluster,
+      LOG_LEVEL,
+    },
   });
   closers.push(() => worker.stop());
   void worker.exited.then((code) => {
-    console.error(`worker (wrangler dev) exited with ${code}`);
+    say(`worker (wrangler dev) exited with ${code}`);
     void stop(1);
   });
-  console.log(`worker on ${worker.url} (cluster ${STAGING.cluster}, RELAY_SECRET=${STAGING.relaySecret})`);
-  console.log(`status page ${worker.url}/ui/clusters/${STAGING.cluster} (STATUS_TOKEN=${STAGING.statusToken})`);
+  say(`worker on ${worker.url} (cluster ${STAGING.cluster}, RELAY_SECRET=${STAGING.relaySecret})`);
+  say(`status page ${worker.url}/ui/clusters/${STAGING.cluster} (STATUS_TOKEN=${STAGING.statusToken})`);
 
   const k8s = await startK8sStandin({ port: K8S_PORT, kubeconfigPath: KUBECONFIG, kubeletClientCaPath: KUBELET_CLIENT_CA });
   closers.push(() => k8s.close());
-  console.log(`k8s stand-in on ${k8s.url} (kubeconfig ${KUBECONFIG})`);
+  say(`k8s stand-in on ${k8s.url} (kubeconfig ${KUBECONFIG})`);
   await letNamespaceReachVirtualNode(k8s.kubeconfig, "default");
 
   const relay = await startRelay({
@@ -96,17 +109,18 @@ async function main(): Promise<void> {
     kubeletClientCaFile: KUBELET_CLIENT_CA,
     metricsPort: RELAY_METRICS_PORT,
     metricsHost: "127.0.0.1",
-  });
+  }, { log: createLogger({ level: LOG_LEVEL, write: logs.sink("relay"), fields: { component: "relay" } }) });
   closers.push(() => relay.stop());
   const deadline = Date.now() + 60_000;
   while (!(relay.status().nodeReady && relay.status().informersSynced)) {
     if (Date.now() > deadline) throw new Error(`relay did not become ready: ${JSON.stringify(relay.status())}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  console.log(`relay joined as node ${STAGING.node} (kubelet API on https://127.0.0.1:${relay.status().kubeletPort}, metrics ${relay.metricsUrl})`);
-  const dns = await startClusterDns({ kubeconfigPath: KUBECONFIG, host: "127.0.0.1", port: DNS_PORT, upstream: systemUpstream(), log: createLogger({ level: "warn", fields: { component: "cluster-dns" } }) });
+  say(`relay joined as node ${STAGING.node} (kubelet API on https://127.0.0.1:${relay.status().kubeletPort}, metrics ${relay.metricsUrl})`);
+  const dns = await startClusterDns({ kubeconfigPath: KUBECONFIG, host: "127.0.0.1", port: DNS_PORT, upstream: systemUpstream(), log: createLogger({ level: LOG_LEVEL === "debug" ? "debug" : "warn", write: logs.sink("dns"), fields: { component: "cluster-dns" } }) });
   closers.push(() => dns.close());
-  console.log(`cluster dns on 127.0.0.1:${dns.port} (UDP and TCP, domain cluster.local)`);
+  say(`cluster dns on 127.0.0.1:${dns.port} (UDP and TCP, domain cluster.local)`);
+  say(`logs in ${LOG_DIR}/ (LOG_LEVEL=debug shows health checks and feed polls too)`);
   console.log("staging ready");
 }
 
@@ -125,6 +139,6 @@ async function letNamespaceReachVirtualNode(kubeconfig: string, namespace: strin
 }
 
 main().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
+  say(`staging failed: ${e instanceof Error ? e.message : String(e)}`);
   void stop(1);
 });

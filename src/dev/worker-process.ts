@@ -3,6 +3,7 @@
  * Vars are passed on the command line so nothing is read from or written to .dev.vars.
  */
 import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 
@@ -12,6 +13,8 @@ export interface WorkerProcessOptions {
   persistTo: string;
   /** Where wrangler's own output goes; default: discarded. */
   stdio?: "inherit" | "ignore";
+  /** Receives every output line (the worker's logs and wrangler's) instead; overrides `stdio`. */
+  onLine?: (line: string) => void;
   startTimeoutMs?: number;
 }
 
@@ -27,11 +30,13 @@ const wranglerBin = join(dirname(createRequire(import.meta.url).resolve("wrangle
 export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<WorkerProcess> {
   const args = [wranglerBin, "dev", "--ip", "127.0.0.1", "--port", String(opts.port), "--persist-to", opts.persistTo, "--show-interactive-dev-session=false"];
   for (const [k, v] of Object.entries(opts.vars)) args.push("--var", `${k}:${v}`);
+  const out = opts.onLine ? "pipe" : (opts.stdio ?? "ignore");
   const child = spawn(process.execPath, args, {
-    stdio: ["ignore", opts.stdio ?? "ignore", opts.stdio ?? "ignore"],
+    stdio: ["ignore", out, out],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
     detached: false,
   });
+  for (const stream of [child.stdout, child.stderr]) if (stream && opts.onLine) createInterface({ input: stream }).on("line", opts.onLine);
   let stopping = false;
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const url = `http://127.0.0.1:${opts.port}`;

@@ -167,7 +167,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: "backoffMaxMs", flag: "backoff-max", env: "RELAY_BACKOFF_MAX", parse: parseDuration, help: "largest retry delay (default 30s)" },
   { key: "shutdownFlushMs", flag: "shutdown-flush", env: "RELAY_SHUTDOWN_FLUSH", parse: parseDuration, help: "time allowed to flush events on shutdown (default 5s)" },
   { key: "maxPendingDeletes", flag: "max-pending-deletes", env: "RELAY_MAX_PENDING_DELETES", parse: parseInteger, help: "DELETED events kept while the worker is down (default 10000)" },
-  { key: "logLevel", flag: "log-level", env: "RELAY_LOG_LEVEL", parse: str, help: "debug, info, warn or error (default info)" },
+  { key: "logLevel", flag: "log-level", env: "RELAY_LOG_LEVEL", parse: str, help: "debug, info, warn or error (default: LOG_LEVEL, else info)" },
   { key: "metricsPort", flag: "metrics-port", env: "RELAY_METRICS_PORT", parse: (t) => (t.trim() === "none" ? null : parseInteger(t)), help: "port of the Prometheus /metrics endpoint, or none (default 9464)" },
   { key: "metricsHost", flag: "metrics-host", env: "RELAY_METRICS_HOST", parse: str, help: "address the metrics endpoint listens on (default 0.0.0.0)" },
 ];
@@ -202,5 +202,7 @@ export function optionsFromArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
     }
   }
   if (options.kubeconfigPath === undefined && options.inCluster === undefined && env.KUBERNETES_SERVICE_HOST) options.inCluster = true;
+  // LOG_LEVEL is the name the worker reads too; RELAY_LOG_LEVEL and --log-level win over it.
+  if (options.logLevel === undefined && env.LOG_LEVEL) options.logLevel = env.LOG_LEVEL;
   return options as RelayOptions;
 }

@@ -13,6 +13,8 @@ interface MachineletSettings {
   ACCESS_TEAM_DOMAIN?: string;
   /** The Access application's AUD tag. */
   ACCESS_AUD?: string;
+  /** debug, info (default), warn or error: the least severe log line the worker writes. */
+  LOG_LEVEL?: string;
   /** Comma-separated addresses of the cluster DNS that `ClusterFirst` pods use (README, Services); unset: pods resolve like `Default`. */
   CLUSTER_DNS?: string;
   /** The cluster domain, default `cluster.local`. */

@@ -12,6 +12,7 @@ import { startEmulator, type RunningEmulator } from "../../src/emulator/server";
 import { startK8sStandin, type K8sStandin } from "../../src/k8s/standin/server";
 import { DEFAULT_TAINT } from "../../src/relay/config";
 import { KubeApi } from "../../src/relay/kube-api";
+import type { Logger } from "../../src/relay/log";
 import { startRelay, type Relay } from "../../src/relay/relay";
 
 export interface Stack {
@@ -34,22 +35,35 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startStack(cluster: string, workerVars: Record<string, string> = {}): Promise<Stack> {
+export interface StackOptions {
+  workerVars?: Record<string, string>;
+  /** Credentials (default: derived from the cluster name). */
+  flyToken?: string;
+  relaySecret?: string;
+  statusToken?: string;
+  /** Every line the worker process prints. */
+  onWorkerLine?: (line: string) => void;
+  relayLog?: Logger;
+}
+
+export async function startStack(cluster: string, o: StackOptions = {}): Promise<Stack> {
   const dir = await mkdtemp(join(tmpdir(), `machinelet-${cluster}-`));
   const app = `fks-${cluster}`;
-  const secret = `${cluster}-relay-secret`;
-  const statusToken = `${cluster}-status-token`;
+  const secret = o.relaySecret ?? `${cluster}-relay-secret`;
+  const statusToken = o.statusToken ?? `${cluster}-status-token`;
+  const flyToken = o.flyToken ?? `${cluster}-token`;
   const closers: Array<() => Promise<unknown>> = [() => rm(dir, { recursive: true, force: true })];
   const close = async () => {
     for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
   };
   try {
-    const emulator = await startEmulator({ tokens: [`${cluster}-token`], apps: [app], config: { bootMs: 50, transitionMs: 50 } });
+    const emulator = await startEmulator({ tokens: [flyToken], apps: [app], config: { bootMs: 50, transitionMs: 50 } });
     closers.push(() => emulator.close());
     const worker = await startWorkerProcess({
       port: await freePort(),
       persistTo: join(dir, "worker-state"),
-      vars: { MACHINES_API_URL: emulator.url, FLY_API_TOKEN: `${cluster}-token`, RELAY_SECRET: secret, STATUS_TOKEN: statusToken, CLUSTERS: cluster, RECONCILE_INTERVAL_S: "2", ...workerVars },
+      vars: { MACHINES_API_URL: emulator.url, FLY_API_TOKEN: flyToken, RELAY_SECRET: secret, STATUS_TOKEN: statusToken, CLUSTERS: cluster, RECONCILE_INTERVAL_S: "2", ...o.workerVars },
+      ...(o.onWorkerLine ? { onLine: o.onWorkerLine } : {}),
     });
     closers.push(() => worker.stop());
     // Every pod tolerates the relay's virtual-node taint (PodTolerationRestriction's cluster default).
@@ -69,7 +83,7 @@ export async function startStack(cluster: string, workerVars: Record<string, str
       feedWaitSeconds: 2,
       metricsPort: 0,
       metricsHost: "127.0.0.1",
-    });
+    }, o.relayLog ? { log: o.relayLog } : {});
     closers.push(() => relay.stop());
     const kc = new KubeConfig();
     kc.loadFromString(k8s.kubeconfig);

@@ -71,7 +71,8 @@ describe("reconcile", () => {
     const { p, machineId } = await runningPod(cluster);
     await fly.stopMachine(app, machineId);
     await fly.waitMachine(app, machineId, { states: ["stopped"], timeoutS: 10 });
-    expect(await reconcile(cluster)).toMatchObject({ updated: 1 });
+    // The exit watch may see the stop (and schedule the restart) before this pass does.
+    expect((await reconcile(cluster)).updated).toBeLessThanOrEqual(1);
     await eventually("machine started again", async () => (await fly.getMachine(app, machineId)).state === "started");
     await podPhase(cluster, p.metadata.uid, "Running");
   });

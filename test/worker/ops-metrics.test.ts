@@ -1,13 +1,18 @@
-import { exports } from "cloudflare:workers";
+import { evictDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { parseScrape, sampleValue } from "../support/prometheus";
-import { eventually, newCluster, pod, podPhase, postEvents } from "./helpers";
+import { eventually, newCluster, pod, podPhase, postEvents, signedFetch } from "./helpers";
 
-const scrape = async (query: string) => {
+const scrapeText = async (query: string) => {
   const res = await exports.default.fetch(`http://worker/metrics${query}`, { headers: { authorization: "Bearer test-status-token" } });
   expect(res.status, await res.clone().text()).toBe(200);
-  return parseScrape(await res.text());
+  return res.text();
 };
+/** A reconcile pass that completes (one answered 503 for a list 429 from Fly's 1/s budget is tried again). */
+const reconcileOk = (cluster: string) =>
+  eventually(`reconcile of ${cluster}`, async () => (await signedFetch(`/v1/clusters/${cluster}/reconcile`, { body: {} })).status === 200);
+const scrape = async (query: string) => parseScrape(await scrapeText(query));
 
 describe("worker /metrics", () => {
   it("reports pods by phase, machines by state and problems per cluster, in the text format a parser accepts", async () => {
@@ -30,6 +35,31 @@ describe("worker /metrics", () => {
     expect(sampleValue(m, "machinelet_pods", { cluster: a.cluster, phase: "Pending" })).toBe(0);
     expect(sampleValue(m, "machinelet_machines", { cluster: a.cluster })).toBe(1);
     expect(sampleValue(m, "machinelet_pods_with_problem", { cluster: a.cluster, reason: "Unsupported" })).toBe(1);
+    expect(sampleValue(m, "machinelet_machines_api_requests_total", { cluster: a.cluster, action: "create_machine", code: "200" })).toBe(1);
+    expect(sampleValue(m, "machinelet_intake_events_total", { cluster: a.cluster, kind: "Pod", outcome: "applied" })).toBe(2);
+    expect(sampleValue(m, "machinelet_decisions_total", { cluster: a.cluster, action: "create", outcome: "done" })).toBe(1);
+    expect(sampleValue(m, "machinelet_decisions_total", { cluster: a.cluster, action: "refuse", outcome: "refused" })).toBe(1);
+    expect(sampleValue(m, "machinelet_status_feed_lag_seconds", { cluster: a.cluster })).toBeGreaterThanOrEqual(0);
+    expect(m.get("machinelet_reconcile_duration_seconds")?.type).toBe("HISTOGRAM");
+    expect(m.get("machinelet_rate_budget_wait_seconds")?.type).toBe("HISTOGRAM");
+  });
+
+  it("counts reconcile passes and their repairs, and keeps counting across eviction", async () => {
+    const { cluster } = newCluster("m");
+    const p = pod({ name: "web" });
+    await postEvents(cluster, [{ type: "ADDED", object: p }]);
+    await podPhase(cluster, p.metadata.uid, "Running");
+    await reconcileOk(cluster);
+    const before = await scrapeText(`?cluster=${cluster}`);
+    expect(before).toMatch(new RegExp(`machinelet_reconcile_duration_seconds_count\\{cluster="${cluster}"\\} [1-9]`));
+    const passes = sampleValue(parseScrape(before), "machinelet_reconcile_passes_total", { cluster, result: "ok" })!;
+    expect(passes).toBeGreaterThanOrEqual(1);
+
+    await evictDurableObject(env.CLUSTER.getByName(cluster));
+    await reconcileOk(cluster);
+    const after = parseScrape(await scrapeText(`?cluster=${cluster}`));
+    expect(sampleValue(after, "machinelet_reconcile_passes_total", { cluster, result: "ok" })).toBeGreaterThan(passes);
+    expect(sampleValue(after, "machinelet_machines_api_requests_total", { cluster, action: "create_machine", code: "200" })).toBe(1);
   });
 
   it("names a bad cluster parameter", async () => {

@@ -1,6 +1,7 @@
 import { MachinesApiError } from "../../machines/errors";
 import type { Problem } from "../translate/machine-facts";
 import { backoffMs } from "./backoff";
+import type { Decision } from "./decision-log";
 import type { AppsPort } from "./machines-port";
 import type { ClusterState, PodRecord } from "./state";
 
@@ -19,6 +20,7 @@ export interface AppProvisionerDeps {
   refreshStatus(rec: PodRecord | undefined): void;
   /** Arms the object's alarm for the retry. */
   retryAt(at: number): Promise<void>;
+  decide(d: Decision): void;
 }
 
 /**
@@ -53,6 +55,7 @@ export class AppProvisioner {
       if (!this.deps.org) return this.#notReady(new Error(`Fly app ${app} does not exist and FLY_ORG is not set to create it`));
       try {
         await apps.createApp(app, this.deps.org);
+        this.deps.decide({ action: "create-app", outcome: "done", reason: `Fly app ${app} did not exist: created in org ${this.deps.org}` });
       } catch (ce) {
         if (!(ce instanceof MachinesApiError && ce.status === 422)) return this.#notReady(ce);
       }
@@ -70,7 +73,9 @@ export class AppProvisioner {
     meta.set("app_error", message);
     const problem: Problem = { reason: "ProviderAppUnavailable", message, terminal: false };
     for (const rec of pods.setProblemOfWaitingPods(problem, this.deps.now())) this.deps.refreshStatus(rec);
-    await this.deps.retryAt(this.deps.now() + backoffMs(attempts));
+    const delay = backoffMs(attempts);
+    this.deps.decide({ action: "check-app", outcome: "retry", reason: `Fly app ${this.deps.appName()} is not usable: ${message}; next check in ${Math.ceil(delay / 100) / 10} s` });
+    await this.deps.retryAt(this.deps.now() + delay);
     return false;
   }
 }

@@ -2,6 +2,7 @@ import { MachinesApiError } from "../../machines/errors";
 import type { Machine, MachineConfig } from "../../machines/schemas";
 import { GONE, MACHINE_METADATA, MAY_RUN, SETTLING, STOPPED, waitingForBudget, wantsRestart, type Problem } from "../translate/machine-facts";
 import { backoffMs } from "./backoff";
+import { podIds, type Decision } from "./decision-log";
 import { adoptedHash } from "./config-drift";
 import type { MachinesPort } from "./machines-port";
 import type { BudgetAction, RateBudget } from "./rate-budget";
@@ -26,6 +27,10 @@ export interface ConvergeContext {
   refreshStatus(rec: PodRecord | undefined): void;
   /** The machine is confirmed gone and the pod is to be forgotten (feed `gone`, tombstone). */
   finish(uid: string): void;
+  /** Logs and keeps a decision (decision-log.ts). */
+  decide(d: Decision): void;
+  /** A call had to wait this long for its rate budget. */
+  budgetWaited(action: BudgetAction, ms: number): void;
 }
 
 export type StepResult = { next: "done" } | { next: "again"; inMs: number; error?: string; countAttempt?: boolean };
@@ -69,6 +74,8 @@ async function within<T>(ctx: ConvergeContext, rec: PodRecord, action: BudgetAct
   else waitMs = ctx.budget.reserve(action, scope);
   if (waitMs > 0) {
     ctx.reservations.set(key, now + waitMs);
+    ctx.budgetWaited(action, waitMs);
+    ctx.decide({ action, outcome: "waiting", reason: `rate budget: ${action} on ${scope} in ${Math.ceil(waitMs / 100) / 10} s`, pod: podIds(rec) });
     setProblem(ctx, rec, waitingForBudget(action, scope === ctx.app ? `app ${scope}` : `machine ${scope}`, waitMs));
     throw new BudgetWait(waitMs);
   }
@@ -88,6 +95,7 @@ async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: num
       const found = await findMachine(ctx, rec);
       if (found) {
         record(ctx, rec, found, adoptedHash(rec, found.config));
+        ctx.decide({ action: "adopt", outcome: "done", reason: "found the pod's machine by metadata after a create whose answer was lost", pod: podIds(rec), machine: found.id });
         return again(0);
       }
     }
@@ -95,10 +103,12 @@ async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: num
   }
   const id = rec.machineId;
   if (rec.appliedHash !== rec.configHash) {
+    const started = ctx.now();
     const m = await within(ctx, rec, "update", id, () =>
       ctx.machines.updateMachine(ctx.app, id, { config: configOf(rec), current_version: rec.machineVersion ?? undefined, ...secretsVersionOf(rec) }),
     );
     record(ctx, rec, m, rec.configHash);
+    ctx.decide({ action: "update", outcome: "done", reason: "the machine's config differs from the pod's (config hash changed)", pod: podIds(rec), machine: id, durationMs: ctx.now() - started });
     return again(0);
   }
   if (rec.machineState === null || SETTLING.has(rec.machineState)) return await observe(ctx, rec, attempts);
@@ -106,6 +116,7 @@ async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: num
   if (STOPPED.has(rec.machineState) && wantsRestart(rec.pod.spec.restartPolicy, rec.lastMachine?.events)) {
     await within(ctx, rec, "start", id, () => ctx.machines.startMachine(ctx.app, id));
     ctx.refreshStatus(ctx.pods.expectState(rec.uid, "starting", ctx.now()));
+    ctx.decide({ action: "start", outcome: "done", reason: `machine ${rec.machineState}; restartPolicy ${rec.pod.spec.restartPolicy ?? "Always"} restarts it`, pod: podIds(rec), machine: id });
     return again(0);
   }
   return DONE;
@@ -113,11 +124,13 @@ async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: num
 
 /** The machine is gone although the pod should run: forget it, so the next step creates a new one. */
 function vanished(ctx: ConvergeContext, rec: PodRecord): StepResult {
+  ctx.decide({ action: "recreate", outcome: "scheduled", reason: "the pod's machine is gone (destroyed behind our back): a new one will be created", pod: podIds(rec), machine: rec.machineId });
   ctx.refreshStatus(ctx.pods.forgetMachine(rec.uid, ctx.now()));
   return again(0);
 }
 
 async function create(ctx: ConvergeContext, rec: PodRecord): Promise<StepResult> {
+  const started = ctx.now();
   const m = await within(ctx, rec, "create", ctx.app, async () => {
     // Intent first: if we crash or time out after Fly made the machine, the next step finds it by metadata.
     ctx.pods.markCreateIntent(rec.uid, ctx.now());
@@ -130,6 +143,9 @@ async function create(ctx: ConvergeContext, rec: PodRecord): Promise<StepResult>
     }
   });
   record(ctx, rec, m, rec.configHash);
+  const g = configOf(rec).guest;
+  const guest = g ? `${g.cpu_kind ?? "shared"}-cpu-${g.cpus ?? 1}x, ${g.memory_mb ?? 256} MB` : "default guest";
+  ctx.decide({ action: "create", outcome: "done", reason: `the pod has no machine; created with ${guest}${rec.region ? ` in ${rec.region}` : ""}`, pod: podIds(rec), machine: m.id, durationMs: ctx.now() - started });
   return again(0);
 }
 
@@ -197,6 +213,7 @@ async function ensureGone(ctx: ConvergeContext, rec: PodRecord): Promise<StepRes
     if (rec.stopRequestedAt === null) {
       await within(ctx, rec, "stop", id, () => ctx.machines.stopMachine(ctx.app, id, { signal: "SIGTERM", timeout: `${rec.graceS}s` }));
       ctx.pods.markStopRequested(rec.uid, ctx.now());
+      ctx.decide({ action: "stop", outcome: "done", reason: `pod deleted: SIGTERM with ${rec.graceS} s grace before destroying`, pod: podIds(rec), machine: id });
       return again(0);
     }
     const stopAt = rec.stopRequestedAt + graceMs;
@@ -214,6 +231,7 @@ async function ensureGone(ctx: ConvergeContext, rec: PodRecord): Promise<StepRes
   }
   await within(ctx, rec, "delete", id, () => ctx.machines.deleteMachine(ctx.app, id, { force: true }));
   ctx.refreshStatus(ctx.pods.expectState(rec.uid, "destroying", ctx.now()));
+  ctx.decide({ action: "destroy", outcome: "done", reason: rec.desired === "destroy" ? "pod deleted (no grace)" : "pod deleted: grace period over or machine already stopped", pod: podIds(rec), machine: id });
   return again(0);
 }
 
@@ -237,6 +255,16 @@ function setProblem(ctx: ConvergeContext, rec: PodRecord, problem: Problem | nul
 
 function onError(ctx: ConvergeContext, rec: PodRecord, e: unknown, attempts: number): StepResult {
   if (e instanceof BudgetWait) return again(e.ms);
+  const r = errorStep(ctx, rec, e, attempts);
+  const message = e instanceof Error ? e.message : String(e);
+  const status = e instanceof MachinesApiError ? `${e.status} ` : "";
+  const recreating = e instanceof MachinesApiError && e.kind === "not_found"; // vanished() said so
+  if (r.next === "again" && !recreating) ctx.decide({ action: "retry", outcome: "retry", reason: `${status}${message}; next try in ${Math.ceil(r.inMs / 100) / 10} s`, pod: podIds(rec), machine: rec.machineId });
+  else if (ctx.pods.get(rec.uid)?.problem?.terminal) ctx.decide({ action: "refuse", outcome: "refused", reason: `${status}${message}`, pod: podIds(rec), machine: rec.machineId });
+  return r;
+}
+
+function errorStep(ctx: ConvergeContext, rec: PodRecord, e: unknown, attempts: number): StepResult {
   if (!(e instanceof MachinesApiError)) {
     const message = e instanceof Error ? e.message : String(e);
     setProblem(ctx, rec, { reason: "ProviderError", message, terminal: false });

@@ -5,6 +5,7 @@ import { claimToVolumeRequest } from "../translate/claim-to-volume";
 import { podReferences } from "../translate/pod-references";
 import { reviseDependents, reviseNamespace, translationOf } from "./dependents";
 import { allocateAppPorts } from "../translate/service-plan";
+import type { Decision } from "./decision-log";
 import { isNewer } from "./resource-version";
 import { translatePod } from "./pod-translation";
 import type { AppPortStore, ObjectStore, PodRecord, PodStore } from "./state";
@@ -29,6 +30,7 @@ export interface IntakeContext {
   schedule(uid: string): void;
   /** Recompute and publish the pod's status from its row as just written. */
   refreshStatus(rec: PodRecord | undefined): void;
+  decide(d: Decision): void;
 }
 
 /** Records one event's desired state. Never throws for a bad event: it is `rejected` with the field that is wrong. */
@@ -104,6 +106,10 @@ function applyPodEvent(ctx: IntakeContext, type: WatchEvent["type"], pod: Pod): 
         ? `not honoured: ${t.unsupported.join("; ")}`
         : undefined;
   const graceS = pod.spec.terminationGracePeriodSeconds ?? 30;
+  const ids = { uid, namespace: pod.metadata.namespace ?? "default", name: pod.metadata.name };
+  if (problem && (!stored || t.configHash !== stored.configHash)) {
+    ctx.decide(problem.terminal ? { action: "refuse", outcome: "refused", reason: `cannot run as a machine: ${problem.message}`, pod: ids } : { action: "wait", outcome: "blocked", reason: problem.message, pod: ids });
+  }
   if (!stored) {
     const rec = ctx.pods.admit(
       {

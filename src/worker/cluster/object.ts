@@ -3,7 +3,13 @@ import { MachinesClient } from "../../machines/client";
 import { isMachinesApiError } from "../../machines/errors";
 import type { Service } from "../../shared/k8s";
 import type { FeedPage, PodView, ServiceView, ReconcileCounts, Snapshot } from "../../shared/contract";
+import type { ClusterStatusView } from "../ops/status-view";
+import { logLevelOf } from "../log";
 import { AppProvisioner, AppUnavailable } from "./app-provisioner";
+import { DecisionLog, podIds, type Decision } from "./decision-log";
+import { instrumentMachines } from "./instrumented-machines";
+import { OpsRecorder } from "./ops-recorder";
+import { buildStatusView } from "./status-view-builder";
 import type { ConvergeContext } from "./converge";
 import { reviseDependents } from "./dependents";
 import { serviceView } from "./service-view";
@@ -16,7 +22,7 @@ import { reconcilePass } from "./reconcile";
 import { syncSecrets } from "./secret-sync";
 import { syncVolumes } from "./volume-sync";
 import { applySnapshot } from "./snapshot";
-import { openClusterState, type ClusterState } from "./state";
+import { openClusterState, type ClusterState, type CounterSample } from "./state";
 import { StatusPublisher } from "./status-publisher";
 import { WorkLoop } from "./work-loop";
 
@@ -39,6 +45,8 @@ export class ClusterObject extends DurableObject<Env> {
   readonly #status: StatusPublisher;
   readonly #app: AppProvisioner;
   readonly #loop: WorkLoop;
+  readonly #decisions: DecisionLog;
+  readonly #recorder: OpsRecorder;
   #reconciling: Promise<ReconcileCounts> | undefined;
   /** In memory only: after an eviction the first alarm simply looks at once. */
   #nextExitWatchAt = 0;
@@ -48,6 +56,8 @@ export class ClusterObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#state = openClusterState(ctx.storage);
+    this.#recorder = new OpsRecorder(this.#state.ops);
+    this.#decisions = new DecisionLog(this.#state.ops, () => this.#state.meta.get("cluster"), logLevelOf(env), Date.now);
     this.#status = new StatusPublisher(this.#state, Date.now);
     this.#app = new AppProvisioner({
       state: this.#state,
@@ -57,6 +67,7 @@ export class ClusterObject extends DurableObject<Env> {
       now: Date.now,
       refreshStatus: (rec) => this.#status.refresh(rec),
       retryAt: (at) => ctx.storage.setAlarm(at),
+      decide: (d) => this.#decisions.record(d),
     });
     this.#loop = new WorkLoop(this.#state.work, () => this.#convergeContext(), Date.now);
   }
@@ -67,6 +78,7 @@ export class ClusterObject extends DurableObject<Env> {
     this.#setCluster(cluster);
     const ctx = this.#intakeContext(cluster);
     const results = this.ctx.storage.transactionSync(() => events.map((event) => applyEvent(ctx, event)));
+    this.#recorder.intake(results);
     if (ctx.scheduled) await this.#kick();
     // Best effort now; the reconcile pass retries whatever this could not write.
     if (ctx.secretsChanged) void this.#syncSecrets(false).catch(() => undefined);
@@ -101,6 +113,26 @@ export class ClusterObject extends DurableObject<Env> {
   async statusFeed(cluster: string, after: number, waitMs: number): Promise<FeedPage> {
     this.#setCluster(cluster);
     return this.#state.feed.read(after, waitMs, () => this.#state.pods.statuses());
+  }
+
+  /** What the status page shows of this cluster (names only, never secret data). */
+  statusView(cluster: string): ClusterStatusView {
+    this.#setCluster(cluster);
+    const ready = this.#state.meta.get("app_ready") === this.#appName();
+    return buildStatusView({
+      cluster,
+      app: { name: this.#appName(), ready, error: ready ? null : (this.#app.lastError() ?? null) },
+      state: this.#state,
+      reservations: this.#reservations,
+      now: Date.now(),
+    });
+  }
+
+  /** The cluster's counters (kept across eviction) and the status feed's lag, for `/metrics`. */
+  opsMetrics(cluster: string): { counters: CounterSample[]; feedLagSeconds: number } {
+    this.#setCluster(cluster);
+    const oldest = this.#state.feed.oldestPendingAt();
+    return { counters: this.#state.ops.counters(), feedLagSeconds: oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000) };
   }
 
   getPod(uid: string): PodView | null {
@@ -171,8 +203,11 @@ export class ClusterObject extends DurableObject<Env> {
         await this.#syncSecrets(true).catch((e: unknown) => meta.set("reconcile_error", `secrets: ${e instanceof Error ? e.message : String(e)}`));
         await this.#syncVolumes().catch((e: unknown) => meta.set("reconcile_error", `volumes: ${e instanceof Error ? e.message : String(e)}`));
         const c = this.#convergeContext();
-        return await reconcilePass({
-          machines: c.machines,
+        const started = Date.now();
+        let calls = 0;
+        const tally: Record<string, number> = {};
+        const result = reconcilePass({
+          machines: instrumentMachines(c.machines, () => calls++),
           app: c.app,
           cluster: c.cluster,
           pods,
@@ -183,7 +218,12 @@ export class ClusterObject extends DurableObject<Env> {
           sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
           schedule: (uid) => work.schedule(uid, Date.now()),
           refreshStatus: (rec) => this.#status.refresh(rec),
+          decide: (d) => {
+            tally[d.action] = (tally[d.action] ?? 0) + 1;
+            this.#decisions.record(d);
+          },
         });
+        return await this.#recorder.pass(pass, started, () => calls, tally, result);
       } finally {
         // Sooner while work is pending: a machine being repaired or waited for is looked at again soon.
         const interval = work.nextDueAt() === undefined ? this.#reconcileIntervalMs() : Math.min(PENDING_RECONCILE_INTERVAL_MS, this.#reconcileIntervalMs());
@@ -199,8 +239,19 @@ export class ClusterObject extends DurableObject<Env> {
     return !this.#reconciling && Date.now() >= this.#nextExitWatchAt && this.#state.pods.anyMachineMayRun();
   }
 
-  /** Between passes: stopped machines, so exits show in seconds (exit-watch.ts). A failed look waits for the next one. */
+  /**
+   * Between passes: stopped machines, so exits show in seconds (exit-watch.ts). A failed look
+   * waits for the next one. While due work drains (steps may wait up to 10 s on a settling
+   * machine) this alarm cannot return and no other fires, so the watch keeps its own pace meanwhile.
+   */
   async #exitWatch(): Promise<void> {
+    do {
+      await this.#exitWatchOnce();
+      if (this.#loop.busy) await new Promise((r) => setTimeout(r, EXIT_WATCH_INTERVAL_MS));
+    } while (this.#loop.busy && this.#state.pods.anyMachineMayRun());
+  }
+
+  async #exitWatchOnce(): Promise<void> {
     this.#nextExitWatchAt = Date.now() + EXIT_WATCH_INTERVAL_MS;
     if (this.#state.meta.get("app_ready") === undefined) return;
     const c = this.#convergeContext();
@@ -288,6 +339,7 @@ export class ClusterObject extends DurableObject<Env> {
         ctx.scheduled = true;
       },
       refreshStatus: this.#refresh,
+      decide: (d: Decision) => this.#decisions.record(d),
     };
     return ctx;
   }
@@ -304,14 +356,21 @@ export class ClusterObject extends DurableObject<Env> {
       reservations: this.#reservations,
       now: Date.now,
       refreshStatus: this.#refresh,
-      finish: (uid) => this.#status.finish(uid),
+      finish: (uid) => {
+        const rec = this.#state.pods.get(uid);
+        if (rec) this.#decisions.record({ action: "forget", outcome: "done", reason: "the machine is confirmed destroyed: the pod may go", pod: podIds(rec), machine: rec.machineId });
+        this.#status.finish(uid);
+      },
+      decide: (d) => this.#decisions.record(d),
+      budgetWaited: (_action, ms) => this.#recorder.budgetWait(ms / 1000),
     };
   }
 
   // ---- configuration
 
   #client(): MachinesClient {
-    return new MachinesClient({ baseUrl: this.env.MACHINES_API_URL, token: this.env.FLY_API_TOKEN });
+    const client = new MachinesClient({ baseUrl: this.env.MACHINES_API_URL, token: this.env.FLY_API_TOKEN });
+    return instrumentMachines(client, (action, code) => this.#recorder.apiCall(action, code));
   }
 
   #cluster(): string {

@@ -3,6 +3,7 @@ import { MachinesApiError } from "../../machines/errors";
 import type { Machine } from "../../machines/schemas";
 import { GONE, MACHINE_METADATA, observedDigest, SETTLING, STOPPED, wantsRestart } from "../translate/machine-facts";
 import { adoptedHash, configDrifted } from "./config-drift";
+import { podIds, type Decision } from "./decision-log";
 import type { MachinesPort } from "./machines-port";
 import type { BudgetAction, RateBudget } from "./rate-budget";
 import type { OrphanStore, PodRecord, PodStore } from "./state";
@@ -23,6 +24,7 @@ export interface ReconcileContext {
   sleep(ms: number): Promise<void>;
   schedule(uid: string): void;
   refreshStatus(rec: PodRecord | undefined): void;
+  decide(d: Decision): void;
 }
 
 const PAGE_LIMIT = 1000;
@@ -52,7 +54,9 @@ export async function reconcilePass(ctx: ReconcileContext): Promise<ReconcileCou
     seen.add(uid);
     if (entry.machineId === null) {
       // Created by a step that did not live to record it.
-      ctx.refreshStatus(ctx.pods.recordMachine(uid, m, ctx.now(), adoptedHash(ctx.pods.get(uid)!, m.config)));
+      const rec = ctx.pods.recordMachine(uid, m, ctx.now(), adoptedHash(ctx.pods.get(uid)!, m.config));
+      ctx.refreshStatus(rec);
+      ctx.decide({ action: "adopt", outcome: "done", reason: "found the pod's machine, created by a step that did not live to record it", pod: rec && podIds(rec), machine: m.id });
       ctx.schedule(uid);
       counts.updated++;
       continue;
@@ -73,10 +77,12 @@ export async function reconcilePass(ctx: ReconcileContext): Promise<ReconcileCou
       counts.destroyed++;
     } else if (versionMoved && entry.appliedHash === entry.configHash && current().config !== null && configDrifted(current().config, m.config)) {
       // Changed behind our back (dashboard, flyctl): put the pod's config back.
+      ctx.decide({ action: "repair-drift", outcome: "scheduled", reason: "the machine's config was changed outside machinelet (dashboard, flyctl): the pod's config goes back", pod: podIds(current()), machine: m.id });
       ctx.pods.requestConfigUpdate(uid, ctx.now());
       ctx.schedule(uid);
       counts.updated++;
     } else if (STOPPED.has(m.state) && wantsRestart(current().pod.spec.restartPolicy, current().lastMachine?.events)) {
+      ctx.decide({ action: "restart", outcome: "scheduled", reason: `the machine is ${m.state} and restartPolicy ${current().pod.spec.restartPolicy ?? "Always"} restarts it`, pod: podIds(current()), machine: m.id });
       ctx.schedule(uid);
       counts.updated++;
     } else {
@@ -127,7 +133,8 @@ async function sweepOrphans(ctx: ReconcileContext, candidates: Machine[]): Promi
   let destroyed = 0;
   for (const m of candidates) {
     const uid = m.config?.metadata?.[MACHINE_METADATA.podUid] ?? null;
-    const confirmed = ctx.orphans.lastSeen(m.id) === ctx.pass - 1 || (uid !== null && ctx.pods.isTombstoned(uid));
+    const twice = ctx.orphans.lastSeen(m.id) === ctx.pass - 1;
+    const confirmed = twice || (uid !== null && ctx.pods.isTombstoned(uid));
     if (!confirmed) {
       ctx.orphans.sighted(m.id, uid, ctx.pass);
       continue;
@@ -139,6 +146,12 @@ async function sweepOrphans(ctx: ReconcileContext, candidates: Machine[]): Promi
       if (!(e instanceof MachinesApiError && e.kind === "not_found")) throw e;
     }
     ctx.orphans.forget(m.id);
+    ctx.decide({
+      action: "destroy-orphan",
+      outcome: "done",
+      reason: twice ? "no pod owns it; seen on two consecutive passes" : `its pod ${uid} is deleted`,
+      machine: m.id,
+    });
     destroyed++;
   }
   ctx.orphans.keepOnly(new Set(candidates.map((m) => m.id)));

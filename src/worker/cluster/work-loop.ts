@@ -19,6 +19,11 @@ export class WorkLoop {
     private readonly now: () => number,
   ) {}
 
+  /** Whether a drain is under way (an alarm handler that started it has not returned yet). */
+  get busy(): boolean {
+    return this.#draining !== undefined;
+  }
+
   /** Runs due work until none is left; `ready` gates it (the app must be usable). */
   drain(ready: () => Promise<boolean>, afterwards: () => Promise<void>): Promise<void> {
     this.#draining ??= (async () => {

@@ -10,7 +10,7 @@ import { ClusterPage, Live } from "./page/cluster-page";
 import { ClusterPicker, LoginPage } from "./page/login";
 import { podFilterFrom } from "./pod-filter";
 import { PROMETHEUS_CONTENT_TYPE } from "./prometheus-text";
-import { CLUSTER_NAME, clusterView, configuredClusters } from "./status-source";
+import { CLUSTER_NAME, clusterMetrics, clusterView, configuredClusters } from "./status-source";
 import { endSession, isStatusToken, startSession } from "./status-token";
 
 type OpsEnv = { Bindings: Env; Variables: OpsVars };
@@ -84,8 +84,8 @@ const metrics = new Hono<OpsEnv>().use(opsAuth(deny)).get("/", async (c) => {
   const bad = asked.find((n) => !CLUSTER_NAME.test(n));
   if (bad !== undefined) return noClusterName(c);
   const clusters = [...new Set(asked.length ? asked : configuredClusters(c.env))];
-  const views = await Promise.all(clusters.map((cluster) => clusterView(c.env, cluster)));
-  return c.body(renderMetrics(views), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
+  const all = await Promise.all(clusters.map((cluster) => clusterMetrics(c.env, cluster)));
+  return c.body(renderMetrics(all), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
 });
 
 /** `/ui/*` and `/metrics` (contract: "GET /ui/... and GET /metrics"). */

@@ -1,5 +1,5 @@
 import type { ClusterStatusView } from "./status-view";
-import { viewFromFeed, type FeedPod } from "./view-from-feed";
+import type { CounterSample } from "../cluster/state";
 
 export const CLUSTER_NAME = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
 
@@ -8,10 +8,19 @@ export function configuredClusters(env: Pick<Env, "CLUSTERS">): string[] {
   return (env.CLUSTERS ?? "").split(",").map((s) => s.trim()).filter((s) => CLUSTER_NAME.test(s));
 }
 
-/** One cluster's view, read from its Durable Object. */
+/** One cluster's view, read by its Durable Object from its stores. */
 export async function clusterView(env: Env, cluster: string): Promise<ClusterStatusView> {
-  // RPC typing cannot see through `status: unknown`; the shape is the feed page (structured clone).
-  const page = (await env.CLUSTER.getByName(cluster).statusFeed(cluster, 0, 0)) as unknown as { pods: FeedPod[] };
-  const app = (env.APP_NAME_TEMPLATE ?? "fks-{cluster}").replace("{cluster}", cluster);
-  return viewFromFeed(cluster, app, page.pods);
+  return (await env.CLUSTER.getByName(cluster).statusView(cluster)) as ClusterStatusView;
+}
+
+export interface ClusterMetrics {
+  view: ClusterStatusView;
+  counters: CounterSample[];
+  feedLagSeconds: number;
+}
+
+export async function clusterMetrics(env: Env, cluster: string): Promise<ClusterMetrics> {
+  const stub = env.CLUSTER.getByName(cluster);
+  const [view, ops] = await Promise.all([stub.statusView(cluster), stub.opsMetrics(cluster)]);
+  return { view: view as ClusterStatusView, ...(ops as { counters: CounterSample[]; feedLagSeconds: number }) };
 }

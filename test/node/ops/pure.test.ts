@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { choices, filterPods, podFilterFrom } from "../../../src/worker/ops/pod-filter";
 import { formatFamilies } from "../../../src/worker/ops/prometheus-text";
 import { podsByPhase, type PodRowView } from "../../../src/worker/ops/status-view";
-import { podRowFromStatus } from "../../../src/worker/ops/view-from-feed";
+import { podRowFromStatus } from "../../../src/worker/ops/pod-row";
 import { parseScrape, sampleValue } from "../../support/prometheus";
 
 const row = (over: Partial<PodRowView>): PodRowView => ({

@@ -107,7 +107,7 @@ describe.skipIf(skip)("status page in a browser", () => {
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(7);
     expect(await page.$eval('[data-phase-count="Failed"]', (e) => e.textContent)).toBe("2");
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-    await page.setViewport({ width: 1280, height: 860 });
+    await page.setViewport({ width: 1440, height: 900 });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
   });
 

@@ -4,6 +4,7 @@ import { ClaimVolumeStore } from "./claim-volume-store";
 import { FlySecretStore } from "./fly-secret-store";
 import { MetaStore } from "./meta-store";
 import { ObjectStore } from "./object-store";
+import { OpsStore } from "./ops-store";
 import { OrphanStore } from "./orphan-store";
 import { PodStore } from "./pod-store";
 import { StatusFeed } from "./status-feed";
@@ -12,9 +13,10 @@ import { WorkQueue } from "./work-queue";
 export { PodRecord, type Desired, type DesiredView, type NewPod, type ReconcileEntry, type SpecRevision } from "./pod-store";
 export type { WorkItem } from "./work-queue";
 export type { Meta } from "./meta-store";
+export type { CounterSample } from "./ops-store";
 export type { WrittenKey } from "./fly-secret-store";
 export type { ClaimVolume } from "./claim-volume-store";
-export { PodStore, WorkQueue, ObjectStore, OrphanStore, MetaStore, StatusFeed, FlySecretStore, AppPortStore, ClaimVolumeStore };
+export { PodStore, WorkQueue, ObjectStore, OrphanStore, MetaStore, StatusFeed, FlySecretStore, AppPortStore, ClaimVolumeStore, OpsStore };
 
 /** Every store of one cluster's SQLite storage, on the newest schema. The only way in to its tables. */
 export interface ClusterState {
@@ -27,10 +29,11 @@ export interface ClusterState {
   flySecrets: FlySecretStore;
   appPorts: AppPortStore;
   claimVolumes: ClaimVolumeStore;
+  ops: OpsStore;
 }
 
 export function openClusterState(storage: DurableObjectStorage): ClusterState {
   migrate(storage);
   const sql = storage.sql;
-  return { pods: new PodStore(sql), work: new WorkQueue(sql), objects: new ObjectStore(sql), orphans: new OrphanStore(sql), meta: new MetaStore(sql), feed: new StatusFeed(sql), flySecrets: new FlySecretStore(sql), appPorts: new AppPortStore(sql), claimVolumes: new ClaimVolumeStore(sql) };
+  return { pods: new PodStore(sql), work: new WorkQueue(sql), objects: new ObjectStore(sql), orphans: new OrphanStore(sql), meta: new MetaStore(sql), feed: new StatusFeed(sql), flySecrets: new FlySecretStore(sql), appPorts: new AppPortStore(sql), claimVolumes: new ClaimVolumeStore(sql), ops: new OpsStore(sql) };
 }

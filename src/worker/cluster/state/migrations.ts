@@ -113,6 +113,10 @@ export const MIGRATIONS: readonly string[] = [
      retain INTEGER NOT NULL DEFAULT 0 CHECK (retain IN (0, 1)),
      updated_at INTEGER NOT NULL
    );`,
+  // v9: what operators see: the recent decisions, the last reconcile passes, counters that survive eviction
+  `CREATE TABLE decisions (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, json TEXT NOT NULL);
+   CREATE TABLE reconcile_passes (pass INTEGER PRIMARY KEY, started_at INTEGER NOT NULL, json TEXT NOT NULL);
+   CREATE TABLE counters (name TEXT NOT NULL, labels TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY (name, labels));`,
 ];
 
 /** Brings `sql` to the newest schema; returns the version it started from. Each step is atomic. */

@@ -34,6 +34,11 @@ export class StatusFeed {
     this.waiters.clear();
   }
 
+  /** When the oldest entry the relay has not acknowledged was appended; undefined when it is caught up. */
+  oldestPendingAt(): number | undefined {
+    return this.sql.exec<{ at: number | null }>("SELECT min(at) AS at FROM status_feed").one().at ?? undefined;
+  }
+
   /** Entries after `after`, waiting up to `waitMs` for one when there are none. */
   async read(after: number, waitMs: number, currentPods: () => FeedEntry[]): Promise<FeedPage> {
     const last = this.lastSeq();

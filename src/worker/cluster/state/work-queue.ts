@@ -51,6 +51,11 @@ export class WorkQueue {
     return this.sql.exec<Row>("SELECT * FROM work WHERE due_at <= ? ORDER BY due_at LIMIT ?", now, limit).toArray().map(item);
   }
 
+  /** Work whose last step failed: retried with backoff (the status page's "retries"). */
+  retrying(limit: number): WorkItem[] {
+    return this.sql.exec<Row>("SELECT * FROM work WHERE last_error IS NOT NULL ORDER BY due_at LIMIT ?", limit).toArray().map(item);
+  }
+
   nextDueAt(): number | undefined {
     return this.sql.exec<{ d: number | null }>("SELECT min(due_at) AS d FROM work").one().d ?? undefined;
   }

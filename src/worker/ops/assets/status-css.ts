@@ -32,6 +32,7 @@ thead th { position: sticky; top: 0; background: var(--card); white-space: nowra
 tbody th { font-weight: 600; }
 .num { text-align: right; } .mono { font-family: ui-monospace, monospace; font-size: .85rem; white-space: nowrap; } .nowrap { white-space: nowrap; }
 .badge { font-weight: 600; white-space: nowrap; }
+.problem { min-width: 16em; }
 .phase-pending { color: var(--pending); } .phase-running { color: var(--running); } .phase-succeeded { color: var(--succeeded); }
 .phase-failed { color: var(--failed); } .phase-unknown { color: var(--unknown); }
 .alert { border: 2px solid var(--failed); border-radius: 8px; padding: 8px 12px; }

@@ -97,7 +97,7 @@ export function PodsTable(props: { pods: PodRowView[]; total: number; now: Date 
                 <td class="nowrap">{p.guest ?? "—"}</td>
                 <td class="mono">{p.ipv6 ?? "—"}</td>
                 <td class="num">{p.restarts}</td>
-                <td>{p.problem ? <span title={p.problem.message}><strong>{p.problem.reason}</strong> {p.problem.message}</span> : "—"}</td>
+                <td class="problem">{p.problem ? <span title={p.problem.message}><strong>{p.problem.reason}</strong> {p.problem.message}</span> : "—"}</td>
                 <td>{age(p.createdAt, props.now)}</td>
               </tr>
             ))}

@@ -1,37 +1,9 @@
 import type { PodStatus } from "../../shared/k8s";
-import { POD_PHASES, type ClusterStatusView, type PodPhase, type PodRowView } from "./status-view";
+import { POD_PHASES, type PodPhase, type PodRowView } from "./status-view";
 
 const GUEST_CONDITION = "machinelet.fly.io/Guest";
 
-/** One pod of the contract's status feed (GET .../status). */
-export interface FeedPod {
-  uid: string;
-  namespace: string;
-  name: string;
-  status: unknown;
-  gone: boolean;
-}
-
-/**
- * The view as far as the contract's status feed tells it (every pod's current PodStatus). Used
- * until the cluster object answers `statusView()` itself; what the feed does not carry (machine
- * state, region, queues, passes, decisions) stays empty.
- */
-export function viewFromFeed(cluster: string, app: string, pods: readonly FeedPod[], now = new Date()): ClusterStatusView {
-  return {
-    cluster,
-    generatedAt: now.toISOString(),
-    app: { name: app, ready: true, error: null },
-    pods: pods.filter((p) => !p.gone).map((p) => podRowFromStatus(p.uid, p.namespace, p.name, p.status as PodStatus)),
-    waiting: { budgets: [], retries: [] },
-    passes: [],
-    decisions: [],
-    services: [],
-    secrets: [],
-    volumes: [],
-  };
-}
-
+/** What a pod's published status says of the row: phase, machine, IPv6, guest, restarts, the failure. */
 export function podRowFromStatus(uid: string, namespace: string, name: string, status: PodStatus): PodRowView {
   const containers = status.containerStatuses ?? [];
   const machineId = containers.map((c) => /^fly:\/\/(.+)$/.exec(c.containerID ?? "")?.[1]).find(Boolean) ?? null;
