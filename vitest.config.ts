@@ -24,6 +24,7 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 MACHINES_API_URL: TEST_EMULATOR_URL,
+                FLY_API_URL: TEST_EMULATOR_URL,
                 FLY_API_TOKEN: "test-token",
                 RELAY_SECRET: "test-relay-secret",
                 FLY_ORG: "test-org",

@@ -19,12 +19,13 @@ import { exitToStatus } from "../bench/scenarios/exit-to-status";
 import { intakeCreate } from "../bench/scenarios/intake-create";
 import { intakeNoop } from "../bench/scenarios/intake-noop";
 import { lifecycle } from "../bench/scenarios/lifecycle";
+import { podIo } from "../bench/scenarios/pod-io";
 import { appLifecycle } from "../bench/scenarios/app-lifecycle";
 import { podRunning } from "../bench/scenarios/pod-running";
 import { reconcile10k } from "../bench/scenarios/reconcile-10k";
 
 /** In the order they run: the long burst last. */
-const SCENARIOS: Scenario[] = [intakeNoop, intakeCreate, podRunning, lifecycle, appLifecycle, reconcile10k, exitToStatus, burst];
+const SCENARIOS: Scenario[] = [intakeNoop, intakeCreate, podRunning, lifecycle, appLifecycle, reconcile10k, exitToStatus, burst, podIo];
 const RESULTS = join(import.meta.dirname, "..", "bench", "results.json");
 const TOKEN = "bench-token";
 const RELAY_SECRET = "bench-relay-secret";
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
   log(`machines emulator on ${emulator.url}`);
   const worker: BenchWorker = await startBenchWorker({
     MACHINES_API_URL: emulator.url,
+    FLY_API_URL: emulator.url,
     FLY_API_TOKEN: TOKEN,
     RELAY_SECRET,
     FLY_ORG: ORG,
@@ -81,6 +83,7 @@ async function main(): Promise<void> {
     emulator,
     fly: new MachinesClient({ baseUrl: emulator.url, token: TOKEN }),
     newCluster: (prefix) => new ClusterClient(worker.url, `${prefix}-${(seq++).toString(36)}`, RELAY_SECRET),
+    worker: { url: worker.url, relaySecret: RELAY_SECRET },
   };
 
   const fresh: Metric[] = [];

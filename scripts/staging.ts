@@ -21,12 +21,15 @@ import { StagingLogs } from "./staging-logs";
 const MACHINES_PORT = Number(process.env.MACHINELET_MACHINES_PORT ?? 4280);
 const WORKER_PORT = Number(process.env.MACHINELET_WORKER_PORT ?? 8787);
 const K8S_PORT = Number(process.env.MACHINELET_K8S_PORT ?? 6443);
+const KUBELET_PORT = Number(process.env.MACHINELET_KUBELET_PORT ?? 10250);
 const DNS_PORT = Number(process.env.MACHINELET_DNS_PORT ?? 5353);
 const RELAY_METRICS_PORT = Number(process.env.MACHINELET_RELAY_METRICS_PORT ?? 9464);
 /** Where staging keeps its kubeconfig and the worker's state; tests move it. */
 const STAGING_DIR = process.env.MACHINELET_STAGING_DIR ?? ".staging";
 const KUBECONFIG = join(STAGING_DIR, "kubeconfig");
 const WORKER_STATE = join(STAGING_DIR, "worker-state");
+/** The CA of the stand-in's kubelet client certificate: what the relay's kubelet API lets in. */
+const KUBELET_CLIENT_CA = join(STAGING_DIR, "kubelet-client-ca.crt");
 const LOG_LEVEL: LogLevel = (["debug", "info", "warn", "error"] as const).find((l) => l === process.env.LOG_LEVEL) ?? "info";
 const STAGING = {
   cluster: "staging",
@@ -61,6 +64,7 @@ async function main(): Promise<void> {
   await ensurePortFree(WORKER_PORT, "MACHINELET_WORKER_PORT", "worker");
   await ensurePortFree(K8S_PORT, "MACHINELET_K8S_PORT", "K8s stand-in");
   await ensurePortFree(RELAY_METRICS_PORT, "MACHINELET_RELAY_METRICS_PORT", "relay metrics");
+  await ensurePortFree(KUBELET_PORT, "MACHINELET_KUBELET_PORT", "relay kubelet API");
   await ensurePortFree(DNS_PORT, "MACHINELET_DNS_PORT", "cluster DNS");
   const emulator = await startEmulator({ port: MACHINES_PORT, tokens: [STAGING.token], apps: [STAGING.app], loopback: true });
   closers.push(() => emulator.close());
@@ -81,6 +85,7 @@ async function main(): Promise<void> {
     onLine: logs.sink("worker"),
     vars: {
       MACHINES_API_URL: emulator.url,
+      FLY_API_URL: emulator.url,
       FLY_API_TOKEN: STAGING.token,
       RELAY_SECRET: STAGING.relaySecret,
       STATUS_TOKEN: STAGING.statusToken,
@@ -97,7 +102,7 @@ async function main(): Promise<void> {
   say(`worker on ${worker.url} (cluster ${STAGING.cluster}, RELAY_SECRET=${STAGING.relaySecret})`);
   say(`status page ${worker.url}/ui/clusters/${STAGING.cluster} (STATUS_TOKEN=${STAGING.statusToken})`);
 
-  const k8s = await startK8sStandin({ port: K8S_PORT, kubeconfigPath: KUBECONFIG });
+  const k8s = await startK8sStandin({ port: K8S_PORT, kubeconfigPath: KUBECONFIG, kubeletClientCaPath: KUBELET_CLIENT_CA });
   closers.push(() => k8s.close());
   say(`k8s stand-in on ${k8s.url} (kubeconfig ${KUBECONFIG})`);
   const cluster = await prepareStagingCluster(k8s.kubeconfig, { workerUrl: worker.url, cluster: STAGING.cluster, namespace: "default" });
@@ -111,6 +116,9 @@ async function main(): Promise<void> {
     relaySecret: STAGING.relaySecret,
     nodeName: STAGING.node,
     nodeAddress: "127.0.0.1",
+    kubeletBindAddress: "127.0.0.1",
+    kubeletPort: KUBELET_PORT,
+    kubeletClientCaFile: KUBELET_CLIENT_CA,
     metricsPort: RELAY_METRICS_PORT,
     metricsHost: "127.0.0.1",
   }, { log: createLogger({ level: LOG_LEVEL, write: logs.sink("relay"), fields: { component: "relay" } }) });
@@ -120,7 +128,7 @@ async function main(): Promise<void> {
     if (Date.now() > deadline) throw new Error(`relay did not become ready: ${JSON.stringify(relay.status())}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  say(`relay joined as node ${STAGING.node} (metrics ${relay.metricsUrl})`);
+  say(`relay joined as node ${STAGING.node} (kubelet API on https://127.0.0.1:${relay.status().kubeletPort}, metrics ${relay.metricsUrl})`);
   const dns = await startClusterDns({ kubeconfigPath: KUBECONFIG, host: "127.0.0.1", port: DNS_PORT, upstream: systemUpstream(), log: createLogger({ level: LOG_LEVEL === "debug" ? "debug" : "warn", write: logs.sink("dns"), fields: { component: "cluster-dns" } }) });
   closers.push(() => dns.close());
   say(`cluster dns on 127.0.0.1:${dns.port} (UDP and TCP, domain cluster.local)`);

@@ -11,6 +11,8 @@ export interface BenchContext {
   /** A fresh cluster (and so a fresh Fly app `fks-<name>`) on the worker under test. */
   newCluster(prefix: string): ClusterClient;
   burstPods: number;
+  /** Where a relay reaches the worker under test, and the secret it signs with. */
+  worker: { url: string; relaySecret: string };
   log(message: string): void;
 }
 

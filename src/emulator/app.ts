@@ -6,6 +6,7 @@ import { appRoutes } from "./routes/apps";
 import { execRoutes } from "./routes/exec";
 import { ipAssignmentRoutes } from "./routes/ip-assignments";
 import { leaseRoutes } from "./routes/leases";
+import { logRoutes } from "./routes/logs";
 import { machineActionRoutes } from "./routes/machine-actions";
 import { machineWaitRoutes } from "./routes/machine-wait";
 import { machineRoutes } from "./routes/machines";
@@ -38,6 +39,7 @@ export function createEmulatorApp(state: EmulatorState): FlyApp {
   volumeRoutes(app, state);
   secretRoutes(app, state);
   ipAssignmentRoutes(app, state);
+  logRoutes(app, state);
   let templates: Set<string> | undefined;
   controlRoutes(app, state, () => (templates ??= flyRouteTemplates(app)));
   networkRoutes(app, state);

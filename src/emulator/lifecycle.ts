@@ -1,3 +1,4 @@
+import { appendLog, lifecycleLine } from "./app-logs";
 import { rfc3339 } from "./clock";
 import { conflict, failedPrecondition } from "./errors";
 import type { MachineConfig } from "./machine-config";
@@ -58,6 +59,7 @@ function settleStopped(st: EmulatorState, app: AppRecord, m: MachineRecord, even
 
 /** A new machine: `created`, then it boots unless `skip_launch`. */
 export function launch(st: EmulatorState, m: MachineRecord, skipLaunch: boolean): void {
+  appendLog(st, m, { message: lifecycleLine(m, "created") ?? "", level: "info", provider: "runner" });
   transition(st, m, "created", { type: "launch", source: "user" });
   if (!skipLaunch) schedule(st, m, 0, () => boot(st, m));
 }
@@ -143,6 +145,8 @@ export function processExited(st: EmulatorState, app: AppRecord, m: MachineRecor
   if (m.state !== "started") throw conflict(`machine is not running (state: ${m.state})`);
   const now = st.now();
   const restarting = shouldRestart(m.config.restart, exit, restartsSince(m.autoRestarts, now));
+  const how = exit.oomKilled ? "was killed: out of memory" : `exited with code: ${exit.exitCode}`;
+  appendLog(st, m, { message: `Main child ${how}`, level: exit.exitCode === 0 && !exit.oomKilled ? "info" : "error", provider: "runner" });
   if (restarting) {
     m.autoRestarts = [...m.autoRestarts.filter((t) => now - t < RESTART_WINDOW_MS), now];
     m.restartCount += 1;

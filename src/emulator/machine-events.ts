@@ -1,4 +1,5 @@
 import type { MachineEventRecord, MachineRecord, MachineState } from "./model";
+import { appendLog, lifecycleLine } from "./app-logs";
 import type { EmulatorState } from "./state";
 
 /** Events kept per machine (the events endpoint serves at most 50). */
@@ -16,6 +17,8 @@ export function wakeWaiters(m: MachineRecord): void {
 
 /** Moves the machine to `state`, recording `event` (whose status is that state) when given. */
 export function transition(st: EmulatorState, m: MachineRecord, state: MachineState, event?: EventSpec): void {
+  const line = state !== m.state ? lifecycleLine(m, state) : undefined;
+  if (line) appendLog(st, m, { message: line, level: state === "failed" ? "error" : "info", provider: "runner" });
   m.state = state;
   m.updatedAt = st.now();
   if (event) {

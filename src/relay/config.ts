@@ -40,7 +40,15 @@ export const relayConfigSchema = z
     cursorFile: z.string().min(1).optional(),
     /** InternalIP of the virtual Node; default: the first non-internal IPv4 of this host. */
     nodeAddress: z.string().min(1).optional(),
-    kubeletPort: z.number().int().min(1).max(65535).default(10250),
+    /** Port of the kubelet API, advertised as daemonEndpoints.kubeletEndpoint.Port; 0 picks a free one. */
+    kubeletPort: z.number().int().min(0).max(65535).default(10250),
+    /** Address the kubelet API listens on. */
+    kubeletBindAddress: z.string().min(1).default("0.0.0.0"),
+    /** PEM CA bundle the API server's kubelet client certificate chains to; without it the kubelet API is not served. */
+    kubeletClientCaFile: z.string().min(1).optional(),
+    /** PEM serving certificate and key of the kubelet API; self-signed for the node's address and name when absent. */
+    kubeletTlsCertFile: z.string().min(1).optional(),
+    kubeletTlsKeyFile: z.string().min(1).optional(),
     nodeCpu: z.string().regex(QUANTITY, "nodeCpu must be a quantity").default("1000"),
     nodeMemory: z.string().regex(QUANTITY, "nodeMemory must be a quantity").default("4Ti"),
     nodePods: z.string().regex(/^[0-9]+$/, "nodePods must be an integer").default("10000"),
@@ -79,6 +87,9 @@ export function resolveRelayConfig(options: RelayOptions): RelayConfig {
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(config)"}: ${i.message}`);
     throw new Error(`invalid relay configuration: ${issues.join("; ")}`);
+  }
+  if ((parsed.data.kubeletTlsCertFile === undefined) !== (parsed.data.kubeletTlsKeyFile === undefined)) {
+    throw new Error("invalid relay configuration: kubeletTlsCertFile and kubeletTlsKeyFile go together");
   }
   if (parsed.data.backoffBaseMs > parsed.data.backoffMaxMs) {
     throw new Error("invalid relay configuration: backoffBaseMs must not exceed backoffMaxMs");
@@ -137,6 +148,10 @@ export const SETTINGS: readonly Setting[] = [
   { key: "cursorFile", flag: "cursor-file", env: "RELAY_CURSOR_FILE", parse: str, help: "file that keeps the status-feed cursor (default: memory)" },
   { key: "nodeAddress", flag: "node-address", env: "RELAY_NODE_ADDRESS", parse: str, help: "InternalIP of the virtual Node" },
   { key: "kubeletPort", flag: "kubelet-port", env: "RELAY_KUBELET_PORT", parse: parseInteger, help: "daemonEndpoints.kubeletEndpoint.Port (default 10250)" },
+  { key: "kubeletBindAddress", flag: "kubelet-bind-address", env: "RELAY_KUBELET_BIND_ADDRESS", parse: str, help: "address the kubelet API listens on (default 0.0.0.0)" },
+  { key: "kubeletClientCaFile", flag: "kubelet-client-ca", env: "RELAY_KUBELET_CLIENT_CA", parse: str, help: "CA of the API server's kubelet client certificate (K3s: /var/lib/rancher/k3s/server/tls/client-ca.crt); without it no kubelet API" },
+  { key: "kubeletTlsCertFile", flag: "kubelet-tls-cert", env: "RELAY_KUBELET_TLS_CERT", parse: str, help: "serving certificate of the kubelet API (default: self-signed)" },
+  { key: "kubeletTlsKeyFile", flag: "kubelet-tls-key", env: "RELAY_KUBELET_TLS_KEY", parse: str, help: "key of --kubelet-tls-cert" },
   { key: "nodeCpu", flag: "node-cpu", env: "RELAY_NODE_CPU", parse: str, help: "cpu capacity (default 1000)" },
   { key: "nodeMemory", flag: "node-memory", env: "RELAY_NODE_MEMORY", parse: str, help: "memory capacity (default 4Ti)" },
   { key: "nodePods", flag: "node-pods", env: "RELAY_NODE_PODS", parse: str, help: "pod capacity (default 10000)" },

@@ -164,6 +164,11 @@ export class ResourceInformer {
     return this.run ? [...this.run.lw.list()] : [];
   }
 
+  /** The cached copy of one object, if the informer has it. */
+  get(namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.run?.lw.get(name, namespace);
+  }
+
   private beginRun(): void {
     const run: Run = { stale: false, abort: new AbortController(), lw: undefined as unknown as ListWatch<KubeObject>, listing: false, listedOnce: false, failed: false, replaced: new Set() };
     const watch = new RunWatch(this.opts.api.kubeConfig, () => run, {
@@ -346,6 +351,16 @@ export class InformerSet {
 
   get allSynced(): boolean {
     return this.informers.every(({ informer }) => informer.synced);
+  }
+
+  /** The informer's copy of a pod on the virtual node, if it has one. */
+  pod(namespace: string, name: string): KubeObject | undefined {
+    for (const { spec, informer } of this.informers) {
+      if (spec.kind !== "Pod") continue;
+      const pod = informer.get(namespace, name);
+      if (pod) return pod;
+    }
+    return undefined;
   }
 
   /** The full current lists, or undefined until every informer has synced. */

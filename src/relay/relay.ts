@@ -3,12 +3,17 @@
  * worker's health to the virtual Node's readiness. `startRelay` is the one entry point for
  * main.ts, staging and tests.
  */
+import { readFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
+import { createSelfSignedCert } from "../k8s/tls/x509";
 import { resolveRelayConfig, type RelayConfig, type RelayOptions } from "./config";
 import { fileCursorStore, memoryCursorStore } from "./cursor-store";
 import { Forwarder } from "./forwarder";
+import { EventRecorder } from "./events/event-recorder";
+import { PodEvents } from "./events/pod-events";
 import { InformerSet } from "./informers";
-import { KubeApi, loadKubeConfig } from "./kube-api";
+import { startKubeletServer, type KubeletServer } from "./kubelet/server";
+import { KubeApi, loadKubeConfig, type KubeObject } from "./kube-api";
 import { createLogger, type Logger } from "./log";
 import { RelayMetrics } from "./metrics";
 import { startMetricsServer, type MetricsServer } from "./metrics-server";
@@ -25,7 +30,14 @@ export interface RelayStatus {
   pendingEvents: number;
   sentEvents: number;
   cursor: string | undefined;
+  /** Where the kubelet API listens; undefined when it is not served (no client CA configured). */
+  kubeletPort: number | undefined;
+  /** Open `logs -f` and exec sessions. */
+  kubeletSessions: number;
 }
+
+/** `logs -f` polls Fly's logs this often at first, backing off to the max while nothing new arrives. */
+const LOG_POLL = { baseMs: 500, maxMs: 5_000 };
 
 export interface Relay {
   readonly config: RelayConfig;
@@ -49,13 +61,16 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
   const api = new KubeApi(kubeConfig, config.requestTimeoutMs);
   const worker = new WorkerClient(config.workerUrl, config.cluster, config.relaySecret, config.requestTimeoutMs);
   const backoff = { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs };
+  const nodeAddress = config.nodeAddress ?? hostAddress();
+  let informers: InformerSet | undefined;
+  const kubelet = await serveKubeletApi(config, { nodeAddress, worker, log, cachedPod: (ns, name) => informers?.pod(ns, name) });
   const metrics = new RelayMetrics({ pendingEvents: () => forwarder.stats().pending });
   const metricsServer: MetricsServer | undefined = config.metricsPort === null ? undefined : await startMetricsServer(metrics.registry, config.metricsHost, config.metricsPort);
 
   const heartbeat = new NodeHeartbeat({
     api,
     log,
-    settings: { ...config, nodeAddress: config.nodeAddress ?? hostAddress() },
+    settings: { ...config, nodeAddress, kubeletPort: kubelet?.port ?? config.kubeletPort },
     leaseIntervalMs: config.leaseIntervalMs,
     leaseDurationSeconds: config.leaseDurationSeconds,
     metrics,
@@ -74,10 +89,11 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
     log,
     backoff,
     maxPendingDeletes: config.maxPendingDeletes,
-    snapshotSource: () => informers.snapshot(),
+    snapshotSource: () => informers!.snapshot(),
     metrics,
   });
-  const informers = new InformerSet({
+  const podEvents = new PodEvents(new EventRecorder({ api, log: log.child({ component: "events" }), nodeName: config.nodeName }));
+  informers = new InformerSet({
     api,
     log,
     nodeName: config.nodeName,
@@ -86,7 +102,10 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
     watchdogMs: config.watchdogMs,
     listPageSize: config.listPageSize,
     backoff,
-    onEvent: (ev) => forwarder.enqueue(ev),
+    onEvent: (ev) => {
+      forwarder.enqueue(ev);
+      if (ev.type !== "DELETED" && (ev.object as KubeObject).kind === "Pod") void podEvents.fromPod(ev.object as KubeObject);
+    },
     onListed: () => forwarder.requestSnapshot(),
     metrics,
   });
@@ -102,6 +121,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
       health.report("feed", ok);
     },
     metrics,
+    onEntry: (entry) => podEvents.fromFeed(entry),
   });
 
   heartbeat.start();
@@ -131,11 +151,14 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
       pendingEvents: forwarder.stats().pending,
       sentEvents: forwarder.stats().sent,
       cursor: statusSync.currentCursor,
+      kubeletPort: kubelet?.port,
+      kubeletSessions: kubelet?.sessions() ?? 0,
     }),
     stop: () =>
       (stopping ??= (async () => {
         log.info("relay stopping");
-        await informers.stop();
+        await informers!.stop();
+        await kubelet?.close();
         health.stop();
         await Promise.all([forwarder.stop(config.shutdownFlushMs), statusSync.stop()]);
         await heartbeat.stop();
@@ -143,6 +166,42 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
         log.info("relay stopped");
       })()),
   };
+}
+
+/** The kubelet API, when a client CA says whom to let in; a self-signed serving certificate unless one is configured. */
+async function serveKubeletApi(
+  config: RelayConfig,
+  deps: { nodeAddress: string; worker: WorkerClient; log: Logger; cachedPod: (namespace: string, name: string) => ReturnType<InformerSet["pod"]> },
+): Promise<KubeletServer | undefined> {
+  if (!config.kubeletClientCaFile) {
+    deps.log.warn("no kubelet client CA configured (--kubelet-client-ca): kubectl logs, exec and port-forward are not served");
+    return undefined;
+  }
+  const read = (file: string, what: string) => {
+    try {
+      return readFileSync(file, "utf8");
+    } catch (e) {
+      throw new Error(`cannot read the ${what} ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  const clientCa = read(config.kubeletClientCaFile, "kubelet client CA");
+  const serving =
+    config.kubeletTlsCertFile && config.kubeletTlsKeyFile
+      ? { cert: read(config.kubeletTlsCertFile, "kubelet serving certificate"), key: read(config.kubeletTlsKeyFile, "kubelet serving key") }
+      : createSelfSignedCert([...new Set([deps.nodeAddress, config.nodeName, "127.0.0.1", "localhost"])].filter((h) => !h.includes(":")), 365, new Date(), config.nodeName);
+  const server = await startKubeletServer({
+    host: config.kubeletBindAddress,
+    port: config.kubeletPort,
+    ...serving,
+    clientCa,
+    nodeName: config.nodeName,
+    worker: deps.worker,
+    log: deps.log.child({ component: "kubelet-api" }),
+    cachedPod: deps.cachedPod,
+    logPoll: LOG_POLL,
+  });
+  deps.log.info("kubelet API listening", { address: config.kubeletBindAddress, port: server.port });
+  return server;
 }
 
 /** The first non-internal IPv4 address of this host: the virtual Node's InternalIP by default. */

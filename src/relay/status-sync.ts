@@ -24,6 +24,8 @@ export interface StatusSyncOptions {
   backoff: BackoffPolicy;
   onFeedAnswer: (ok: boolean) => void;
   metrics?: RelayMetrics;
+  /** Sees each entry once it is handled, before the cursor moves past it (the pod's Events). */
+  onEntry?: (entry: FeedEntry) => Promise<void>;
 }
 
 /** UIDs this relay moved to a terminal phase, remembered until the informer cache shows it. */
@@ -94,6 +96,7 @@ export class StatusSync {
     for (const entry of page.pods) {
       if (this.stopped) return;
       await (entry.gone ? this.finishDelete(entry) : this.writeStatus(entry));
+      await this.opts.onEntry?.(entry);
     }
     if (page.cursor !== this.cursor) {
       this.cursor = page.cursor;

@@ -5,6 +5,7 @@
  */
 import type { ResourceType } from "./resources";
 import { RESOURCES, RESOURCE_VERBS, apiVersionOf } from "./resources";
+import { kubeletSubresourceEntries } from "./kubelet-proxy";
 
 /** The Kubernetes release the stand-in imitates; the gcloud kubectl dispatcher picks its kubectl by this minor. */
 export const KUBERNETES_VERSION = { major: "1", minor: "32", gitVersion: "v1.32.0+machinelet-standin" } as const;
@@ -67,7 +68,7 @@ function resourceEntries(rt: ResourceType): unknown[] {
     if (sub === "scale") return { ...entry, group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"] };
     return { ...entry, kind: rt.kind, verbs: ["get", "patch", "update"] };
   });
-  return [main, ...subresources];
+  return [main, ...subresources, ...kubeletSubresourceEntries(rt)];
 }
 
 /** undefined when the group version is not served. */

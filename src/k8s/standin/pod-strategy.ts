@@ -3,6 +3,7 @@
  * and the core/v1 defaulters: defaults, status reset on create, spec immutability, graceful deletion.
  * Not done (a real cluster's admission would): ServiceAccount token volumes, LimitRanges, quotas.
  */
+import { defaultProbes } from "./probe-defaults";
 import type { FieldError } from "./api-errors";
 import { duplicate, forbiddenField, notSupported, required } from "./api-errors";
 import type { JsonObject, K8sObject } from "./k8s-object";
@@ -64,6 +65,7 @@ function defaultContainer(container: JsonObject): void {
   for (const env of Array.isArray(container.env) ? container.env.filter(isJsonObject) : []) {
     if (isJsonObject(env.valueFrom) && isJsonObject(env.valueFrom.fieldRef)) env.valueFrom.fieldRef.apiVersion ??= "v1";
   }
+  defaultProbes(container);
 }
 
 const DEFAULT_TOLERATIONS = ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"].map((key) => ({

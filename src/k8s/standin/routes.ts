@@ -5,6 +5,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AdmittedWrites } from "./admission/admitted-writes";
+import type { Duplex } from "node:stream";
 import { ApiError, badRequest, methodNotAllowed, routeNotFound, unauthorized } from "./api-errors";
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery";
 import { Query, checkAccept, parseJson, readBody, readDocument, sendError, sendJson } from "./http-io";
@@ -22,6 +23,7 @@ import type { IncludeObject } from "./table";
 import { toTable, wantsTable } from "./table";
 import type { WatchSettings } from "./watch-stream";
 import { checkWatchRequest, serveWatch } from "./watch-stream";
+import { isKubeletSubresource, proxyPodLog, proxyPodUpgrade, writeUpgradeError, type KubeletClientCert } from "./kubelet-proxy";
 
 export interface StandinContext {
   registry: Registry;
@@ -34,6 +36,8 @@ export interface StandinContext {
   watchSettings: WatchSettings;
   /** Stop functions of open watches, ended at shutdown. */
   watches: Set<() => void>;
+  /** What the server presents to kubelets for pods/log, exec, attach and portforward. */
+  kubeletClient: KubeletClientCert;
 }
 
 interface ResourceRequest {
@@ -57,7 +61,7 @@ export async function handleRequest(ctx: StandinContext, req: IncomingMessage, r
   }
 }
 
-function authenticated(req: IncomingMessage, token: string): boolean {
+export function authenticated(req: IncomingMessage, token: string): boolean {
   const header = req.headers.authorization ?? "";
   const match = /^Bearer\s+(.+)$/i.exec(header);
   if (!match?.[1]) return false;
@@ -125,7 +129,8 @@ function parseResourcePath(group: string, version: string, rest: readonly string
   const rt = findResource(group, version, resourceName);
   if (!rt) return undefined;
   if (rt.namespaced !== (namespace !== undefined) && !(rt.namespaced && name === undefined)) return undefined;
-  if (subresource !== undefined && !rt.subresources.includes(subresource as ResourceType["subresources"][number])) return undefined;
+  const kubeletSubresource = rt.kind === "Pod" && isKubeletSubresource(subresource);
+  if (subresource !== undefined && !kubeletSubresource && !rt.subresources.includes(subresource as ResourceType["subresources"][number])) return undefined;
   return { rt, namespace, name, subresource };
 }
 
@@ -241,6 +246,11 @@ async function resource(ctx: StandinContext, req: IncomingMessage, res: ServerRe
     }
   }
 
+  if (isKubeletSubresource(subresource)) {
+    if (subresource !== "log") throw badRequest(`pods/${subresource} needs an upgrade to SPDY/3.1 or WebSocket`);
+    return proxyPodLog(registry, ctx.kubeletClient, req, res, namespace ?? "", name, new URL(req.url ?? "/", "http://stand-in").searchParams);
+  }
+
   if (subresource === "binding") {
     if (method !== "POST") throw methodNotAllowed(method);
     const binding = await readDocument(req);
@@ -336,4 +346,19 @@ function watch(ctx: StandinContext, res: ServerResponse, query: Query, rt: Resou
   const stop = serveWatch(res, ctx.store, request, ctx.watchSettings);
   ctx.watches.add(stop);
   res.on("close", () => ctx.watches.delete(stop));
+}
+
+/** Upgrade requests (pods/exec, attach, portforward): authenticated like any request, then proxied to the kubelet. */
+export function handleUpgrade(ctx: StandinContext, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  socket.on("error", () => socket.destroy());
+  try {
+    if (!authenticated(req, ctx.token)) throw unauthorized();
+    const url = new URL(req.url ?? "/", "http://stand-in");
+    const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    const request = segments[0] === "api" ? parseResourcePath("", segments[1] ?? "", segments.slice(2)) : undefined;
+    if (!request?.name || !isKubeletSubresource(request.subresource)) throw routeNotFound();
+    proxyPodUpgrade(ctx.registry, ctx.kubeletClient, req, socket, head, request.namespace ?? "", request.name, request.subresource, url.searchParams);
+  } catch (err) {
+    writeUpgradeError(socket, err instanceof ApiError ? err : new ApiError(500, "InternalError", `Internal error occurred: ${(err as Error).message}`));
+  }
 }

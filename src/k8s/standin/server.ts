@@ -22,8 +22,8 @@ import { startNamespaceController } from "./namespace-controller";
 import { NAMESPACES, Registry } from "./registry";
 import { resourceByKind } from "./resources";
 import type { StandinContext } from "./routes";
-import { handleRequest } from "./routes";
-import { createSelfSignedCert } from "./self-signed-cert";
+import { handleRequest, handleUpgrade } from "./routes";
+import { createCertificate, createSelfSignedCert } from "../tls/x509";
 import { Store } from "./store";
 
 export interface K8sStandinOptions {
@@ -46,6 +46,8 @@ export interface K8sStandinOptions {
   bookmarkIntervalMs?: number;
   /** Watch duration when the request names no timeoutSeconds. Default 1800 s. */
   defaultWatchTimeoutSeconds?: number;
+  /** Where to write the CA of the server's kubelet client certificate (what a kubelet's --client-ca-file holds), when given. */
+  kubeletClientCaPath?: string;
 }
 
 export interface K8sStandin {
@@ -58,6 +60,8 @@ export interface K8sStandin {
   /** The kubeconfig text (also written to kubeconfigPath when given). */
   kubeconfig: string;
   kubeconfigPath?: string;
+  /** PEM CA that signed the client certificate the server presents to kubelets. */
+  kubeletClientCa: string;
   close(): Promise<void>;
 }
 
@@ -81,6 +85,10 @@ export async function startK8sStandin(options: K8sStandinOptions = {}): Promise<
   const { cert, key } = await createSelfSignedCert([...new Set([host, "127.0.0.1", "localhost"])]);
 
   const writes = new AdmittedWrites(registry, new WebhookAdmission(registry));
+  // As kubeadm's apiserver-kubelet-client: CN kube-apiserver-kubelet-client, O system:masters, under a client CA of its own.
+  const kubeletCa = createCertificate({ commonName: "machinelet-standin-kubelet-client-ca", usage: "ca" });
+  const kubeletClient = createCertificate({ commonName: "kube-apiserver-kubelet-client", organizations: ["system:masters"], usage: "client", issuer: kubeletCa });
+
   const ctx: StandinContext = {
     registry,
     writes,
@@ -92,6 +100,7 @@ export async function startK8sStandin(options: K8sStandinOptions = {}): Promise<
       defaultTimeoutSeconds: options.defaultWatchTimeoutSeconds ?? 1800,
     },
     watches: new Set(),
+    kubeletClient: { cert: kubeletClient.cert, key: kubeletClient.key },
   };
   let closing = false;
   const sockets = new Set<Socket>();
@@ -102,6 +111,10 @@ export async function startK8sStandin(options: K8sStandinOptions = {}): Promise<
       return;
     }
     void handleRequest(ctx, req, res);
+  });
+  server.on("upgrade", (req, socket, head) => {
+    if (closing) socket.destroy();
+    else handleUpgrade(ctx, req, socket, head);
   });
   server.on("connection", (socket: Socket) => {
     sockets.add(socket);
@@ -126,6 +139,10 @@ export async function startK8sStandin(options: K8sStandinOptions = {}): Promise<
     await mkdir(dirname(options.kubeconfigPath), { recursive: true });
     await writeFile(options.kubeconfigPath, kubeconfig, { mode: 0o600 });
   }
+  if (options.kubeletClientCaPath) {
+    await mkdir(dirname(options.kubeletClientCaPath), { recursive: true });
+    await writeFile(options.kubeletClientCaPath, kubeletCa.cert);
+  }
 
   return {
     url,
@@ -133,6 +150,7 @@ export async function startK8sStandin(options: K8sStandinOptions = {}): Promise<
     token,
     ca: cert,
     kubeconfig,
+    kubeletClientCa: kubeletCa.cert,
     ...(options.kubeconfigPath ? { kubeconfigPath: options.kubeconfigPath } : {}),
     close: async () => {
       closing = true;

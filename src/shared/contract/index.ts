@@ -11,4 +11,5 @@ export * from "./pod-view";
 export * from "./signature";
 export * from "./snapshot";
 export * from "./status-feed";
+export * from "./pod-io";
 export * from "./service-view";

@@ -3,6 +3,7 @@ import { clusterAuth, type ClusterVars } from "./cluster-auth";
 import type { z } from "zod";
 import { admissionReviewSchema, eventsBodySchema, MAX_FEED_WAIT_S, reconcileBodySchema } from "../../shared/contract";
 import { answerAdmission } from "../admission/admission-review";
+import { podIoRoutes } from "./pod-io-routes";
 import { applyScreened, screenSnapshot } from "./object-screen";
 
 /** Parses a JSON body against `schema`; the error names the first wrong field. */
@@ -62,4 +63,5 @@ export const clusterRoutes = new Hono<AppEnv>()
     const { namespace, name } = c.req.param();
     const svc = await clusterObject(c.env, c.get("cluster")).getService(namespace, name);
     return svc ? c.json(svc) : c.json({ error: `Service ${namespace}/${name} is not known to cluster ${c.get("cluster")}` }, 404);
-  });
+  })
+  .route("/", podIoRoutes);

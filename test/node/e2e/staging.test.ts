@@ -95,7 +95,7 @@ beforeAll(async () => {
   worker = await startWorkerProcess({
     port: await freePort(),
     persistTo: join(dir, "worker-state"),
-    vars: { MACHINES_API_URL: emulator.url, FLY_API_TOKEN: "e2e-token", RELAY_SECRET: SECRET, RECONCILE_INTERVAL_S: "2" },
+    vars: { MACHINES_API_URL: emulator.url, FLY_API_URL: emulator.url, FLY_API_TOKEN: "e2e-token", RELAY_SECRET: SECRET, RECONCILE_INTERVAL_S: "2" },
   });
   k8s = await startK8sStandin({ defaultTolerations: [VIRTUAL_NODE_TOLERATION], kubeconfigPath: join(dir, "kubeconfig") });
   relay = await startRelay(relayOptions());

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { KubeConfig } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { createSelfSignedCert } from "../../../src/k8s/standin/self-signed-cert";
+import { createSelfSignedCert } from "../../../src/k8s/tls/x509";
 import { startK8sStandin } from "../../../src/k8s/standin/server";
 import { raw } from "./fixture";
 
