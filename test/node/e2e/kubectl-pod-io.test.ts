@@ -107,7 +107,8 @@ describe.skipIf(!HAS_KUBECTL)("kubectl logs and exec on a machinelet pod", () =>
 });
 
 describe.skipIf(!HAS_KUBECTL)("kubectl describe shows the pod's history as Events", () => {
-  const setConfig = (patch: unknown) => fetch(`${sys.emulator.url}/_emulator/config`, { method: "PUT", body: JSON.stringify(patch), headers: { "content-type": "application/json" } });
+  const setChecks = (machineId: string, status: string | null) =>
+    fetch(`${sys.emulator.url}/_emulator/apps/${sys.app}/machines/${machineId}/checks`, { method: "PUT", body: JSON.stringify({ "*": status }), headers: { "content-type": "application/json" } });
   const reasons = async (name: string) => {
     const list = JSON.parse((await kubectl(["get", "events", "--field-selector", `involvedObject.name=${name}`, "-o", "json"])).stdout) as { items: Array<{ reason: string; count: number; message: string }> };
     return list.items;
@@ -120,12 +121,9 @@ describe.skipIf(!HAS_KUBECTL)("kubectl describe shows the pod's history as Event
       return r.includes("MachineCreated") && r.includes("Started");
     });
     await waitFor("pod Ready", async () => (await sys.kube.request<any>("GET", "/api/v1/namespaces/default/pods/story")).status?.conditions?.some((c: any) => c.type === "Ready" && c.status === "True"));
-    await setConfig({ checkStatus: "critical" });
-    try {
-      await waitFor("Unhealthy", async () => (await reasons("story")).some((e) => e.reason === "Unhealthy"));
-    } finally {
-      await setConfig({ checkStatus: "passing" });
-    }
+    await setChecks(machineId, "critical");
+    await waitFor("Unhealthy", async () => (await reasons("story")).some((e) => e.reason === "Unhealthy"));
+    await setChecks(machineId, null);
     await control(`/_emulator/apps/${sys.app}/machines/${machineId}/exit`, { exitCode: 3 });
     await waitFor("Exited and Restarted", async () => {
       const r = (await reasons("story")).map((e) => e.reason);
