@@ -90,6 +90,7 @@ async function startSystem(ctx: BenchContext, cluster: ClusterClient): Promise<S
       nodeAddress: "127.0.0.1",
       kubeletBindAddress: "127.0.0.1",
       kubeletPort: 0,
+      metricsPort: 0,
       kubeletClientCaFile: join(dir, "ca.crt"),
       feedWaitSeconds: 5,
     },

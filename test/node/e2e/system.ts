@@ -59,6 +59,7 @@ export async function startSystem(opts: { cluster: string; relay?: Partial<Relay
       nodeAddress: "127.0.0.1",
       kubeletBindAddress: "127.0.0.1",
       kubeletPort: 0,
+      metricsPort: 0,
       kubeletClientCaFile: join(dir, "kubelet-client-ca.crt"),
       leaseIntervalMs: 300,
       nodeStatusIntervalMs: 1000,
