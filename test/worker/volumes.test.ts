@@ -1,5 +1,6 @@
 // PersistentVolumeClaims as Fly Volumes: created per claim in the pod's region, kept across pod
 // recreation, grown, and released only once no machine holds them.
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { emulatorUrl, eventually, fly, getPod, newCluster, pod, podPhase, postEvents, signedFetch } from "./helpers";
 
@@ -65,6 +66,9 @@ describe("claims and Fly Volumes", () => {
     await postEvents(cluster, [{ type: "ADDED", object: claim("data", "1Gi", claimUid) }, { type: "ADDED", object: p }]);
     const running = await podPhase(cluster, p.metadata.uid, "Running");
     const volumeId = (await bootMounts(app, running.machineId!))[0]!.volume_id;
+    // The operator's view names the claim's Fly volume.
+    const view = await env.CLUSTER.getByName(cluster).statusView(cluster);
+    expect(view.volumes).toEqual([expect.objectContaining({ claim: "data", volumeId, sizeGb: 1, pod: p.metadata.name })]);
 
     await postEvents(cluster, [{ type: "MODIFIED", object: claim("data", "3Gi", claimUid) }]);
     await eventually("volume extended", async () => (await volumeOf(app, volumeId))?.size_gb === 3);

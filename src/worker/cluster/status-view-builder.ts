@@ -10,7 +10,7 @@ const MAX_RETRIES_SHOWN = 100;
 export interface ViewInputs {
   cluster: string;
   app: { name: string; ready: boolean; error: string | null };
-  state: Pick<ClusterState, "pods" | "work" | "objects" | "ops">;
+  state: Pick<ClusterState, "pods" | "work" | "objects" | "ops" | "claimVolumes">;
   /** In-memory budget reservations `${uid}:${action}` -> when the slot opens. */
   reservations: ReadonlyMap<string, number>;
   now: number;
@@ -34,7 +34,7 @@ export function buildStatusView(i: ViewInputs): ClusterStatusView {
     },
     passes: i.state.ops.passes(),
     decisions: i.state.ops.decisions(),
-    ...resources(i.state.objects, records),
+    ...resources(i.state.objects, i.state.claimVolumes, records),
   };
 }
 
@@ -64,7 +64,7 @@ function budgetQueues(reservations: ReadonlyMap<string, number>, now: number): B
 type ServiceObject = { metadata?: { annotations?: Record<string, string> }; spec?: { type?: string; selector?: Record<string, string> | null } };
 type ClaimObject = { spec?: { resources?: { requests?: { storage?: string } } } };
 
-function resources(objects: ClusterState["objects"], pods: PodRecord[]): Pick<ClusterStatusView, "services" | "secrets" | "volumes"> {
+function resources(objects: ClusterState["objects"], claims: ClusterState["claimVolumes"], pods: PodRecord[]): Pick<ClusterStatusView, "services" | "secrets" | "volumes"> {
   const services: ServiceView[] = objects.uidsOfKind("Service").flatMap((uid) => {
     const o = objects.get(uid);
     if (!o) return [];
@@ -86,7 +86,8 @@ function resources(objects: ClusterState["objects"], pods: PodRecord[]): Pick<Cl
     if (!o) return [];
     const size = (o.object as ClaimObject).spec?.resources?.requests?.storage;
     const user = pods.find((p) => p.namespace === o.namespace && claimNamesOf(p.pod).includes(o.name));
-    return [{ namespace: o.namespace, claim: o.name, volumeId: null, sizeGb: size ? gigabytes(size) : null, region: user?.region ?? null, pod: user?.name ?? null }];
+    const volume = claims.get(uid);
+    return [{ namespace: o.namespace, claim: o.name, volumeId: volume?.volumeId ?? null, sizeGb: volume?.sizeGb ?? (size ? gigabytes(size) : null), region: volume?.region ?? user?.region ?? null, pod: user?.name ?? null }];
   });
   return { services, secrets: [...secretUse.values()].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`)), volumes };
 }
