@@ -7,7 +7,7 @@
  */
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { createSelfSignedCert } from "../k8s/standin/self-signed-cert";
+import { createSelfSignedCert } from "../k8s/tls/x509";
 
 export interface TlsFront {
   /** https://127.0.0.1:port */

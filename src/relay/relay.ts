@@ -188,7 +188,7 @@ async function serveKubeletApi(
   const serving =
     config.kubeletTlsCertFile && config.kubeletTlsKeyFile
       ? { cert: read(config.kubeletTlsCertFile, "kubelet serving certificate"), key: read(config.kubeletTlsKeyFile, "kubelet serving key") }
-      : createSelfSignedCert([...new Set([deps.nodeAddress, config.nodeName, "127.0.0.1", "localhost"])].filter((h) => !h.includes(":")), 365, new Date(), config.nodeName);
+      : await createSelfSignedCert([...new Set([deps.nodeAddress, config.nodeName, "127.0.0.1", "localhost"])].filter((h) => !h.includes(":")), 365, new Date(), config.nodeName);
   const server = await startKubeletServer({
     host: config.kubeletBindAddress,
     port: config.kubeletPort,

@@ -86,8 +86,8 @@ export async function startK8sStandin(options: K8sStandinOptions = {}): Promise<
 
   const writes = new AdmittedWrites(registry, new WebhookAdmission(registry));
   // As kubeadm's apiserver-kubelet-client: CN kube-apiserver-kubelet-client, O system:masters, under a client CA of its own.
-  const kubeletCa = createCertificate({ commonName: "machinelet-standin-kubelet-client-ca", usage: "ca" });
-  const kubeletClient = createCertificate({ commonName: "kube-apiserver-kubelet-client", organizations: ["system:masters"], usage: "client", issuer: kubeletCa });
+  const kubeletCa = await createCertificate({ commonName: "machinelet-standin-kubelet-client-ca", usage: "ca" });
+  const kubeletClient = await createCertificate({ commonName: "kube-apiserver-kubelet-client", organizations: ["system:masters"], usage: "client", issuer: kubeletCa });
 
   const ctx: StandinContext = {
     registry,

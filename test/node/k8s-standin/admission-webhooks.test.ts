@@ -4,7 +4,7 @@
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { createSelfSignedCert } from "../../../src/k8s/standin/self-signed-cert";
+import { createSelfSignedCert } from "../../../src/k8s/tls/x509";
 import type { Fixture } from "./fixture";
 import { eventually, podSpec, raw, startFixture } from "./fixture";
 

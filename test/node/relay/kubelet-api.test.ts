@@ -7,15 +7,15 @@ import { startKubeletServer, type KubeletServer } from "../../../src/relay/kubel
 import { createLogger } from "../../../src/relay/log";
 import { WorkerClient } from "../../../src/relay/worker-client";
 
-const ca = createCertificate({ commonName: "client-ca", usage: "ca" });
-const apiserver = createCertificate({ commonName: "kube-apiserver-kubelet-client", organizations: ["system:masters"], usage: "client", issuer: ca });
-const stranger = createCertificate({ commonName: "kube-apiserver-kubelet-client", usage: "client", issuer: createCertificate({ commonName: "other-ca", usage: "ca" }) });
+const ca = await createCertificate({ commonName: "client-ca", usage: "ca" });
+const apiserver = await createCertificate({ commonName: "kube-apiserver-kubelet-client", organizations: ["system:masters"], usage: "client", issuer: ca });
+const stranger = await createCertificate({ commonName: "kube-apiserver-kubelet-client", usage: "client", issuer: await createCertificate({ commonName: "other-ca", usage: "ca" }) });
 let kubelet: KubeletServer;
 
 const pod = { metadata: { name: "web", namespace: "default", uid: "u1" }, spec: { containers: [{ name: "main" }, { name: "sidecar" }] } };
 
 beforeAll(async () => {
-  const serving = createSelfSignedCert(["127.0.0.1"]);
+  const serving = await createSelfSignedCert(["127.0.0.1"]);
   kubelet = await startKubeletServer({
     host: "127.0.0.1",
     port: 0,
