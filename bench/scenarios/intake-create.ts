@@ -8,6 +8,7 @@ import { added, benchPod } from "../lib/pods";
 import { percentile } from "../lib/percentiles";
 import { metric, type Metric } from "../lib/results";
 import type { BenchContext, Scenario } from "../lib/scenario";
+import { retire } from "../lib/retire";
 import { poll } from "../lib/wait";
 
 const SAMPLES = 100;
@@ -31,6 +32,7 @@ export const intakeCreate: Scenario = {
       toCreate.push(machine.createdAt - t0);
       // Let this pod finish converging so it does not overlap the next sample.
       await poll("the pod to run", async () => ((await cluster.pod(pod.metadata.uid))?.status?.phase === "Running" ? true : undefined), { everyMs: 10, timeoutMs: 30_000 });
+      await retire(cluster, [pod]);
     }
     const floor: number[] = [];
     const any = ctx.newCluster("floor");

@@ -6,10 +6,11 @@
  */
 import type { ClusterClient } from "../lib/cluster";
 import { busyMs, callsOfApp } from "../lib/intervals";
-import { added, benchPod } from "../lib/pods";
+import { added, benchPod, type BenchPod } from "../lib/pods";
 import { median } from "../lib/percentiles";
 import { metric, type Metric } from "../lib/results";
 import type { BenchContext, Scenario } from "../lib/scenario";
+import { retire } from "../lib/retire";
 import { poll } from "../lib/wait";
 
 const SAMPLES = 20;
@@ -29,7 +30,9 @@ export const podRunning: Scenario = {
     const viaWorker: WorkerSample[] = [];
     const direct: DirectSample[] = [];
     for (let i = 0; i < SAMPLES; i++) {
-      viaWorker.push(await workerSample(ctx, clusters[i]!));
+      const sample = await workerSample(ctx, clusters[i]!);
+      viaWorker.push(sample);
+      await retire(clusters[i]!, [sample.pod]);
       direct.push(await directSample(ctx, directApps[i]!));
     }
 
@@ -50,6 +53,7 @@ export const podRunning: Scenario = {
 };
 
 interface WorkerSample {
+  pod: BenchPod;
   ms: number;
   calls: number;
   apiMs: number;
@@ -68,6 +72,7 @@ async function workerSample(ctx: BenchContext, cluster: ClusterClient): Promise<
   const calls = callsOfApp(stop(), cluster.app);
   if (calls.length === 0) throw new Error(`pod ${pod.metadata.uid} runs without a Machines API call`);
   return {
+    pod,
     ms: t1 - t0,
     calls: calls.length,
     apiMs: busyMs(calls),
