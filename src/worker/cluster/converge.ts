@@ -5,7 +5,7 @@ import { backoffMs } from "./backoff";
 import { podIds, type Decision } from "./decision-log";
 import { adoptedHash } from "./config-drift";
 import type { MachinesPort } from "./machines-port";
-import type { BudgetAction, RateBudget } from "./rate-budget";
+import { BudgetWait, paced, type BudgetAction, type RateBudget } from "./rate-budget";
 import type { PodRecord, PodStore } from "./state";
 
 /**
@@ -19,9 +19,8 @@ export interface ConvergeContext {
   app: string;
   cluster: string;
   pods: PodStore;
+  /** The cluster's one budget: a pod's step holds its slots under the pod's UID. */
   budget: RateBudget;
-  /** In-memory reservations `${uid}:${action}` -> time the reserved budget slot opens. */
-  reservations: Map<string, number>;
   now(): number;
   /** Recomputes and publishes the pod's status from its row as just written. */
   refreshStatus(rec: PodRecord | undefined): void;
@@ -54,36 +53,21 @@ export async function convergePod(ctx: ConvergeContext, uid: string, attempts: n
   }
 }
 
-class BudgetWait {
-  constructor(readonly ms: number) {}
-}
-
 /** A pod that no longer needs the create it queued for gives its slot back: a deleted pod never delays the next. */
 function releaseCreateSlot(ctx: ConvergeContext, uid: string): void {
-  if (!ctx.reservations.delete(`${uid}:create`)) return;
-  ctx.budget.release("create", ctx.app);
+  ctx.budget.forgo(uid, "create", ctx.app);
 }
 
-/** Calls `fn` once the budget for `action` on `scope` allows it; otherwise throws a BudgetWait. */
+/** Calls `fn` once the pod's slot for `action` on `scope` is open; otherwise says why the pod waits and throws the BudgetWait. */
 async function within<T>(ctx: ConvergeContext, rec: PodRecord, action: BudgetAction, scope: string, fn: () => Promise<T>): Promise<T> {
-  const key = `${rec.uid}:${action}`;
-  const now = ctx.now();
-  const slot = ctx.reservations.get(key);
-  let waitMs: number;
-  if (slot !== undefined) waitMs = Math.max(0, slot - now);
-  else waitMs = ctx.budget.reserve(action, scope);
-  if (waitMs > 0) {
-    ctx.reservations.set(key, now + waitMs);
-    ctx.budgetWaited(action, waitMs);
-    ctx.decide({ action, outcome: "waiting", reason: `rate budget: ${action} on ${scope} in ${Math.ceil(waitMs / 100) / 10} s`, pod: podIds(rec) });
-    setProblem(ctx, rec, waitingForBudget(action, scope === ctx.app ? `app ${scope}` : `machine ${scope}`, waitMs));
-    throw new BudgetWait(waitMs);
-  }
-  ctx.reservations.delete(key);
   try {
-    return await fn();
+    return await paced(ctx.budget, rec.uid, action, scope, fn);
   } catch (e) {
-    if (e instanceof MachinesApiError && e.kind === "rate_limited") ctx.budget.drain(action, scope, e.retryAfterMs ?? 1_000);
+    if (e instanceof BudgetWait) {
+      ctx.budgetWaited(action, e.ms);
+      ctx.decide({ action, outcome: "waiting", reason: `rate budget: ${action} on ${scope} in ${Math.ceil(e.ms / 100) / 10} s`, pod: podIds(rec) });
+      setProblem(ctx, rec, waitingForBudget(action, scope === ctx.app ? `app ${scope}` : `machine ${scope}`, e.ms));
+    }
     throw e;
   }
 }
@@ -99,11 +83,15 @@ async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: num
         return again(0);
       }
     }
-    return await create(ctx, rec);
+    // Waiting for a Secret, ConfigMap or claim: nothing to create yet (its arrival schedules the pod again).
+    if (rec.config !== null) return await create(ctx, rec);
+    releaseCreateSlot(ctx, rec.uid);
+    return DONE;
   }
   const id = rec.machineId;
   // An update needs the machine's current version: when a re-read was asked for (a 409 said ours is stale), read first.
-  if (rec.appliedHash !== rec.configHash && rec.machineState !== null) {
+  // A pod without a config (a reference went away) leaves its machine as it is: never an update to nothing.
+  if (rec.appliedHash !== rec.configHash && rec.config !== null && rec.machineState !== null) {
     const started = ctx.now();
     const m = await within(ctx, rec, "update", id, () =>
       ctx.machines.updateMachine(ctx.app, id, { config: configOf(rec), current_version: rec.machineVersion ?? undefined, ...secretsVersionOf(rec) }),

@@ -55,7 +55,6 @@ export async function withCluster(test: (h: Harness) => Promise<void>): Promise<
       cluster: CLUSTER,
       pods: state.pods,
       budget,
-      reservations: new Map(),
       now,
       refreshStatus: (rec) => status.refresh(rec),
       finish: (uid) => status.finish(uid),
