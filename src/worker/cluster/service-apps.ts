@@ -177,8 +177,8 @@ async function ensurePublic(ctx: ServiceAppsContext, row: ServiceApp, wanted: bo
     ctx.decide({ action: "release-public-address", outcome: "done", reason: `${ids} is no longer a LoadBalancer: its public addresses are released` });
     return;
   }
+  // Recorded once both exist (the edge is shown whole); a lost answer is found by the next listing.
   const v6 = publicIps.find((i) => i.ip.includes(":"))?.ip ?? (await budgeted(ctx, uid, "ips", row.app, () => ctx.fly.allocatePublicIp(row.app, "v6"))).ip;
-  ctx.rows.setPublic(uid, v6, row.publicV4, ctx.now());
   const v4 = publicIps.find((i) => i.shared === true || !i.ip.includes(":"))?.ip ?? (await budgeted(ctx, uid, "ips", row.app, () => ctx.fly.allocatePublicIp(row.app, "shared_v4"))).ip;
   ctx.rows.setPublic(uid, v6, v4, ctx.now());
   ctx.decide({ action: "allocate-public-address", outcome: "done", reason: `${ids} is a LoadBalancer: public ${v6} and shared ${v4} on ${row.app}` });

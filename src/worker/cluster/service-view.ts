@@ -42,7 +42,14 @@ export function serviceView(
       serviceApp: at.serviceApp?.app ?? null,
       appPorts,
       hops,
+      public: publicEdge(at.serviceApp),
     },
     backends: backends.map((b) => ({ uid: b.uid, pod: b.metadata.name, machineId: byUid.get(b.uid)?.machineId ?? null, ready: podIsReady(b) })),
   };
+}
+
+/** A LoadBalancer's public edge: every Fly app answers as `<app>.fly.dev` on its public addresses. */
+function publicEdge(row: ServiceApp | undefined): ServiceView["fly"]["public"] {
+  if (!row || (row.publicV6 === null && row.publicV4 === null)) return null;
+  return { hostname: `${row.app}.fly.dev`, ips: [row.publicV4, row.publicV6].filter((ip): ip is string => ip !== null) };
 }
