@@ -20,12 +20,20 @@ async function view(cluster: string, name: string): Promise<ServiceView> {
   return serviceViewSchema.parse(await res.json());
 }
 
-/** The view once the Service has its address and a hop list for every port it should have. */
+/**
+ * The view once the Service has its address and a hop list for every port it should have. Fly's app
+ * budget is token-wide (the emulator's too), and every test file's clusters create apps under it:
+ * under a full run a Service app may wait its turn for a while.
+ */
 const addressed = (cluster: string, name: string, ports: number) =>
-  eventually(`${name} has an address and ${ports} hop list(s)`, async () => {
-    const v = await view(cluster, name);
-    return v.address !== null && Object.keys(v.fly.hops).length === ports && v;
-  });
+  eventually(
+    `${name} has an address and ${ports} hop list(s)`,
+    async () => {
+      const v = await view(cluster, name);
+      return v.address !== null && Object.keys(v.fly.hops).length === ports && v;
+    },
+    40_000,
+  );
 
 type Target = { app: string; machine_id: string; internal_port: number };
 async function route(from: string, ip: string, port: number): Promise<Target[]> {
@@ -59,14 +67,14 @@ const paced = <T>(what: string, call: () => Promise<T>) =>
       if ((e as { status?: number }).status === 429) return undefined;
       throw e;
     }
-  }).then((r) => r.value);
+  }, 40_000).then((r) => r.value);
 
 async function appExists(app: string): Promise<boolean> {
   const res = await fetch(`${emulatorUrl}/v1/apps/${app}`, { headers: { authorization: "Bearer test-token" } });
   return res.status === 200;
 }
 
-describe("Service apps: an address, app and forwarder per Service", () => {
+describe("Service apps: an address, app and forwarder per Service", { timeout: 90_000 }, () => {
   it("routes each Service's address:port to exactly its Ready pods' targetPort; two Services on one port never share backends", async () => {
     const { cluster, app } = newCluster("svcapp");
     const leaderSvc = service("redis-leader", { app: "redis", role: "leader" }, [{ port: 6379, targetPort: "redis" }]);
@@ -137,7 +145,7 @@ describe("Service apps: an address, app and forwarder per Service", () => {
     expect(land).toEqual([{ app, machine_id: from, internal_port: 9090 }]);
 
     await postEvents(cluster, [{ type: "DELETED", object: changed }]);
-    await eventually("the Service app is deleted", async () => !(await appExists(first.fly.serviceApp!)));
+    await eventually("the Service app is deleted", async () => !(await appExists(first.fly.serviceApp!)), 40_000);
   });
 
   it("never makes a second forwarder when a create's answer is lost (408)", async () => {
@@ -183,7 +191,7 @@ describe("Service apps: an address, app and forwarder per Service", () => {
     await paced("create the stranger", () => fly.createApp(stranger, "test-org"));
     await fly.createMachine(stranger, { config: { image: "nginx", metadata: { machinelet_cluster: "someone-else" } } });
     await eventually("the reconcile answers", async () => (await signedFetch(`/v1/clusters/${cluster}/reconcile`, { body: {} })).status === 200);
-    await eventually("the orphan is deleted", async () => !(await appExists(ghost)));
+    await eventually("the orphan is deleted", async () => !(await appExists(ghost)), 40_000);
     expect(await appExists(stranger)).toBe(true);
     expect(await appExists(kept)).toBe(true);
     await paced("delete the stranger", () => fly.deleteApp(stranger));

@@ -77,7 +77,7 @@ describe("Services: each Service port an app port of its own, on exactly the sel
 });
 
 describe("GET /v1/clusters/{cluster}/services/{namespace}/{name}", () => {
-  it("shows the Service as the worker maps it: names, ports, app ports, backends; 404 for an unknown one", async () => {
+  it("shows the Service as the worker maps it: names, ports, app ports, backends; 404 for an unknown one", { timeout: 60_000 }, async () => {
     const { cluster, app } = newCluster("svcview");
     const web = service("web", { app: "web" }, [{ name: "http", port: 80, targetPort: 8080 }]);
     const a = pod({ labels: { app: "web" } });
@@ -88,7 +88,7 @@ describe("GET /v1/clusters/{cluster}/services/{namespace}/{name}", () => {
       expect(res.status).toBe(200);
       const body = serviceViewSchema.parse(await res.json());
       return body.backends[0]?.ready && body.address !== null && body;
-    });
+    }, 40_000); // the Service app waits its turn in Fly's token-wide app budget
     expect(view).toMatchObject({
       namespace: "default",
       name: "web",
