@@ -12,6 +12,7 @@ import { OpsRecorder } from "./ops-recorder";
 import { buildStatusView } from "./status-view-builder";
 import type { ConvergeContext } from "./converge";
 import { serviceView } from "./service-view";
+import { ServiceSync } from "./service-sync";
 import { clusterDnsFrom } from "../translate/pod-dns";
 import { applyEvent, type EventResult, type IntakeContext, type WatchEvent } from "./intake";
 import { translateContextOf } from "./object-lookups";
@@ -48,6 +49,7 @@ export class ClusterObject extends DurableObject<Env> {
   readonly #recorder: OpsRecorder;
   readonly #syncs: ReferenceSyncs;
   readonly #exits: ExitWatcher;
+  readonly #services: ServiceSync;
   #reconciling: Promise<ReconcileCounts> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -65,6 +67,18 @@ export class ClusterObject extends DurableObject<Env> {
       refreshStatus: (rec) => this.#status.refresh(rec),
       retryAt: (at) => ctx.storage.setAlarm(at),
       decide: (d) => this.#decisions.record(d),
+    });
+    this.#services = new ServiceSync({
+      state: this.#state,
+      fly: () => this.#client(),
+      cluster: () => this.#cluster(),
+      clusterApp: () => this.#appName(),
+      org: env.FLY_ORG || undefined,
+      budget: this.#budget,
+      now: Date.now,
+      decide: (d) => this.#decisions.record(d),
+      addressed: () => undefined,
+      retryAt: () => this.#armAlarm(),
     });
     this.#loop = new WorkLoop(this.#state.work, () => this.#convergeContext(), Date.now);
     this.#exits = new ExitWatcher({
@@ -102,6 +116,7 @@ export class ClusterObject extends DurableObject<Env> {
     // Best effort now; the reconcile pass retries whatever this could not write.
     if (ctx.secretsChanged) void this.#syncs.secrets(false).catch(() => undefined);
     if (ctx.volumesChanged) void this.#syncs.volumes().catch(() => undefined);
+    if (ctx.servicesChanged) void this.#syncServices(false);
     return results;
   }
 
@@ -161,7 +176,13 @@ export class ClusterObject extends DurableObject<Env> {
   getService(namespace: string, name: string): ServiceView | null {
     const stored = this.#state.objects.find("Service", namespace, name);
     if (!stored || this.#state.meta.get("cluster") === undefined) return null;
-    return serviceView(stored.object as Service, { clusterApp: this.#appName(), appPort: (key) => this.#state.appPorts.get(key), pods: this.#state.pods.runnableIn(namespace) });
+    return serviceView(stored.object as Service, {
+      clusterApp: this.#appName(),
+      clusterFlycast: this.#state.meta.get("cluster_flycast") ?? null,
+      appPort: (key) => this.#state.appPorts.get(key),
+      serviceApp: this.#state.serviceApps.get(stored.uid),
+      pods: this.#state.pods.runnableIn(namespace),
+    });
   }
 
   override async alarm(): Promise<void> {
@@ -173,6 +194,7 @@ export class ClusterObject extends DurableObject<Env> {
       reconcileDue ? this.#reconcileNow().catch((e: unknown) => meta.set("reconcile_error", e instanceof Error ? e.message : String(e))) : undefined,
       this.#drain(),
       !this.#reconciling && this.#exits.due() ? this.#exits.run() : undefined,
+      Date.now() >= (this.#services.nextDueAt() ?? Infinity) ? this.#syncServices(false) : undefined,
     ]);
     await this.#armAlarm();
   }
@@ -188,6 +210,7 @@ export class ClusterObject extends DurableObject<Env> {
         meta.set("reconcile_pass", pass);
         await this.#syncs.secrets(true).catch((e: unknown) => meta.set("reconcile_error", `secrets: ${e instanceof Error ? e.message : String(e)}`));
         await this.#syncs.volumes().catch((e: unknown) => meta.set("reconcile_error", `volumes: ${e instanceof Error ? e.message : String(e)}`));
+        await this.#syncServices(true);
         const c = this.#convergeContext();
         const started = Date.now();
         let calls = 0;
@@ -240,10 +263,19 @@ export class ClusterObject extends DurableObject<Env> {
     );
   }
 
-  /** Next alarm: the earliest due work or the next periodic reconcile (a pass under way arms its successor itself). */
+  /**
+   * Makes, updates and deletes the Fly apps, addresses and forwarders of Services (service-sync.ts);
+   * `sweep` (the reconcile pass) also deletes this cluster's Service apps that nothing records.
+   */
+  async #syncServices(sweep: boolean): Promise<void> {
+    if (!(await this.#app.ensure())) return;
+    await this.#services.run(sweep).catch((e: unknown) => this.#state.meta.set("reconcile_error", `services: ${e instanceof Error ? e.message : String(e)}`));
+  }
+
+  /** Next alarm: the earliest due work, Service step or periodic reconcile (a pass under way arms its successor itself). */
   async #armAlarm(): Promise<void> {
     const reconcileAt = this.#reconciling ? Infinity : (this.#state.meta.get("next_reconcile_at") ?? Date.now() + this.#reconcileIntervalMs());
-    const next = Math.min(this.#state.work.nextDueAt() ?? Infinity, reconcileAt, this.#exits.nextAt());
+    const next = Math.min(this.#state.work.nextDueAt() ?? Infinity, reconcileAt, this.#exits.nextAt(), this.#services.nextDueAt() ?? Infinity);
     // Nothing runs before the app's next check: waking sooner would only find it unusable again.
     if (next !== Infinity) await this.ctx.storage.setAlarm(Math.max(next, Date.now(), this.#app.notBefore()));
   }

@@ -28,7 +28,12 @@ export type BudgetAction =
   | "get_volume"
   | "list_volumes"
   | "extend_volume"
-  | "delete_volume";
+  | "delete_volume"
+  | "get_app"
+  /** create or delete an app (scope: the org) */
+  | "app"
+  /** list or allocate an app's IP assignments */
+  | "ips";
 
 interface Limit {
   ratePerS: number;
