@@ -11,6 +11,7 @@ import { instrumentMachines } from "./instrumented-machines";
 import { OpsRecorder } from "./ops-recorder";
 import { buildStatusView } from "./status-view-builder";
 import type { ConvergeContext } from "./converge";
+import { ImagePullBackoff } from "./image-pull-backoff";
 import { serviceView } from "./service-view";
 import { ServiceSync } from "./service-sync";
 import { clusterDnsFrom } from "../translate/pod-dns";
@@ -42,6 +43,7 @@ const PENDING_RECONCILE_INTERVAL_MS = 5_000;
 export class ClusterObject extends DurableObject<Env> {
   readonly #state: ClusterState;
   readonly #budget = new RateBudget();
+  readonly #imagePulls = new ImagePullBackoff();
   readonly #status: StatusPublisher;
   readonly #app: AppProvisioner;
   readonly #loop: WorkLoop;
@@ -309,6 +311,7 @@ export class ClusterObject extends DurableObject<Env> {
       cluster: this.#cluster(),
       pods: this.#state.pods,
       budget: this.#budget,
+      imagePulls: this.#imagePulls,
       now: Date.now,
       refreshStatus: this.#refresh,
       finish: (uid) => {
