@@ -117,6 +117,8 @@ export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE decisions (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, json TEXT NOT NULL);
    CREATE TABLE reconcile_passes (pass INTEGER PRIMARY KEY, started_at INTEGER NOT NULL, json TEXT NOT NULL);
    CREATE TABLE counters (name TEXT NOT NULL, labels TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY (name, labels));`,
+  // v10: "is any machine running?" (the exit watch, every alarm) is an index lookup, not a scan of every pod row
+  `CREATE INDEX pods_by_machine_state ON pods(machine_state);`,
 ];
 
 /** Brings `sql` to the newest schema; returns the version it started from. Each step is atomic. */
