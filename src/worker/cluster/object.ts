@@ -11,7 +11,7 @@ import { instrumentMachines } from "./instrumented-machines";
 import { OpsRecorder } from "./ops-recorder";
 import { buildStatusView } from "./status-view-builder";
 import type { ConvergeContext } from "./converge";
-import { reviseDependents } from "./dependents";
+import { reviseDependents, reviseWaiting } from "./dependents";
 import { serviceView } from "./service-view";
 import { ServiceSync } from "./service-sync";
 import { clusterDnsFrom } from "../translate/pod-dns";
@@ -81,7 +81,11 @@ export class ClusterObject extends DurableObject<Env> {
       reservations: this.#reservations,
       now: Date.now,
       decide: (d) => this.#decisions.record(d),
-      addressed: () => undefined,
+      addressed: (services) => {
+        const ctx = this.#intakeContext(this.#cluster());
+        this.ctx.storage.transactionSync(() => new Set(services.map((s) => s.namespace)).forEach((ns) => reviseWaiting(ctx, ns)));
+        if (ctx.scheduled) void this.#kick();
+      },
       retryAt: () => this.#armAlarm(),
     });
     this.#loop = new WorkLoop(this.#state.work, () => this.#convergeContext(), Date.now);
@@ -365,7 +369,7 @@ export class ClusterObject extends DurableObject<Env> {
       objects: this.#state.objects,
       cluster,
       appPorts: this.#state.appPorts,
-      lookups: translateContextOf(cluster, this.#state.objects, this.#state.flySecrets, this.#state.appPorts, this.#state.claimVolumes, clusterDnsFrom(this.env)),
+      lookups: translateContextOf(cluster, this.#state, clusterDnsFrom(this.env)),
       now,
       scheduled: false,
       schedule: (uid: string) => {

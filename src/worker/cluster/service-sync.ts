@@ -1,7 +1,7 @@
 import { MachinesApiError } from "../../machines/errors";
 import type { Service } from "../../shared/k8s";
 import { MACHINE_METADATA } from "../translate/machine-facts";
-import { hasFlyAddress, SERVICE_METADATA } from "../translate/service-plan";
+import { isAddressed, SERVICE_METADATA } from "../translate/service-plan";
 import { backoffMs } from "./backoff";
 import type { Decision } from "./decision-log";
 import type { RateBudget } from "./rate-budget";
@@ -24,13 +24,6 @@ export interface ServiceSyncDeps {
   /** Arms the object's alarm (it reads `nextDueAt`). */
   retryAt(): Promise<void>;
 }
-
-/**
- * A Service gets Fly resources when Fly Proxy can route to it: it has a selector (a Service without
- * one has hand-made Endpoints, which Fly cannot route to; this leaves out the API server's
- * `kubernetes` Service), is not headless and not ExternalName.
- */
-export const isAddressed = (svc: Service): boolean => hasFlyAddress(svc) && Object.keys(svc.spec?.selector ?? {}).length > 0;
 
 /**
  * Brings every addressed Service's Fly app, Flycast address, forwarder and public addresses to

@@ -29,6 +29,13 @@ export const servicePortKey = (uid: string, port: ServicePort): string => `${uid
 export const hasFlyAddress = (svc: Service): boolean => !isHeadless(svc) && svc.spec?.type !== "ExternalName";
 
 /**
+ * True when the worker makes the Service's Fly app and address: Fly Proxy can route to it. A
+ * Service without a selector has hand-made Endpoints, which Fly cannot route to (this also leaves
+ * out the API server's `kubernetes` Service).
+ */
+export const isAddressed = (svc: Service): boolean => hasFlyAddress(svc) && Object.keys(svc.spec?.selector ?? {}).length > 0;
+
+/**
  * App ports for every TCP port of the addressed `services`: a port keeps its app port as long as
  * it exists; a new one takes the lowest port of the range that is free (`fixed` ports are taken:
  * those of other Services, left as they are); ports in `current` of Services not given are
