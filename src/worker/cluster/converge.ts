@@ -82,7 +82,8 @@ async function within<T>(ctx: ConvergeContext, rec: PodRecord, action: BudgetAct
 }
 
 async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: number): Promise<StepResult> {
-  if (rec.problem?.terminal) return DONE;
+  // Refused, or waiting for what its config needs (a Secret, a volume, a Service's address): nothing to make yet.
+  if (rec.problem?.terminal || rec.config === null) return DONE;
   if (!rec.machineId) {
     if (rec.createIntentAt !== null) {
       const found = await findMachine(ctx, rec);
