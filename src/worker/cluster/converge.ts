@@ -1,12 +1,13 @@
 import { MachinesApiError } from "../../machines/errors";
 import type { Machine, MachineConfig } from "../../machines/schemas";
-import { GONE, MACHINE_METADATA, MAY_RUN, SETTLING, STOPPED, waitingForBudget, wantsRestart, type Problem } from "../translate/machine-facts";
-import { backoffMs } from "./backoff";
-import { podIds, type Decision } from "./decision-log";
+import { GONE, MACHINE_METADATA, MAY_RUN, SETTLING, STOPPED, waitingForBudget, wantsRestart } from "../translate/machine-facts";
 import { adoptedHash } from "./config-drift";
-import type { MachinesPort } from "./machines-port";
-import { takeSlot, type BudgetAction, type RateBudget } from "./rate-budget";
-import type { PodRecord, PodStore } from "./state";
+import { again, BudgetWait, DONE, record, setProblem, vanished, type ConvergeContext, type StepResult } from "./converge-context";
+import { onError } from "./converge-errors";
+import { podIds } from "./decision-log";
+import { podImages } from "./image-pull-backoff";
+import { takeSlot, type BudgetAction } from "./rate-budget";
+import type { PodRecord } from "./state";
 
 /**
  * One convergence step for one pod: compare what the pod wants (`desired`, `configHash`) with
@@ -14,29 +15,7 @@ import type { PodRecord, PodStore } from "./state";
  * difference, record what came back, and say when to look again. Every step re-reads the row,
  * so repeated, stale or concurrent triggers converge on the same result.
  */
-export interface ConvergeContext {
-  machines: MachinesPort;
-  app: string;
-  cluster: string;
-  pods: PodStore;
-  budget: RateBudget;
-  /** In-memory reservations `${uid}:${action}` -> time the reserved budget slot opens. */
-  reservations: Map<string, number>;
-  now(): number;
-  /** Recomputes and publishes the pod's status from its row as just written. */
-  refreshStatus(rec: PodRecord | undefined): void;
-  /** The machine is confirmed gone and the pod is to be forgotten (feed `gone`, tombstone). */
-  finish(uid: string): void;
-  /** Logs and keeps a decision (decision-log.ts). */
-  decide(d: Decision): void;
-  /** A call had to wait this long for its rate budget. */
-  budgetWaited(action: BudgetAction, ms: number): void;
-}
-
-export type StepResult = { next: "done" } | { next: "again"; inMs: number; error?: string; countAttempt?: boolean };
-
-const DONE: StepResult = { next: "done" };
-const again = (inMs: number, error?: string, countAttempt = false): StepResult => ({ next: "again", inMs, error, countAttempt });
+export type { ConvergeContext, StepResult } from "./converge-context";
 
 /** Reads of a started machine whose checks do not pass yet, one a second, before the periodic reconcile takes over. */
 const CHECK_POLLS = 15;
@@ -45,17 +24,16 @@ const WAIT_TIMEOUT_S = 10;
 
 export async function convergePod(ctx: ConvergeContext, uid: string, attempts: number): Promise<StepResult> {
   const rec = ctx.pods.get(uid);
-  if (!rec || rec.desired !== "run") releaseCreateSlot(ctx, uid);
+  if (!rec || rec.desired !== "run") {
+    releaseCreateSlot(ctx, uid);
+    ctx.imagePulls.forget(uid);
+  }
   if (!rec) return DONE;
   try {
     return rec.desired === "run" ? await ensureRunning(ctx, rec, attempts) : await ensureGone(ctx, rec);
   } catch (e) {
     return onError(ctx, rec, e, attempts);
   }
-}
-
-class BudgetWait {
-  constructor(readonly ms: number) {}
 }
 
 /** A pod that no longer needs the create it queued for gives its slot back: a deleted pod never delays the next. */
@@ -82,8 +60,8 @@ async function within<T>(ctx: ConvergeContext, rec: PodRecord, action: BudgetAct
 }
 
 async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: number): Promise<StepResult> {
-  // Refused, or waiting for what its config needs (a Secret, a volume, a Service's address): nothing to make yet.
-  if (rec.problem?.terminal || rec.config === null) return DONE;
+  // Terminal, or waiting for something (a Secret, a valid image name): nothing to apply until the spec or the object changes.
+  if (rec.problem?.terminal || !rec.config) return DONE;
   if (!rec.machineId) {
     if (rec.createIntentAt !== null) {
       const found = await findMachine(ctx, rec);
@@ -98,10 +76,13 @@ async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: num
   const id = rec.machineId;
   // An update needs the machine's current version: when a re-read was asked for (a 409 said ours is stale), read first.
   if (rec.appliedHash !== rec.configHash && rec.machineState !== null) {
+    const backingOff = imagePullBackoff(ctx, rec);
+    if (backingOff) return backingOff;
     const started = ctx.now();
     const m = await within(ctx, rec, "update", id, () =>
       ctx.machines.updateMachine(ctx.app, id, { config: configOf(rec), current_version: rec.machineVersion ?? undefined, ...secretsVersionOf(rec) }),
     );
+    ctx.imagePulls.forget(rec.uid);
     record(ctx, rec, m, rec.configHash);
     ctx.decide({ action: "update", outcome: "done", reason: "the machine's config differs from the pod's (config hash changed)", pod: podIds(rec), machine: id, durationMs: ctx.now() - started });
     return again(0);
@@ -117,14 +98,17 @@ async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: num
   return DONE;
 }
 
-/** The machine is gone although the pod should run: forget it, so the next step creates a new one. */
-function vanished(ctx: ConvergeContext, rec: PodRecord): StepResult {
-  ctx.decide({ action: "recreate", outcome: "scheduled", reason: "the pod's machine is gone (destroyed behind our back): a new one will be created", pod: podIds(rec), machine: rec.machineId });
-  ctx.refreshStatus(ctx.pods.forgetMachine(rec.uid, ctx.now()));
-  return again(0);
+/** While a refused image pull backs off, the pod shows ImagePullBackOff and nothing is created or updated. */
+function imagePullBackoff(ctx: ConvergeContext, rec: PodRecord): StepResult | undefined {
+  const b = ctx.imagePulls.backingOff(rec.uid, podImages(rec.pod), ctx.now());
+  if (!b) return undefined;
+  setProblem(ctx, rec, b.problem);
+  return again(b.ms);
 }
 
 async function create(ctx: ConvergeContext, rec: PodRecord): Promise<StepResult> {
+  const backingOff = imagePullBackoff(ctx, rec);
+  if (backingOff) return backingOff;
   const started = ctx.now();
   const m = await within(ctx, rec, "create", ctx.app, async () => {
     // Intent first: if we crash or time out after Fly made the machine, the next step finds it by metadata.
@@ -137,6 +121,7 @@ async function create(ctx: ConvergeContext, rec: PodRecord): Promise<StepResult>
       throw e;
     }
   });
+  ctx.imagePulls.forget(rec.uid);
   record(ctx, rec, m, rec.configHash);
   const g = configOf(rec).guest;
   const guest = g ? `${g.cpu_kind ?? "shared"}-cpu-${g.cpus ?? 1}x, ${g.memory_mb ?? 256} MB` : "default guest";
@@ -236,62 +221,6 @@ async function findMachine(ctx: ConvergeContext, rec: PodRecord): Promise<Machin
     ctx.machines.listMachines(ctx.app, { metadata: { [MACHINE_METADATA.cluster]: ctx.cluster, [MACHINE_METADATA.podUid]: rec.uid } }),
   );
   return machines.find((m) => m.state !== "destroyed");
-}
-
-/** An answer about the pod's machine: bind and record it (with the config hash it now carries, when known), publish. */
-function record(ctx: ConvergeContext, rec: PodRecord, m: Machine, appliedHash?: string | null): void {
-  ctx.refreshStatus(ctx.pods.recordMachine(rec, m, ctx.now(), appliedHash));
-}
-
-function setProblem(ctx: ConvergeContext, rec: PodRecord, problem: Problem | null): void {
-  const changed = ctx.pods.setProblem(rec.uid, problem, ctx.now());
-  if (changed) ctx.refreshStatus(changed);
-}
-
-function onError(ctx: ConvergeContext, rec: PodRecord, e: unknown, attempts: number): StepResult {
-  if (e instanceof BudgetWait) return again(e.ms);
-  const r = errorStep(ctx, rec, e, attempts);
-  const message = e instanceof Error ? e.message : String(e);
-  const status = e instanceof MachinesApiError ? `${e.status} ` : "";
-  const recreating = e instanceof MachinesApiError && e.kind === "not_found"; // vanished() said so
-  if (r.next === "again" && !recreating) ctx.decide({ action: "retry", outcome: "retry", reason: `${status}${message}; next try in ${Math.ceil(r.inMs / 100) / 10} s`, pod: podIds(rec), machine: rec.machineId });
-  else if (ctx.pods.get(rec.uid)?.problem?.terminal) ctx.decide({ action: "refuse", outcome: "refused", reason: `${status}${message}`, pod: podIds(rec), machine: rec.machineId });
-  return r;
-}
-
-function errorStep(ctx: ConvergeContext, rec: PodRecord, e: unknown, attempts: number): StepResult {
-  if (!(e instanceof MachinesApiError)) {
-    const message = e instanceof Error ? e.message : String(e);
-    setProblem(ctx, rec, { reason: "ProviderError", message, terminal: false });
-    return again(backoffMs(attempts), message, true);
-  }
-  switch (e.kind) {
-    case "rate_limited":
-      setProblem(ctx, rec, { reason: "RateLimited", message: e.message, terminal: false });
-      return again(e.retryAfterMs ?? 1_000, e.message);
-    case "not_found":
-      if (rec.desired !== "run") {
-        ctx.finish(rec.uid);
-        return DONE;
-      }
-      return vanished(ctx, rec);
-    case "conflict":
-    case "precondition":
-      // Stale version or a racing transition: re-read the machine before acting again.
-      if (rec.machineId) ctx.pods.requestReread(rec.uid, ctx.now());
-      return again(backoffMs(attempts), e.message, true);
-    case "invalid":
-      setProblem(ctx, rec, {
-        reason: e.flyStatus === "insufficient_capacity" ? "InsufficientCapacity" : "ProviderFailed",
-        message: e.message,
-        terminal: true,
-      });
-      return DONE;
-    case "unauthorized":
-    case "transient":
-      setProblem(ctx, rec, { reason: e.kind === "unauthorized" ? "ProviderUnauthorized" : "ProviderRetrying", message: e.message, terminal: false });
-      return again(backoffMs(attempts), e.message, true);
-  }
 }
 
 /** A machine never boots with secret values older than those its pod's translation used. */

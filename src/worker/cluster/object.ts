@@ -11,6 +11,7 @@ import { instrumentMachines } from "./instrumented-machines";
 import { OpsRecorder } from "./ops-recorder";
 import { buildStatusView } from "./status-view-builder";
 import type { ConvergeContext } from "./converge";
+import { ImagePullBackoff } from "./image-pull-backoff";
 import { reviseDependents, reviseWaiting } from "./dependents";
 import { serviceView } from "./service-view";
 import { ServiceSync } from "./service-sync";
@@ -43,6 +44,7 @@ export class ClusterObject extends DurableObject<Env> {
   readonly #state: ClusterState;
   readonly #budget = new RateBudget();
   readonly #reservations = new Map<string, number>();
+  readonly #imagePulls = new ImagePullBackoff();
   readonly #status: StatusPublisher;
   readonly #app: AppProvisioner;
   readonly #loop: WorkLoop;
@@ -392,6 +394,7 @@ export class ClusterObject extends DurableObject<Env> {
       pods: this.#state.pods,
       budget: this.#budget,
       reservations: this.#reservations,
+      imagePulls: this.#imagePulls,
       now: Date.now,
       refreshStatus: this.#refresh,
       finish: (uid) => {
