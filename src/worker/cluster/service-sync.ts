@@ -15,6 +15,8 @@ export interface ServiceSyncDeps {
   clusterApp: () => string;
   /** FLY_ORG; without it, the cluster app's own org. */
   org: string | undefined;
+  /** The cluster app is usable (AppProvisioner.ensure): nothing is done before. */
+  appReady(): Promise<boolean>;
   budget: RateBudget;
   reservations: Map<string, number>;
   now: () => number;
@@ -46,6 +48,7 @@ export class ServiceSync {
     return this.#dueAt;
   }
 
+  /** Never rejects: a run that fails as a whole leaves its reason in meta `reconcile_error`. */
   run(sweep = false): Promise<void> {
     if (this.#running) {
       this.#rerun = { sweep: sweep || (this.#rerun?.sweep ?? false) };
@@ -53,12 +56,15 @@ export class ServiceSync {
     }
     this.#running = (async () => {
       try {
+        if (!(await this.deps.appReady())) return;
         await this.#runOnce(sweep);
         while (this.#rerun) {
           const next = this.#rerun;
           this.#rerun = undefined;
           await this.#runOnce(next.sweep);
         }
+      } catch (e) {
+        this.deps.state.meta.set("reconcile_error", `services: ${e instanceof Error ? e.message : String(e)}`);
       } finally {
         this.#running = undefined;
       }
