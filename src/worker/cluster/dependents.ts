@@ -50,6 +50,15 @@ export function reviseSelected(ctx: DependentsContext, namespace: string, before
   return changed;
 }
 
+/** A Service of the namespace got its Fly address: the pods still waiting (for its variables, say) are translated again. */
+export function reviseWaiting(ctx: DependentsContext, namespace: string): number {
+  let changed = 0;
+  for (const rec of ctx.pods.runnableIn(namespace)) {
+    if (rec.config === null && rec.problem && !rec.problem.terminal && retranslate(ctx, rec)) changed++;
+  }
+  return changed;
+}
+
 function retranslate(ctx: DependentsContext, rec: PodRecord): boolean {
   const t = translatePod(rec.pod, ctx.lookups);
   // A reference went away under a machine: it keeps what it was given, as a running container

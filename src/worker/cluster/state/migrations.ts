@@ -133,7 +133,9 @@ export const MIGRATIONS: readonly string[] = [
      public_v4 TEXT,
      updated_at INTEGER NOT NULL
    );`,
-  // v11: which objects each pod references (and which Fly secrets its config reads), so an object
+  // v11: "is any machine running?" (the exit watch, every alarm) is an index lookup, not a scan of every pod row
+  `CREATE INDEX pods_by_machine_state ON pods(machine_state);`,
+  // v12: which objects each pod references (and which Fly secrets its config reads), so an object
   // change touches only its pods; filled for existing pods by `openClusterState` (POD_REFS_VERSION)
   `CREATE TABLE pod_refs (
      uid TEXT NOT NULL,
@@ -147,7 +149,7 @@ export const MIGRATIONS: readonly string[] = [
 ];
 
 /** The schema version that made `pod_refs`: a store migrated from before it has its pods indexed once. */
-export const POD_REFS_VERSION = 11;
+export const POD_REFS_VERSION = 12;
 
 /** Brings `sql` to the newest schema; returns the version it started from. Each step is atomic. */
 export function migrate(storage: DurableObjectStorage, upTo = MIGRATIONS.length): number {
