@@ -1,17 +1,19 @@
 /**
  * The kubelet API of the virtual node (HTTPS, by default on daemonEndpoints.kubeletEndpoint.Port):
  * what the Kubernetes API server calls for `pods/log`, `pods/exec`, `pods/attach` and
- * `pods/portforward`. Callers authenticate with a client certificate signed by the configured
- * client CA, as the API server does with its kubelet client certificate; nothing else answers.
+ * `pods/portforward`. Callers authenticate as the kubelet's webhook mode lets them (authn.ts): a
+ * client certificate signed by the configured client CA (the API server's kubelet client
+ * certificate), or a bearer token the API server's TokenReview vouches for and whose user a
+ * SubjectAccessReview allows `nodes/proxy` on this node; nothing answers anyone else.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import type { TLSSocket } from "node:tls";
 import type { KubeObject } from "../kube-api";
 import { errorMessage, type Logger } from "../log";
 import type { WorkerClient } from "../worker-client";
+import type { KubeletAuth } from "./authn";
 import { parseLogOptions, serveContainerLogs } from "./container-logs";
 import { parseExecOptions, runExec } from "./exec-session";
 import { acceptSpdyExec, checkSpdyProtocol, isSpdyUpgrade } from "./exec-spdy";
@@ -27,6 +29,8 @@ export interface KubeletServerOptions {
   key: string;
   /** PEM CA bundle that callers' client certificates must chain to. */
   clientCa: string;
+  /** Token and permission checks (bearer callers). */
+  auth: KubeletAuth;
   nodeName: string;
   worker: WorkerClient;
   log: Logger;
@@ -58,11 +62,6 @@ function routeOf(path: string): Route {
   return { kind: "other", namespace, pod };
 }
 
-function authenticated(req: IncomingMessage): boolean {
-  const socket = req.socket as TLSSocket;
-  return socket.authorized === true && Boolean(socket.getPeerCertificate()?.subject);
-}
-
 function refuse(socket: Duplex, status: KubeStatus): void {
   const body = JSON.stringify(status);
   socket.end(`HTTP/1.1 ${status.code ?? 500} ${status.reason ?? "Error"}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
@@ -88,7 +87,7 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "https://kubelet");
-    if (!authenticated(req)) return sendStatus(res, failure(401, "Unauthorized"));
+    await o.auth.authorize(req);
     if (url.pathname === "/healthz") return void res.writeHead(200, { "Content-Type": "text/plain" }).end("ok");
     const route = routeOf(url.pathname);
     if (route.kind === "exec") throw new KubeletError(400, "exec needs an upgrade to SPDY/3.1 or WebSocket");
@@ -100,10 +99,10 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
     await track(serveContainerLogs({ worker: o.worker, podAlive, poll: o.logPoll }, target, options, res));
   }
 
-  function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on("error", () => socket.destroy());
     try {
-      if (!authenticated(req)) throw new KubeletError(401, "Unauthorized");
+      await o.auth.authorize(req);
       const url = new URL(req.url ?? "/", "https://kubelet");
       const route = routeOf(url.pathname);
       if (route.kind !== "exec") throw unsupported(route);
@@ -131,7 +130,7 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
       sendStatus(res, asStatus(e));
     });
   });
-  server.on("upgrade", onUpgrade);
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => void onUpgrade(req, socket, head));
   const sockets = new Set<Socket>();
   server.on("connection", (s: Socket) => {
     sockets.add(s);
