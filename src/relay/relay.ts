@@ -13,6 +13,7 @@ import { EventRecorder } from "./events/event-recorder";
 import { PodEvents } from "./events/pod-events";
 import { InformerSet } from "./informers";
 import { KubeletAuth } from "./kubelet/authn";
+import { podDialer } from "./kubelet/pod-dialer";
 import { startKubeletServer, type KubeletServer } from "./kubelet/server";
 import { KubeApi, loadKubeConfig, type KubeObject } from "./kube-api";
 import { createLogger, type Logger } from "./log";
@@ -197,6 +198,7 @@ async function serveKubeletApi(
     ...serving,
     clientCa,
     auth: new KubeletAuth({ api: deps.api, nodeName: config.nodeName, log }),
+    dialer: podDialer(config.portForward),
     nodeName: config.nodeName,
     worker: deps.worker,
     log,

@@ -18,7 +18,9 @@ import { parseLogOptions, serveContainerLogs } from "./container-logs";
 import { parseExecOptions, runExec } from "./exec-session";
 import { acceptSpdyExec, checkSpdyProtocol, isSpdyUpgrade } from "./exec-spdy";
 import { acceptWebSocketExec, checkWebSocketProtocol } from "./exec-websocket";
+import type { PodDialer } from "./pod-dialer";
 import { resolveTarget } from "./pod-target";
+import { acceptPortForward, checkPortForwardProtocol } from "./port-forward";
 import { failure, KubeletError, LIMITS, sendStatus, type KubeStatus } from "./status";
 
 export interface KubeletServerOptions {
@@ -31,6 +33,8 @@ export interface KubeletServerOptions {
   clientCa: string;
   /** Token and permission checks (bearer callers). */
   auth: KubeletAuth;
+  /** How to reach a pod's port for port-forward; absent where the relay cannot reach the pods' network. */
+  dialer?: PodDialer;
   nodeName: string;
   worker: WorkerClient;
   log: Logger;
@@ -81,7 +85,7 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
   };
   const unsupported = (route: Route): KubeletError => {
     if (route.kind === "attach") return new KubeletError(501, LIMITS.attach);
-    if (route.kind === "portforward") return new KubeletError(501, LIMITS.portForwardNoNetwork);
+    if (route.kind === "portforward") return o.dialer ? new KubeletError(400, "port-forward needs an upgrade to SPDY/3.1") : new KubeletError(501, LIMITS.portForwardNoNetwork);
     return new KubeletError(404, `machinelet: the kubelet API of virtual node ${o.nodeName} serves containerLogs, exec and portforward only; nothing runs on this node itself (pods are Fly Machines)`);
   };
 
@@ -105,6 +109,7 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
       await o.auth.authorize(req);
       const url = new URL(req.url ?? "/", "https://kubelet");
       const route = routeOf(url.pathname);
+      if (route.kind === "portforward") return portForward(req, socket, head, route);
       if (route.kind !== "exec") throw unsupported(route);
       const options = parseExecOptions(url.searchParams);
       const target = resolveTarget(o.cachedPod(route.namespace, route.pod), route.namespace, route.pod, route.container);
@@ -122,6 +127,18 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
     } catch (e) {
       refuse(socket, asStatus(e));
     }
+  }
+
+  function portForward(req: IncomingMessage, socket: Duplex, head: Buffer, route: Route): void {
+    if (!o.dialer) throw unsupported(route);
+    const pod = o.cachedPod(route.namespace, route.pod);
+    if (!pod?.metadata.uid) throw new KubeletError(404, `machinelet: pod ${route.namespace}/${route.pod} is not running on this node`);
+    const ip = (pod.status as { podIP?: string } | undefined)?.podIP;
+    if (!ip) throw new KubeletError(400, `machinelet: pod ${route.namespace}/${route.pod} has no IP yet: its Fly Machine has not started`);
+    if (!isSpdyUpgrade(req)) throw new KubeletError(400, `machinelet: port-forward speaks SPDY/3.1 (kube-apiserver unwraps kubectl's WebSocket tunnel into it); got upgrade "${req.headers.upgrade}"`);
+    checkPortForwardProtocol(req);
+    o.log.info("port-forward", { namespace: route.namespace, pod: route.pod });
+    acceptPortForward(socket, head, { namespace: route.namespace, name: route.pod, uid: pod.metadata.uid, ip }, o.dialer, o.log, (work) => void track(work));
   }
 
   const server: Server = createServer({ cert: o.cert, key: o.key, ca: o.clientCa, requestCert: true, rejectUnauthorized: false }, (req, res) => {
