@@ -20,6 +20,7 @@ import { createLogger, type Logger } from "./log";
 import { RelayMetrics } from "./metrics";
 import { startMetricsServer, type MetricsServer } from "./metrics-server";
 import { NodeHeartbeat } from "./node-heartbeat";
+import { ServiceAddresses } from "./service-addresses";
 import { StatusSync } from "./status-sync";
 import { WorkerClient } from "./worker-client";
 import { WorkerHealth } from "./worker-health";
@@ -40,6 +41,8 @@ export interface RelayStatus {
 
 /** `logs -f` polls Fly's logs this often at first, backing off to the max while nothing new arrives. */
 const LOG_POLL = { baseMs: 500, maxMs: 5_000 };
+/** A Service without its Fly address yet is asked about this often at first, backing off to the max. */
+const SERVICE_ADDRESS_POLL = { baseMs: 250, maxMs: 10_000 };
 
 export interface Relay {
   readonly config: RelayConfig;
@@ -94,6 +97,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
     snapshotSource: () => informers!.snapshot(),
     metrics,
   });
+  const serviceAddresses = new ServiceAddresses({ worker, api, log: log.child({ component: "service-addresses" }), backoff: SERVICE_ADDRESS_POLL });
   const podEvents = new PodEvents(new EventRecorder({ api, log: log.child({ component: "events" }), nodeName: config.nodeName }));
   informers = new InformerSet({
     api,
@@ -106,6 +110,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
     backoff,
     onEvent: (ev) => {
       forwarder.enqueue(ev);
+      serviceAddresses.observe(ev);
       if (ev.type !== "DELETED" && (ev.object as KubeObject).kind === "Pod") void podEvents.fromPod(ev.object as KubeObject);
     },
     onListed: () => forwarder.requestSnapshot(),
@@ -131,6 +136,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
   forwarder.start();
   informers.start();
   statusSync.start();
+  serviceAddresses.start();
   log.info("relay started", {
     cluster: config.cluster,
     node: config.nodeName,
@@ -162,7 +168,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
         await informers!.stop();
         await kubelet?.close();
         health.stop();
-        await Promise.all([forwarder.stop(config.shutdownFlushMs), statusSync.stop()]);
+        await Promise.all([forwarder.stop(config.shutdownFlushMs), statusSync.stop(), serviceAddresses.stop()]);
         await heartbeat.stop();
         await metricsServer?.close();
         log.info("relay stopped");

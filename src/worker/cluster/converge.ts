@@ -6,7 +6,7 @@ import { again, BudgetWait, DONE, record, setProblem, vanished, type ConvergeCon
 import { onError } from "./converge-errors";
 import { podIds } from "./decision-log";
 import { podImages } from "./image-pull-backoff";
-import type { BudgetAction } from "./rate-budget";
+import { takeSlot, type BudgetAction } from "./rate-budget";
 import type { PodRecord } from "./state";
 
 /**
@@ -44,20 +44,13 @@ function releaseCreateSlot(ctx: ConvergeContext, uid: string): void {
 
 /** Calls `fn` once the budget for `action` on `scope` allows it; otherwise throws a BudgetWait. */
 async function within<T>(ctx: ConvergeContext, rec: PodRecord, action: BudgetAction, scope: string, fn: () => Promise<T>): Promise<T> {
-  const key = `${rec.uid}:${action}`;
-  const now = ctx.now();
-  const slot = ctx.reservations.get(key);
-  let waitMs: number;
-  if (slot !== undefined) waitMs = Math.max(0, slot - now);
-  else waitMs = ctx.budget.reserve(action, scope);
+  const waitMs = takeSlot(ctx.budget, ctx.reservations, `${rec.uid}:${action}`, action, scope, ctx.now());
   if (waitMs > 0) {
-    ctx.reservations.set(key, now + waitMs);
     ctx.budgetWaited(action, waitMs);
     ctx.decide({ action, outcome: "waiting", reason: `rate budget: ${action} on ${scope} in ${Math.ceil(waitMs / 100) / 10} s`, pod: podIds(rec) });
     setProblem(ctx, rec, waitingForBudget(action, scope === ctx.app ? `app ${scope}` : `machine ${scope}`, waitMs));
     throw new BudgetWait(waitMs);
   }
-  ctx.reservations.delete(key);
   try {
     return await fn();
   } catch (e) {
