@@ -57,9 +57,7 @@ export function acceptPortForward(socket: Duplex, head: Buffer, target: ForwardT
   };
   conn.on("error", close);
   socket.on("close", close);
-  let done: () => void = () => undefined;
-  track(new Promise<void>((resolve) => (done = resolve)));
-  socket.once("close", () => done());
+  track(new Promise<void>((resolve) => socket.once("close", () => resolve())));
 
   conn.on("stream", (stream) => {
     const type = stream.headers.streamtype ?? "";
