@@ -1,7 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { MachinesClient } from "../../machines/client";
 import { isMachinesApiError } from "../../machines/errors";
-import type { Service } from "../../shared/k8s";
 import type { FeedPage, PodView, ServiceView, ReconcileCounts, Snapshot } from "../../shared/contract";
 import type { ClusterStatusView } from "../ops/status-view";
 import { logLevelOf } from "../log";
@@ -12,8 +11,8 @@ import { OpsRecorder } from "./ops-recorder";
 import { buildStatusView } from "./status-view-builder";
 import type { ConvergeContext } from "./converge";
 import { ImagePullBackoff } from "./image-pull-backoff";
-import { reviseDependents } from "./dependents";
-import { serviceView } from "./service-view";
+import { reviseDependents, reviseWaiting } from "./dependents";
+import { serviceViewOf } from "./service-view";
 import { ServiceSync } from "./service-sync";
 import { clusterDnsFrom } from "../translate/pod-dns";
 import { applyEvent, type EventResult, type IntakeContext, type WatchEvent } from "./intake";
@@ -79,11 +78,16 @@ export class ClusterObject extends DurableObject<Env> {
       cluster: () => this.#cluster(),
       clusterApp: () => this.#appName(),
       org: env.FLY_ORG || undefined,
+      appReady: () => this.#app.ensure(),
       budget: this.#budget,
       reservations: this.#reservations,
       now: Date.now,
       decide: (d) => this.#decisions.record(d),
-      addressed: () => undefined,
+      addressed: (services) => {
+        const ctx = this.#intakeContext(this.#cluster());
+        this.ctx.storage.transactionSync(() => new Set(services.map((s) => s.namespace)).forEach((ns) => reviseWaiting(ctx, ns)));
+        if (ctx.scheduled) void this.#kick();
+      },
       retryAt: () => this.#armAlarm(),
     });
     this.#loop = new WorkLoop(this.#state.work, () => this.#convergeContext(), Date.now);
@@ -100,7 +104,7 @@ export class ClusterObject extends DurableObject<Env> {
     // Best effort now; the reconcile pass retries whatever this could not write.
     if (ctx.secretsChanged) void this.#syncSecrets(false).catch(() => undefined);
     if (ctx.volumesChanged) void this.#syncVolumes().catch(() => undefined);
-    if (ctx.servicesChanged) void this.#syncServices(false);
+    if (ctx.servicesChanged) void this.#services.run(false);
     return results;
   }
 
@@ -167,15 +171,7 @@ export class ClusterObject extends DurableObject<Env> {
   }
 
   getService(namespace: string, name: string): ServiceView | null {
-    const stored = this.#state.objects.find("Service", namespace, name);
-    if (!stored || this.#state.meta.get("cluster") === undefined) return null;
-    return serviceView(stored.object as Service, {
-      clusterApp: this.#appName(),
-      clusterFlycast: this.#state.meta.get("cluster_flycast") ?? null,
-      appPort: (key) => this.#state.appPorts.get(key),
-      serviceApp: this.#state.serviceApps.get(stored.uid),
-      pods: this.#state.pods.runnableIn(namespace),
-    });
+    return this.#state.meta.get("cluster") === undefined ? null : serviceViewOf(this.#state, this.#appName(), namespace, name);
   }
 
   override async alarm(): Promise<void> {
@@ -187,7 +183,7 @@ export class ClusterObject extends DurableObject<Env> {
       reconcileDue ? this.#reconcileNow().catch((e: unknown) => meta.set("reconcile_error", e instanceof Error ? e.message : String(e))) : undefined,
       this.#drain(),
       this.#exitWatchDue() ? this.#exitWatch() : undefined,
-      Date.now() >= (this.#services.nextDueAt() ?? Infinity) ? this.#syncServices(false) : undefined,
+      Date.now() >= (this.#services.nextDueAt() ?? Infinity) ? this.#services.run(false) : undefined,
     ]);
     await this.#armAlarm();
   }
@@ -227,7 +223,7 @@ export class ClusterObject extends DurableObject<Env> {
         meta.set("reconcile_pass", pass);
         await this.#syncSecrets(true).catch((e: unknown) => meta.set("reconcile_error", `secrets: ${e instanceof Error ? e.message : String(e)}`));
         await this.#syncVolumes().catch((e: unknown) => meta.set("reconcile_error", `volumes: ${e instanceof Error ? e.message : String(e)}`));
-        await this.#syncServices(true);
+        await this.#services.run(true);
         const c = this.#convergeContext();
         const started = Date.now();
         let calls = 0;
@@ -313,15 +309,6 @@ export class ClusterObject extends DurableObject<Env> {
     );
   }
 
-  /**
-   * Makes, updates and deletes the Fly apps, addresses and forwarders of Services (service-sync.ts);
-   * `sweep` (the reconcile pass) also deletes this cluster's Service apps that nothing records.
-   */
-  async #syncServices(sweep: boolean): Promise<void> {
-    if (!(await this.#app.ensure())) return;
-    await this.#services.run(sweep).catch((e: unknown) => this.#state.meta.set("reconcile_error", `services: ${e instanceof Error ? e.message : String(e)}`));
-  }
-
   /** Next alarm: the earliest due work, Service step or periodic reconcile (a pass under way arms its successor itself). */
   async #armAlarm(): Promise<void> {
     const reconcileAt = this.#reconciling ? Infinity : (this.#state.meta.get("next_reconcile_at") ?? Date.now() + this.#reconcileIntervalMs());
@@ -367,7 +354,7 @@ export class ClusterObject extends DurableObject<Env> {
       objects: this.#state.objects,
       cluster,
       appPorts: this.#state.appPorts,
-      lookups: translateContextOf(cluster, this.#state.objects, this.#state.flySecrets, this.#state.appPorts, this.#state.claimVolumes, clusterDnsFrom(this.env)),
+      lookups: translateContextOf(cluster, this.#state, clusterDnsFrom(this.env)),
       now,
       scheduled: false,
       schedule: (uid: string) => {
