@@ -1,12 +1,15 @@
 import { MachinesApiError } from "../../machines/errors";
-import type { Machine, MachineConfig } from "../../machines/schemas";
-import { GONE, MACHINE_METADATA, MAY_RUN, SETTLING, STOPPED, waitingForBudget, wantsRestart, type Problem } from "../translate/machine-facts";
+import type { MachineConfig } from "../../machines/schemas";
+import { GONE, SETTLING, STOPPED, wantsRestart } from "../translate/machine-facts";
 import { backoffMs } from "./backoff";
-import { podIds, type Decision } from "./decision-log";
+import { podIds } from "./decision-log";
 import { adoptedHash } from "./config-drift";
-import type { MachinesPort } from "./machines-port";
-import type { BudgetAction, RateBudget } from "./rate-budget";
-import type { PodRecord, PodStore } from "./state";
+import { again, BudgetWait, configOf, DONE, findMachine, record, secretsVersionOf, setProblem, unlessWaitTimedOut, WAIT_TIMEOUT_S, within, type ConvergeContext, type StepResult } from "./converge-step";
+import { ensureGone } from "./retire";
+import { claimSpare } from "./spare-claim";
+import type { PodRecord } from "./state";
+
+export type { ConvergeContext, StepResult } from "./converge-step";
 
 /**
  * One convergence step for one pod: compare what the pod wants (`desired`, `configHash`) with
@@ -14,34 +17,9 @@ import type { PodRecord, PodStore } from "./state";
  * difference, record what came back, and say when to look again. Every step re-reads the row,
  * so repeated, stale or concurrent triggers converge on the same result.
  */
-export interface ConvergeContext {
-  machines: MachinesPort;
-  app: string;
-  cluster: string;
-  pods: PodStore;
-  budget: RateBudget;
-  /** In-memory reservations `${uid}:${action}` -> time the reserved budget slot opens. */
-  reservations: Map<string, number>;
-  now(): number;
-  /** Recomputes and publishes the pod's status from its row as just written. */
-  refreshStatus(rec: PodRecord | undefined): void;
-  /** The machine is confirmed gone and the pod is to be forgotten (feed `gone`, tombstone). */
-  finish(uid: string): void;
-  /** Logs and keeps a decision (decision-log.ts). */
-  decide(d: Decision): void;
-  /** A call had to wait this long for its rate budget. */
-  budgetWaited(action: BudgetAction, ms: number): void;
-}
-
-export type StepResult = { next: "done" } | { next: "again"; inMs: number; error?: string; countAttempt?: boolean };
-
-const DONE: StepResult = { next: "done" };
-const again = (inMs: number, error?: string, countAttempt = false): StepResult => ({ next: "again", inMs, error, countAttempt });
 
 /** Reads of a started machine whose checks do not pass yet, one a second, before the periodic reconcile takes over. */
 const CHECK_POLLS = 15;
-/** How long one `wait` call may block the step (Fly allows up to 60 s). */
-const WAIT_TIMEOUT_S = 10;
 
 export async function convergePod(ctx: ConvergeContext, uid: string, attempts: number): Promise<StepResult> {
   const rec = ctx.pods.get(uid);
@@ -54,38 +32,10 @@ export async function convergePod(ctx: ConvergeContext, uid: string, attempts: n
   }
 }
 
-class BudgetWait {
-  constructor(readonly ms: number) {}
-}
-
 /** A pod that no longer needs the create it queued for gives its slot back: a deleted pod never delays the next. */
 function releaseCreateSlot(ctx: ConvergeContext, uid: string): void {
   if (!ctx.reservations.delete(`${uid}:create`)) return;
   ctx.budget.release("create", ctx.app);
-}
-
-/** Calls `fn` once the budget for `action` on `scope` allows it; otherwise throws a BudgetWait. */
-async function within<T>(ctx: ConvergeContext, rec: PodRecord, action: BudgetAction, scope: string, fn: () => Promise<T>): Promise<T> {
-  const key = `${rec.uid}:${action}`;
-  const now = ctx.now();
-  const slot = ctx.reservations.get(key);
-  let waitMs: number;
-  if (slot !== undefined) waitMs = Math.max(0, slot - now);
-  else waitMs = ctx.budget.reserve(action, scope);
-  if (waitMs > 0) {
-    ctx.reservations.set(key, now + waitMs);
-    ctx.budgetWaited(action, waitMs);
-    ctx.decide({ action, outcome: "waiting", reason: `rate budget: ${action} on ${scope} in ${Math.ceil(waitMs / 100) / 10} s`, pod: podIds(rec) });
-    setProblem(ctx, rec, waitingForBudget(action, scope === ctx.app ? `app ${scope}` : `machine ${scope}`, waitMs));
-    throw new BudgetWait(waitMs);
-  }
-  ctx.reservations.delete(key);
-  try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof MachinesApiError && e.kind === "rate_limited") ctx.budget.drain(action, scope, e.retryAfterMs ?? 1_000);
-    throw e;
-  }
 }
 
 async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: number): Promise<StepResult> {
@@ -98,6 +48,9 @@ async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: num
         ctx.decide({ action: "adopt", outcome: "done", reason: "found the pod's machine by metadata after a create whose answer was lost", pod: podIds(rec), machine: found.id });
         return again(0);
       }
+    } else {
+      const claimed = await claimSpare(ctx, rec);
+      if (claimed) return claimed;
     }
     return await create(ctx, rec);
   }
@@ -106,7 +59,13 @@ async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: num
   if (rec.appliedHash !== rec.configHash && rec.machineState !== null) {
     const started = ctx.now();
     const m = await within(ctx, rec, "update", id, () =>
-      ctx.machines.updateMachine(ctx.app, id, { config: configOf(rec), current_version: rec.machineVersion ?? undefined, ...secretsVersionOf(rec) }),
+      // A stopped machine stays stopped (Fly would boot it): whether it runs again is the restart policy's call below.
+      ctx.machines.updateMachine(ctx.app, id, {
+        config: configOf(rec),
+        current_version: rec.machineVersion ?? undefined,
+        ...secretsVersionOf(rec),
+        ...(STOPPED.has(rec.machineState ?? "") ? { skip_launch: true } : {}),
+      }),
     );
     record(ctx, rec, m, rec.configHash);
     ctx.decide({ action: "update", outcome: "done", reason: "the machine's config differs from the pod's (config hash changed)", pod: podIds(rec), machine: id, durationMs: ctx.now() - started });
@@ -114,13 +73,18 @@ async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: num
   }
   if (rec.machineState === null || SETTLING.has(rec.machineState)) return await observe(ctx, rec, attempts);
   if (GONE.has(rec.machineState)) return vanished(ctx, rec);
-  if (STOPPED.has(rec.machineState) && wantsRestart(rec.pod.spec.restartPolicy, rec.lastMachine?.events)) {
+  if (STOPPED.has(rec.machineState) && (wantsRestart(rec.pod.spec.restartPolicy, rec.lastMachine?.events) || awaitsFirstBoot(rec))) {
     await within(ctx, rec, "start", id, () => ctx.machines.startMachine(ctx.app, id));
     ctx.refreshStatus(ctx.pods.expectState(rec.uid, "starting", ctx.now()));
     ctx.decide({ action: "start", outcome: "done", reason: `machine ${rec.machineState}; restartPolicy ${rec.pod.spec.restartPolicy ?? "Always"} restarts it`, pod: podIds(rec), machine: id });
     return again(0);
   }
   return DONE;
+}
+
+/** A machine taken over from a spare that has not booted for this pod yet (its claim update left it stopped): start it, whatever the policy. */
+function awaitsFirstBoot(rec: PodRecord): boolean {
+  return rec.machineSince !== null && !(rec.lastMachine?.events ?? []).some((e) => e.type === "start" || e.type === "exit");
 }
 
 /** The machine is gone although the pod should run: forget it, so the next step creates a new one. */
@@ -187,73 +151,6 @@ function hasChecks(config: MachineConfig | undefined): boolean {
   return Object.keys(config?.checks ?? {}).length > 0 || (config?.containers ?? []).some((c) => (c.healthchecks ?? []).length > 0);
 }
 
-async function ensureGone(ctx: ConvergeContext, rec: PodRecord): Promise<StepResult> {
-  if (!rec.machineId) {
-    const found = rec.createIntentAt !== null ? await findMachine(ctx, rec) : undefined;
-    if (found && !GONE.has(found.state)) {
-      record(ctx, rec, found);
-      return again(0);
-    }
-    ctx.finish(rec.uid);
-    return DONE;
-  }
-  const id = rec.machineId;
-  const state = rec.machineState ?? "unknown";
-  if (GONE.has(state)) {
-    // Delete until confirmed: only a 404 or `destroyed` ends it.
-    const m = await within(ctx, rec, "get", id, () => ctx.machines.getMachine(ctx.app, id));
-    if (m.state === "destroyed") {
-      ctx.finish(rec.uid);
-      return DONE;
-    }
-    record(ctx, rec, m);
-    return again(m.state === "destroying" ? 250 : 0);
-  }
-  const graceMs = rec.graceS * 1000;
-  if (rec.desired === "delete" && graceMs > 0 && MAY_RUN.has(state)) {
-    if (rec.stopRequestedAt === null) {
-      await within(ctx, rec, "stop", id, () => ctx.machines.stopMachine(ctx.app, id, { signal: "SIGTERM", timeout: `${rec.graceS}s` }));
-      ctx.pods.markStopRequested(rec.uid, ctx.now());
-      ctx.decide({ action: "stop", outcome: "done", reason: `pod deleted: SIGTERM with ${rec.graceS} s grace before destroying`, pod: podIds(rec), machine: id });
-      return again(0);
-    }
-    const stopAt = rec.stopRequestedAt + graceMs;
-    const left = stopAt - ctx.now();
-    if (left > 0) {
-      await within(ctx, rec, "wait", id, () =>
-        ctx.machines.waitMachine(ctx.app, id, { states: ["stopped", "failed", "destroyed"], timeoutS: Math.min(WAIT_TIMEOUT_S, Math.ceil(left / 1000)) }),
-      ).catch((e) => {
-        if (!(e instanceof MachinesApiError && e.kind === "transient" && e.status === 408)) throw e;
-      });
-      const m = await within(ctx, rec, "get", id, () => ctx.machines.getMachine(ctx.app, id));
-      record(ctx, rec, m);
-      if (MAY_RUN.has(m.state) && ctx.now() < stopAt) return again(500);
-    }
-  }
-  await within(ctx, rec, "delete", id, () => ctx.machines.deleteMachine(ctx.app, id, { force: true }));
-  ctx.refreshStatus(ctx.pods.expectState(rec.uid, "destroying", ctx.now()));
-  ctx.decide({ action: "destroy", outcome: "done", reason: rec.desired === "destroy" ? "pod deleted (no grace)" : "pod deleted: grace period over or machine already stopped", pod: podIds(rec), machine: id });
-  return again(0);
-}
-
-/** Finds this pod's machine by its metadata (never a machine of another cluster). */
-async function findMachine(ctx: ConvergeContext, rec: PodRecord): Promise<Machine | undefined> {
-  const { machines } = await within(ctx, rec, "list", ctx.app, () =>
-    ctx.machines.listMachines(ctx.app, { metadata: { [MACHINE_METADATA.cluster]: ctx.cluster, [MACHINE_METADATA.podUid]: rec.uid } }),
-  );
-  return machines.find((m) => m.state !== "destroyed");
-}
-
-/** An answer about the pod's machine: bind and record it (with the config hash it now carries, when known), publish. */
-function record(ctx: ConvergeContext, rec: PodRecord, m: Machine, appliedHash?: string | null): void {
-  ctx.refreshStatus(ctx.pods.recordMachine(rec, m, ctx.now(), appliedHash));
-}
-
-function setProblem(ctx: ConvergeContext, rec: PodRecord, problem: Problem | null): void {
-  const changed = ctx.pods.setProblem(rec.uid, problem, ctx.now());
-  if (changed) ctx.refreshStatus(changed);
-}
-
 function onError(ctx: ConvergeContext, rec: PodRecord, e: unknown, attempts: number): StepResult {
   if (e instanceof BudgetWait) return again(e.ms);
   const r = errorStep(ctx, rec, e, attempts);
@@ -298,13 +195,4 @@ function errorStep(ctx: ConvergeContext, rec: PodRecord, e: unknown, attempts: n
       setProblem(ctx, rec, { reason: e.kind === "unauthorized" ? "ProviderUnauthorized" : "ProviderRetrying", message: e.message, terminal: false });
       return again(backoffMs(attempts), e.message, true);
   }
-}
-
-/** A machine never boots with secret values older than those its pod's translation used. */
-function secretsVersionOf(rec: PodRecord): { min_secrets_version?: number } {
-  return rec.minSecretsVersion > 0 ? { min_secrets_version: rec.minSecretsVersion } : {};
-}
-
-function configOf(rec: PodRecord): MachineConfig {
-  return rec.config as MachineConfig;
 }

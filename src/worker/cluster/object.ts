@@ -14,6 +14,7 @@ import type { ConvergeContext } from "./converge";
 import { reviseDependents } from "./dependents";
 import { serviceView } from "./service-view";
 import { clusterDnsFrom } from "../translate/pod-dns";
+import { spareSettingsFrom } from "../translate/spare-template";
 import { applyEvent, type EventResult, type IntakeContext, type WatchEvent } from "./intake";
 import { translateContextOf } from "./object-lookups";
 import { EXIT_WATCH_INTERVAL_MS, exitWatchPass } from "./exit-watch";
@@ -212,6 +213,7 @@ export class ClusterObject extends DurableObject<Env> {
           cluster: c.cluster,
           pods,
           orphans,
+          spares: this.#state.spares,
           budget: this.#budget,
           pass,
           now: Date.now,
@@ -353,6 +355,8 @@ export class ClusterObject extends DurableObject<Env> {
       app: this.#appName(),
       cluster: this.#cluster(),
       pods: this.#state.pods,
+      spares: this.#state.spares,
+      spareSettings: spareSettingsFrom(this.env),
       budget: this.#budget,
       reservations: this.#reservations,
       now: Date.now,

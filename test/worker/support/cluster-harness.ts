@@ -15,6 +15,7 @@ import { reconcilePass } from "../../../src/worker/cluster/reconcile";
 import { openClusterState, type ClusterState, type PodRecord } from "../../../src/worker/cluster/state";
 import { StatusPublisher } from "../../../src/worker/cluster/status-publisher";
 import { FakeMachines } from "./fake-machines";
+import { DEFAULT_SPARE_TTL_MS, type SpareSettings } from "../../../src/worker/translate/spare-template";
 
 export const CLUSTER = "table";
 const APP = `fks-${CLUSTER}`;
@@ -35,7 +36,7 @@ export interface Harness {
   decisions: Decision[];
 }
 
-export async function withCluster(test: (h: Harness) => Promise<void>): Promise<void> {
+export async function withCluster(test: (h: Harness) => Promise<void>, spareSettings: SpareSettings = { count: null, ttlMs: DEFAULT_SPARE_TTL_MS }): Promise<void> {
   const stub = env.CLUSTER.getByName(`${CLUSTER}-${crypto.randomUUID()}`);
   await runInDurableObject(stub, async (_object, durable) => {
     const clock = { now: Date.UTC(2026, 0, 1) };
@@ -54,6 +55,8 @@ export async function withCluster(test: (h: Harness) => Promise<void>): Promise<
       app: APP,
       cluster: CLUSTER,
       pods: state.pods,
+      spares: state.spares,
+      spareSettings,
       budget,
       reservations: new Map(),
       now,
@@ -93,6 +96,7 @@ export async function withCluster(test: (h: Harness) => Promise<void>): Promise<
           cluster: CLUSTER,
           pods: state.pods,
           orphans: state.orphans,
+          spares: state.spares,
           budget,
           pass: ++pass,
           now,
