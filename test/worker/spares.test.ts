@@ -10,24 +10,9 @@ import type { Machine } from "../../src/machines/schemas";
 import { MACHINE_METADATA } from "../../src/worker/translate/machine-facts";
 import { machineConfigHash } from "../../src/worker/translate/machine-config-hash";
 import { DEFAULT_SPARE_TTL_MS } from "../../src/worker/translate/spare-template";
-import { pod } from "./helpers";
+import { rsPod } from "./support/template-pods";
 import { withCluster, type Harness } from "./support/cluster-harness";
 
-/** A pod of ReplicaSet `web-<hash>` (template `hash`), as the ReplicaSet controller makes them. */
-export function rsPod(hash = "7d9f8c", over: { annotations?: Record<string, string>; image?: string } = {}) {
-  const p = pod({ labels: { app: "web", "pod-template-hash": hash }, image: over.image });
-  const name = `web-${hash}-${p.metadata.uid.slice(0, 5)}`;
-  return {
-    ...p,
-    metadata: {
-      ...p.metadata,
-      name,
-      ...(over.annotations ? { annotations: over.annotations } : {}),
-      ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: `web-${hash}`, uid: `rs-${hash}`, controller: true }],
-    },
-    spec: { ...p.spec, containers: [{ ...p.spec.containers[0]!, env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }] }] },
-  };
-}
 type RsPod = ReturnType<typeof rsPod>;
 
 async function up(h: Harness, p: RsPod): Promise<string> {
@@ -187,5 +172,56 @@ describe("spares: crashes and the reconcile", () => {
       expect(h.fly.machines.get(stray.id)?.state).toBe("destroying");
       expect(h.state.spares.all()).toEqual([]);
       expect(h.state.spares.templates()).toEqual([]);
+    }));
+});
+
+describe("spares: pre-warming", () => {
+  it("a template asking for N spares gets N stopped ones created ahead of need, only from create tokens the pods leave over", () =>
+    withCluster(async (h) => {
+      const annotations = { "machinelet.fly.io/spares": "3" };
+      await up(h, rsPod("7d9f8c", { annotations }));
+      h.clock.now += 10_000; // the create bucket refills (burst 3)
+      // Two of the three tokens go to spares, one stays for the next pod; one more a second later.
+      expect(await h.prewarm()).toBe(1);
+      expect(h.state.spares.all()).toHaveLength(2);
+      expect(h.budget.reserve("create", "fks-table")).toBe(0); // a pod that arrives now is not delayed
+      h.clock.now += 2_000;
+      expect(await h.prewarm()).toBe(0);
+      const spares = h.state.spares.all();
+      expect(spares).toHaveLength(3);
+      for (const s of spares) {
+        const m = h.fly.machines.get(s.machineId)!;
+        expect(m.state).toBe("created");
+        expect(Object.keys(m.config?.metadata ?? {}).sort()).toEqual([MACHINE_METADATA.cluster, MACHINE_METADATA.spare]);
+      }
+      const creates = h.fly.calls.filter((c) => c.op === "create").slice(1);
+      expect(creates.every((c) => (c.args as { skip_launch?: boolean }).skip_launch === true)).toBe(true);
+      // Three new pods at once take the three spares: no create.
+      h.fly.calls.length = 0;
+      for (let i = 0; i < 3; i++) await up(h, rsPod("7d9f8c", { annotations }));
+      expect(h.fly.ops).not.toContain("create");
+      expect(h.state.spares.all()).toEqual([]);
+    }));
+
+  it("a pre-warm create whose answer was lost is adopted by the next reconcile, never leaked", () =>
+    withCluster(async (h) => {
+      const annotations = { "machinelet.fly.io/spares": "1" };
+      await up(h, rsPod("7d9f8c", { annotations }));
+      h.clock.now += 10_000;
+      h.fly.create408 = 1;
+      expect(await h.prewarm()).toBe(1);
+      expect(h.state.spares.all()).toEqual([]);
+      await h.pass();
+      expect(h.state.spares.all()).toHaveLength(1);
+      expect(h.decisions.map((d) => d.action)).toContain("adopt-spare");
+    }));
+
+  it("no spares are pre-warmed while a pod waits for its create", () =>
+    withCluster(async (h) => {
+      const annotations = { "machinelet.fly.io/spares": "5" };
+      await up(h, rsPod("7d9f8c", { annotations }));
+      while (h.budget.reserve("create", "fks-table") === 0); // pods took every token and one queues
+      expect(await h.prewarm()).toBe(5);
+      expect(h.fly.ops.filter((op) => op === "create")).toHaveLength(1);
     }));
 });

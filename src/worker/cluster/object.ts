@@ -18,6 +18,7 @@ import { spareSettingsFrom } from "../translate/spare-template";
 import { applyEvent, type EventResult, type IntakeContext, type WatchEvent } from "./intake";
 import { translateContextOf } from "./object-lookups";
 import { EXIT_WATCH_INTERVAL_MS, exitWatchPass } from "./exit-watch";
+import { Prewarmer } from "./prewarmer";
 import { RateBudget } from "./rate-budget";
 import { reconcilePass } from "./reconcile";
 import { syncSecrets } from "./secret-sync";
@@ -48,6 +49,7 @@ export class ClusterObject extends DurableObject<Env> {
   readonly #loop: WorkLoop;
   readonly #decisions: DecisionLog;
   readonly #recorder: OpsRecorder;
+  readonly #prewarmer: Prewarmer;
   #reconciling: Promise<ReconcileCounts> | undefined;
   /** In memory only: after an eviction the first alarm simply looks at once. */
   #nextExitWatchAt = 0;
@@ -71,6 +73,10 @@ export class ClusterObject extends DurableObject<Env> {
       decide: (d) => this.#decisions.record(d),
     });
     this.#loop = new WorkLoop(this.#state.work, () => this.#convergeContext(), Date.now);
+    this.#prewarmer = new Prewarmer(
+      () => ({ ...this.#convergeContext(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }),
+      () => this.#app.ensure(),
+    );
   }
 
   // ---- RPC (called by the worker's routes)
@@ -225,7 +231,9 @@ export class ClusterObject extends DurableObject<Env> {
             this.#decisions.record(d);
           },
         });
-        return await this.#recorder.pass(pass, started, () => calls, tally, result);
+        const counts = await this.#recorder.pass(pass, started, () => calls, tally, result);
+        void this.#prewarmer.kick();
+        return counts;
       } finally {
         // Sooner while work is pending: a machine being repaired or waited for is looked at again soon.
         const interval = work.nextDueAt() === undefined ? this.#reconcileIntervalMs() : Math.min(PENDING_RECONCILE_INTERVAL_MS, this.#reconcileIntervalMs());
@@ -285,7 +293,10 @@ export class ClusterObject extends DurableObject<Env> {
   #drain(): Promise<void> {
     return this.#loop.drain(
       () => this.#app.ensure(),
-      () => this.#armAlarm(),
+      async () => {
+        void this.#prewarmer.kick(); // claims may have left a template short of spares
+        await this.#armAlarm();
+      },
     );
   }
 

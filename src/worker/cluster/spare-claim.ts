@@ -32,6 +32,9 @@ export async function claimSpare(ctx: ConvergeContext, rec: PodRecord): Promise<
   return await takeOver(ctx, rec, spare);
 }
 
+/** How soon a pod looks again after its spare answered 409 while still settling (an update takes Fly a moment). */
+const SETTLING_SPARE_MS = 250;
+
 async function takeOver(ctx: ConvergeContext, rec: PodRecord, spare: Spare): Promise<StepResult> {
   const id = spare.machineId;
   try {
@@ -53,6 +56,14 @@ async function takeOver(ctx: ConvergeContext, rec: PodRecord, spare: Spare): Pro
     return again(0);
   } catch (e) {
     if (!(e instanceof MachinesApiError)) throw e;
+    if (e.kind === "conflict") {
+      // A stale version: a spare still settling from its park is waited for; anything else is not ours to use.
+      const m = await within(ctx, rec, "get", id, () => ctx.machines.getMachine(ctx.app, id));
+      if (settle(ctx, rec, spare, m) === "spare") {
+        ctx.spares.release(id, m.version ?? null, ctx.now());
+        return again(SETTLING_SPARE_MS);
+      }
+    }
     if (e.kind === "conflict" || e.kind === "not_found") {
       // Changed or gone under us: not ours to use. A reconcile finds it again if it is still a spare.
       ctx.spares.forget(id);

@@ -102,3 +102,39 @@ async function budgeted(ctx: SparePoolContext, action: BudgetAction, scope: stri
   const wait = ctx.budget.reserve(action, scope);
   if (wait > 0) await ctx.sleep(wait);
 }
+
+/** Create tokens pre-warming always leaves for pods: a pod that arrives finds one at once. */
+const KEEP_FOR_PODS = 1;
+
+/**
+ * Pre-warming: for each template in use that asks for `count` spares and has fewer, creates
+ * stopped spares (`skip_launch`, the template's spare config) in the spare create budget: only
+ * from create tokens the pods leave over, keeping one for the next pod and none while a pod is
+ * queued for a create, so a real pod's create is never delayed by a spare's. A create whose answer
+ * is lost leaves a spare the store does not know; the next reconcile adopts it (one too many is
+ * destroyed as beyond the count). Returns how many spares are still missing.
+ */
+export async function prewarmSpares(ctx: SparePoolContext): Promise<number> {
+  const now = ctx.now();
+  const inUse = new Set(ctx.pods.spareKeysInUse());
+  let missing = 0;
+  for (const t of ctx.spares.templates()) {
+    if (t.count === null || !live(t, inUse, now)) continue;
+    let deficit = t.count - ctx.spares.kept(t.key);
+    while (deficit > 0 && ctx.budget.tryReserve("create", ctx.app, KEEP_FOR_PODS)) {
+      try {
+        const m = await ctx.machines.createMachine(ctx.app, { config: t.config, ...(t.region ? { region: t.region } : {}), skip_launch: true });
+        ctx.spares.ready(m.id, t.key, m.version ?? null, ctx.now());
+        ctx.spares.tally(t.key, "created");
+        ctx.decide({ action: "prewarm", outcome: "done", reason: `${t.template} keeps ${t.count} spares ready: created a stopped one ahead of need`, machine: m.id });
+        deficit--;
+      } catch (e) {
+        if (e instanceof MachinesApiError && e.kind === "rate_limited") ctx.budget.drain("create", ctx.app, e.retryAfterMs ?? 1_000);
+        ctx.decide({ action: "prewarm", outcome: "retry", reason: `creating a spare of ${t.template} failed: ${e instanceof Error ? e.message : String(e)}` });
+        break;
+      }
+    }
+    missing += deficit;
+  }
+  return missing;
+}

@@ -12,6 +12,7 @@ import { applyEvent } from "../../../src/worker/cluster/intake";
 import { translateContextOf } from "../../../src/worker/cluster/object-lookups";
 import { RateBudget } from "../../../src/worker/cluster/rate-budget";
 import { reconcilePass } from "../../../src/worker/cluster/reconcile";
+import { prewarmSpares } from "../../../src/worker/cluster/spare-pool";
 import { openClusterState, type ClusterState, type PodRecord } from "../../../src/worker/cluster/state";
 import { StatusPublisher } from "../../../src/worker/cluster/status-publisher";
 import { FakeMachines } from "./fake-machines";
@@ -32,6 +33,9 @@ export interface Harness {
   /** One reconcile pass, then convergence of everything it scheduled. */
   pass(): Promise<ReconcileCounts>;
   pod(uid: string): PodRecord | undefined;
+  /** One pre-warming look (spare-pool.ts); returns how many spares are still missing. */
+  prewarm(): Promise<number>;
+  budget: RateBudget;
   /** Every decision the steps and passes logged, in order. */
   decisions: Decision[];
 }
@@ -112,6 +116,8 @@ export async function withCluster(test: (h: Harness) => Promise<void>, spareSett
         return counts;
       },
       pod: (uid) => state.pods.get(uid),
+      prewarm: () => prewarmSpares({ machines: fly, app: APP, pods: state.pods, spares: state.spares, budget, now, sleep: async (ms) => void (clock.now += ms), decide }),
+      budget,
     });
   });
 }

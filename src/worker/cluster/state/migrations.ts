@@ -146,7 +146,6 @@ export const MIGRATIONS: readonly string[] = [
      parked INTEGER NOT NULL DEFAULT 0,
      claimed INTEGER NOT NULL DEFAULT 0,
      expired INTEGER NOT NULL DEFAULT 0,
-     create_intent_at INTEGER,
      updated_at INTEGER NOT NULL
    );
    ALTER TABLE pods ADD COLUMN spare_key TEXT;

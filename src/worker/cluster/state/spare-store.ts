@@ -32,7 +32,6 @@ export interface SpareTemplate {
   config: MachineConfig;
   lastPodAt: number;
   tally: { created: number; parked: number; claimed: number; expired: number };
-  createIntentAt: number | null;
 }
 
 type SpareRow = { machine_id: string; spare_key: string; state: SpareState; claimed_by: string | null; claim_update_at: number | null; machine_version: string | null; kept_at: number };
@@ -49,7 +48,6 @@ type TemplateRow = {
   parked: number;
   claimed: number;
   expired: number;
-  create_intent_at: number | null;
 };
 
 const spareOf = (r: SpareRow): Spare => ({ machineId: r.machine_id, key: r.spare_key, state: r.state, claimedBy: r.claimed_by, updatedClaim: r.claim_update_at !== null, machineVersion: r.machine_version, keptAt: r.kept_at });
@@ -63,7 +61,6 @@ const templateOf = (r: TemplateRow): SpareTemplate => ({
   config: JSON.parse(r.config_json) as MachineConfig,
   lastPodAt: r.last_pod_at,
   tally: { created: r.created, parked: r.parked, claimed: r.claimed, expired: r.expired },
-  createIntentAt: r.create_intent_at,
 });
 
 export type TallyEvent = keyof SpareTemplate["tally"];
@@ -124,11 +121,6 @@ export class SpareStore {
 
   tally(key: string, event: TallyEvent, by = 1): void {
     this.sql.exec(`UPDATE spare_templates SET ${event} = ${event} + ? WHERE spare_key = ?`, by, key);
-  }
-
-  /** A pre-warm create is about to be issued (found by metadata if its answer is lost); null: it was answered. */
-  markCreateIntent(key: string, at: number | null): void {
-    this.sql.exec("UPDATE spare_templates SET create_intent_at = ? WHERE spare_key = ?", at, key);
   }
 
   /** The template is out of use and has no spares left. */
