@@ -2,7 +2,7 @@ import { rfc3339 } from "./clock";
 import { imageRef } from "./image-ref";
 import { activeLease } from "./leases";
 import type { MachineEventRecord, MachineRecord, MachineVersionRecord } from "./model";
-import { checkStatus } from "./network/checks";
+import { checkStatus, reportedCheckNames } from "./network/checks";
 import type { EmulatorState } from "./state";
 
 /** Events embedded in a machine response (the events endpoint serves more). */
@@ -21,10 +21,10 @@ export interface ViewOptions {
 export const eventView = (e: MachineEventRecord) => ({ ...e });
 
 function checksView(st: EmulatorState, m: MachineRecord) {
-  const names = Object.keys(m.config.checks ?? {});
+  const names = reportedCheckNames(m);
   if (names.length === 0) return undefined;
   const started = m.state === "started";
-  return names.sort().map((name) => {
+  return names.map((name) => {
     const status = checkStatus(st, m, name);
     return { name, status, output: status === "passing" ? "Success" : started ? `check reported ${status}` : `machine is ${m.state}`, updated_at: rfc3339(m.updatedAt) };
   });

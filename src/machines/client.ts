@@ -81,8 +81,15 @@ export class MachinesClient {
   getApp(app: string) {
     return this.request({ op: "getApp", method: "GET", path: `/v1/apps/${enc(app)}`, schema: appSchema });
   }
-  createApp(name: string, orgSlug: string, network?: string) {
-    return this.request({ op: "createApp", method: "POST", path: "/v1/apps", body: { name, org_slug: orgSlug, network }, schema: createAppResponseSchema });
+  /** `idempotencyKey`: a repeat of a create whose answer was lost answers as the first did (Fly's `idempotency_key`). */
+  createApp(name: string, orgSlug: string, opts: { network?: string; idempotencyKey?: string } = {}) {
+    return this.request({
+      op: "createApp",
+      method: "POST",
+      path: "/v1/apps",
+      body: { name, org_slug: orgSlug, network: opts.network, idempotency_key: opts.idempotencyKey },
+      schema: createAppResponseSchema,
+    });
   }
   listApps(orgSlug: string) {
     return this.request({ op: "listApps", method: "GET", path: "/v1/apps", query: { org_slug: orgSlug }, schema: listAppsSchema });
@@ -235,6 +242,10 @@ export class MachinesClient {
       body: { type: "private_v6", service_name: opts.serviceName, network: opts.network, region: opts.region },
       schema: ipAssignmentSchema,
     });
+  }
+  /** A public address: a dedicated `v6` or `v4`, or the shared IPv4 (`shared_v4`, HTTP and TLS only). */
+  allocatePublicIp(app: string, type: "v6" | "v4" | "shared_v4", opts: { region?: string } = {}) {
+    return this.request({ op: "allocateIp", method: "POST", path: `/v1/apps/${enc(app)}/ip_assignments`, body: { type, region: opts.region }, schema: ipAssignmentSchema });
   }
   releaseIp(app: string, ip: string) {
     return this.request({ op: "releaseIp", method: "DELETE", path: `/v1/apps/${enc(app)}/ip_assignments/${enc(ip)}`, schema: noContent });

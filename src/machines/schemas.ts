@@ -71,7 +71,7 @@ export const leaseEnvelopeSchema = z.looseObject({
 });
 export type Lease = z.infer<typeof leaseEnvelopeSchema>["data"];
 
-export const appSchema = z.looseObject({ id: z.string().optional(), name: z.string(), status: z.string().optional() });
+export const appSchema = z.looseObject({ id: z.string().optional(), name: z.string(), status: z.string().optional(), organization: z.looseObject({ slug: z.string().optional() }).optional() });
 export const createAppResponseSchema = z.looseObject({ id: z.string().optional() });
 export const listAppsSchema = z.looseObject({ apps: z.array(appSchema), next_cursor: z.string().optional() });
 
@@ -96,7 +96,7 @@ export const appSecretSchema = z.looseObject({
 export const appSecretsSchema = z.looseObject({ secrets: z.array(appSecretSchema) });
 export const secretsWriteSchema = z.looseObject({ version: z.number() });
 
-export const ipAssignmentSchema = z.looseObject({ ip: z.string(), region: z.string().optional(), service_name: z.string().optional() });
+export const ipAssignmentSchema = z.looseObject({ ip: z.string(), region: z.string().optional(), shared: z.boolean().optional(), service_name: z.string().optional() });
 export const listIpsSchema = z.looseObject({ ips: z.array(ipAssignmentSchema) });
 
 export const execResponseSchema = z.looseObject({

@@ -18,6 +18,7 @@ import { createLogger, type Logger } from "./log";
 import { RelayMetrics } from "./metrics";
 import { startMetricsServer, type MetricsServer } from "./metrics-server";
 import { NodeHeartbeat } from "./node-heartbeat";
+import { ServiceAddresses } from "./service-addresses";
 import { StatusSync } from "./status-sync";
 import { WorkerClient } from "./worker-client";
 import { WorkerHealth } from "./worker-health";
@@ -38,6 +39,8 @@ export interface RelayStatus {
 
 /** `logs -f` polls Fly's logs this often at first, backing off to the max while nothing new arrives. */
 const LOG_POLL = { baseMs: 500, maxMs: 5_000 };
+/** A Service without its Fly address yet is asked about this often at first, backing off to the max. */
+const SERVICE_ADDRESS_POLL = { baseMs: 250, maxMs: 10_000 };
 
 export interface Relay {
   readonly config: RelayConfig;
@@ -92,6 +95,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
     snapshotSource: () => informers!.snapshot(),
     metrics,
   });
+  const serviceAddresses = new ServiceAddresses({ worker, api, log: log.child({ component: "service-addresses" }), backoff: SERVICE_ADDRESS_POLL });
   const podEvents = new PodEvents(new EventRecorder({ api, log: log.child({ component: "events" }), nodeName: config.nodeName }));
   informers = new InformerSet({
     api,
@@ -104,6 +108,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
     backoff,
     onEvent: (ev) => {
       forwarder.enqueue(ev);
+      serviceAddresses.observe(ev);
       if (ev.type !== "DELETED" && (ev.object as KubeObject).kind === "Pod") void podEvents.fromPod(ev.object as KubeObject);
     },
     onListed: () => forwarder.requestSnapshot(),
@@ -129,6 +134,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
   forwarder.start();
   informers.start();
   statusSync.start();
+  serviceAddresses.start();
   log.info("relay started", {
     cluster: config.cluster,
     node: config.nodeName,
@@ -160,7 +166,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
         await informers!.stop();
         await kubelet?.close();
         health.stop();
-        await Promise.all([forwarder.stop(config.shutdownFlushMs), statusSync.stop()]);
+        await Promise.all([forwarder.stop(config.shutdownFlushMs), statusSync.stop(), serviceAddresses.stop()]);
         await heartbeat.stop();
         await metricsServer?.close();
         log.info("relay stopped");

@@ -65,6 +65,11 @@ function applyWireCorrections(schemas: Record<string, Schema>): void {
     },
   };
   props("fly.ContainerConfig").mounts = { type: "array", items: { type: "object", properties: { name: { type: "string" }, path: { type: "string" } } } };
+  // swaggo documents Go's named string types as `type: object` + `allOf: [<string enum>]` (healthcheck
+  // kind/scheme/unhealthy, depends_on condition); fly-go sends and receives the plain strings.
+  for (const [name, prop] of [["fly.ContainerHealthcheck", "kind"], ["fly.ContainerHealthcheck", "unhealthy"], ["fly.HTTPHealthcheck", "scheme"], ["fly.ContainerDependency", "condition"]] as const) {
+    delete (props(name)[prop] as { type?: string }).type;
+  }
   Object.assign(schemas, structuredClone(WIRE_SCHEMAS));
 }
 

@@ -77,26 +77,32 @@ describe("Services: each Service port an app port of its own, on exactly the sel
 });
 
 describe("GET /v1/clusters/{cluster}/services/{namespace}/{name}", () => {
-  it("shows the Service as the worker maps it: names, ports, app ports, backends; 404 for an unknown one", async () => {
+  it("shows the Service as the worker maps it: names, ports, app ports, backends; 404 for an unknown one", { timeout: 60_000 }, async () => {
     const { cluster, app } = newCluster("svcview");
     const web = service("web", { app: "web" }, [{ name: "http", port: 80, targetPort: 8080 }]);
     const a = pod({ labels: { app: "web" } });
     const other = pod({ labels: { app: "other" } });
     await postEvents(cluster, [{ type: "ADDED", object: web }, { type: "ADDED", object: a }, { type: "ADDED", object: other }]);
-    const view = await eventually("the backend is ready", async () => {
+    const view = await eventually("the backend is ready and the Service has its address", async () => {
       const res = await signedFetch(`/v1/clusters/${cluster}/services/default/web`);
       expect(res.status).toBe(200);
       const body = serviceViewSchema.parse(await res.json());
-      return body.backends[0]?.ready && body;
-    });
+      return body.backends[0]?.ready && body.address !== null && body;
+    }, 40_000); // the Service app waits its turn in Fly's token-wide app budget
     expect(view).toMatchObject({
       namespace: "default",
       name: "web",
       type: "ClusterIP",
-      address: null,
+      address: expect.stringMatching(/^fdaa:/),
       names: ["web", "web.default", "web.default.svc", "web.default.svc.cluster.local"],
       ports: [{ name: "http", port: 80, targetPort: 8080, protocol: "TCP" }],
-      fly: { clusterApp: app, serviceApp: null, appPorts: { "80": expect.any(Number) }, hops: {} },
+      fly: { clusterApp: app, serviceApp: expect.stringMatching(new RegExp(`^${app}-s-default-web-`)), appPorts: { "80": expect.any(Number) } },
+    });
+    expect(view.fly.hops).toEqual({
+      "80": [
+        { app: view.fly.serviceApp, ip: view.address, port: 80 },
+        { app, ip: expect.stringMatching(/^fdaa:/), port: view.fly.appPorts["80"] },
+      ],
     });
     expect(view.backends).toEqual([{ uid: a.metadata.uid, pod: a.metadata.name, machineId: expect.any(String), ready: true }]);
     expect((await signedFetch(`/v1/clusters/${cluster}/services/default/nope`)).status).toBe(404);

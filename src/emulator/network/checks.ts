@@ -24,6 +24,19 @@ export function checkStatus(st: EmulatorState, m: MachineRecord, name: string): 
   return m.checkOverrides?.[name] ?? m.checkOverrides?.["*"] ?? st.config.checkStatus;
 }
 
+/**
+ * Names of the checks a machine reports in `checks[]`: its machine `checks` and the named
+ * healthchecks of its containers (reported under their own name; Fly documents no other form,
+ * and its spec has `CheckStatus` carry only a name). Service checks are left out (module README).
+ */
+export function reportedCheckNames(m: MachineRecord): string[] {
+  const names = new Set(Object.keys(m.config.checks ?? {}));
+  for (const c of m.config.containers ?? []) {
+    for (const h of (c.healthchecks ?? []) as { name?: unknown }[]) if (typeof h.name === "string" && h.name) names.add(h.name);
+  }
+  return [...names].sort();
+}
+
 /** True when every check of the service passes: Fly Proxy routes only to such machines (health-checks docs). */
 export function serviceChecksPass(st: EmulatorState, m: MachineRecord, serviceIndex: number): boolean {
   const service = m.config.services?.[serviceIndex];

@@ -6,7 +6,8 @@ const hop = z.object({ app: z.string(), ip: z.string(), port: z.number().int() }
  * Answer of `GET /services/{namespace}/{name}`: one Service as the worker maps it (README,
  * Services). `address` and the Service app are null until the Service has them; `fly.hops` then
  * lists, per Service port, the `{app, ip, port}` a connection passes (the emulator's `route`
- * follows each); `fly.appPorts` maps each Service port to its port on the cluster app.
+ * follows each); `fly.appPorts` maps each Service port to its port on the cluster app; `fly.public` is
+ * a LoadBalancer's public edge, from which the relay writes `status.loadBalancer.ingress`.
  */
 export const serviceViewSchema = z.object({
   namespace: z.string(),
@@ -20,6 +21,8 @@ export const serviceViewSchema = z.object({
     serviceApp: z.string().nullable(),
     appPorts: z.record(z.string(), z.number().int()),
     hops: z.record(z.string(), z.array(hop)),
+    /** A LoadBalancer's public edge once allocated: `<service app>.fly.dev` and its public IPv6 and shared IPv4; else null. */
+    public: z.object({ hostname: z.string(), ips: z.array(z.string()) }).nullable(),
   }),
   backends: z.array(z.object({ uid: z.string(), pod: z.string(), machineId: z.string().nullable(), ready: z.boolean() })),
 });

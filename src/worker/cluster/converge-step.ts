@@ -4,7 +4,7 @@ import { MACHINE_METADATA, waitingForBudget, type Problem } from "../translate/m
 import type { SpareSettings } from "../translate/spare-template";
 import { podIds, type Decision } from "./decision-log";
 import type { MachinesPort } from "./machines-port";
-import type { BudgetAction, RateBudget } from "./rate-budget";
+import { takeSlot, type BudgetAction, type RateBudget } from "./rate-budget";
 import type { PodRecord, PodStore, SpareStore } from "./state";
 
 /**
@@ -48,20 +48,13 @@ export class BudgetWait {
 
 /** Calls `fn` once the budget for `action` on `scope` allows it; otherwise throws a BudgetWait. */
 export async function within<T>(ctx: ConvergeContext, rec: PodRecord, action: BudgetAction, scope: string, fn: () => Promise<T>): Promise<T> {
-  const key = `${rec.uid}:${action}`;
-  const now = ctx.now();
-  const slot = ctx.reservations.get(key);
-  let waitMs: number;
-  if (slot !== undefined) waitMs = Math.max(0, slot - now);
-  else waitMs = ctx.budget.reserve(action, scope);
+  const waitMs = takeSlot(ctx.budget, ctx.reservations, `${rec.uid}:${action}`, action, scope, ctx.now());
   if (waitMs > 0) {
-    ctx.reservations.set(key, now + waitMs);
     ctx.budgetWaited(action, waitMs);
     ctx.decide({ action, outcome: "waiting", reason: `rate budget: ${action} on ${scope} in ${Math.ceil(waitMs / 100) / 10} s`, pod: podIds(rec) });
     setProblem(ctx, rec, waitingForBudget(action, scope === ctx.app ? `app ${scope}` : `machine ${scope}`, waitMs));
     throw new BudgetWait(waitMs);
   }
-  ctx.reservations.delete(key);
   try {
     return await fn();
   } catch (e) {

@@ -1,4 +1,6 @@
+import type { Service } from "../../shared/k8s";
 import { podReferences } from "../translate/pod-references";
+import { proxiesTo } from "../translate/service-backends";
 import type { TranslateContext } from "../translate/context";
 import { translatePod, type TranslatedPod } from "./pod-translation";
 import type { PodRecord, PodStore, SpecRevision } from "./state";
@@ -42,10 +44,17 @@ export function reviseDependents(ctx: DependentsContext, kind: keyof typeof REFE
   return changed;
 }
 
-/** Something every pod of a namespace may depend on changed (a Service: selectors, ports): re-translate them all. */
-export function reviseNamespace(ctx: DependentsContext, namespace: string): number {
+/**
+ * A Service changed or went: re-translate the pods of its namespace it selects, as it was
+ * (`before`) or as it is (`after`), since their `services` entries follow it. Other pods are not
+ * looked at again.
+ */
+export function reviseSelected(ctx: DependentsContext, namespace: string, before: Service | undefined, after: Service | undefined): number {
   let changed = 0;
-  for (const rec of ctx.pods.runnableIn(namespace)) if (retranslate(ctx, rec)) changed++;
+  for (const rec of ctx.pods.runnableIn(namespace)) {
+    if (!(before && proxiesTo(before, rec.pod)) && !(after && proxiesTo(after, rec.pod))) continue;
+    if (retranslate(ctx, rec)) changed++;
+  }
   return changed;
 }
 

@@ -3,8 +3,8 @@ import { parseK8sObject, type PersistentVolumeClaim, type Pod, type Service } fr
 import type { TranslateContext } from "../translate/context";
 import { claimToVolumeRequest } from "../translate/claim-to-volume";
 import { podReferences } from "../translate/pod-references";
-import { reviseDependents, reviseNamespace, translationOf } from "./dependents";
-import { allocateAppPorts } from "../translate/service-plan";
+import { reviseDependents, reviseSelected, translationOf } from "./dependents";
+import { appPortsAfter } from "../translate/service-plan";
 import type { Decision } from "./decision-log";
 import { isNewer } from "./resource-version";
 import { translatePod } from "./pod-translation";
@@ -27,6 +27,8 @@ export interface IntakeContext {
   secretsChanged?: boolean;
   /** Set when a claim or a pod that mounts one changed: Fly Volumes may need creating, growing or destroying. */
   volumesChanged?: boolean;
+  /** Set when a Service changed: its Fly app, address and forwarder may need creating, updating or deleting. */
+  servicesChanged?: boolean;
   /** A pod's desired state changed: converge it. */
   schedule(uid: string): void;
   /** Publishes the pod's status after each change. */
@@ -152,9 +154,9 @@ function applyPodEvent(ctx: IntakeContext, type: WatchEvent["type"], pod: Pod, k
  * Services, Secrets, ConfigMaps and PVCs are stored (newest version wins). A Secret, ConfigMap or
  * claim change re-translates the pods that use it (a waiting pod starts, a consumer is updated); a
  * Secret change also has its keys written to Fly by the secret sync, a claim change has its Fly
- * Volume made, grown or released by the volume sync. A Service change re-allocates app ports (a
- * port keeps its own) and re-translates the pods of its namespace, whose `services` entries follow
- * the selectors.
+ * Volume made, grown or released by the volume sync. A Service change re-allocates that Service's app ports (a
+ * port keeps its own), re-translates the pods it selected or selects (their `services` entries
+ * follow it) and has its Fly app, address and forwarder brought along by the Service sync.
  */
 function applyOtherEvent(
   ctx: IntakeContext,
@@ -165,21 +167,23 @@ function applyOtherEvent(
   const { uid, resourceVersion } = obj.metadata;
   const mapped = kind === "Secret" || kind === "ConfigMap" || kind === "Service" || kind === "PersistentVolumeClaim";
   const namespace = obj.metadata.namespace ?? "";
-  const changed = (): Outcome => {
+  const before = kind === "Service" ? (ctx.objects.get(uid)?.object as Service | undefined) : undefined;
+  const changed = (after: Service | undefined): Outcome => {
     if (!mapped) return "queued";
     if (kind === "Secret") ctx.secretsChanged = true;
     if (kind === "PersistentVolumeClaim") ctx.volumesChanged = true;
     if (kind === "Service") {
-      ctx.appPorts.replace(allocateAppPorts(ctx.appPorts.all(), ctx.objects.listKind("Service").map((o) => o.object as Service)));
-      reviseNamespace(ctx, namespace);
+      ctx.servicesChanged = true;
+      ctx.appPorts.replace(appPortsAfter(ctx.appPorts.all(), uid, after));
+      reviseSelected(ctx, namespace, before, after);
     } else reviseDependents(ctx, kind as "Secret" | "ConfigMap" | "PersistentVolumeClaim", namespace, obj.metadata.name);
     return "applied";
   };
-  if (type === "DELETED") return { uid, kind, outcome: ctx.objects.remove(uid) ? changed() : "unchanged" };
+  if (type === "DELETED") return { uid, kind, outcome: ctx.objects.remove(uid) ? changed(undefined) : "unchanged" };
   const stored = ctx.objects.resourceVersionOf(uid);
   if (stored !== undefined && !isNewer(resourceVersion, stored)) return { uid, kind, outcome: "unchanged" };
   ctx.objects.put({ uid, kind, namespace, name: obj.metadata.name, resourceVersion, object: obj }, ctx.now);
-  const outcome = changed();
+  const outcome = changed(kind === "Service" ? (obj as unknown as Service) : undefined);
   const refused = kind === "PersistentVolumeClaim" ? claimToVolumeRequest(obj as PersistentVolumeClaim, undefined) : undefined;
   const message = !mapped ? `${kind} is stored; its mapping to Fly is not implemented yet` : refused && !refused.ok ? `no Fly Volume can be made: ${refused.reason}` : undefined;
   return { uid, kind, outcome, ...(message ? { message } : {}) };

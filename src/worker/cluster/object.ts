@@ -13,6 +13,7 @@ import { buildStatusView } from "./status-view-builder";
 import type { ConvergeContext } from "./converge";
 import { reviseDependents } from "./dependents";
 import { serviceView } from "./service-view";
+import { ServiceSync } from "./service-sync";
 import { clusterDnsFrom } from "../translate/pod-dns";
 import { spareSettingsFrom } from "../translate/spare-template";
 import { applyEvent, type EventResult, type IntakeContext, type WatchEvent } from "./intake";
@@ -50,6 +51,7 @@ export class ClusterObject extends DurableObject<Env> {
   readonly #decisions: DecisionLog;
   readonly #recorder: OpsRecorder;
   readonly #prewarmer: Prewarmer;
+  readonly #services: ServiceSync;
   #reconciling: Promise<ReconcileCounts> | undefined;
   /** In memory only: after an eviction the first alarm simply looks at once. */
   #nextExitWatchAt = 0;
@@ -72,6 +74,19 @@ export class ClusterObject extends DurableObject<Env> {
       retryAt: (at) => ctx.storage.setAlarm(at),
       decide: (d) => this.#decisions.record(d),
     });
+    this.#services = new ServiceSync({
+      state: this.#state,
+      fly: () => this.#client(),
+      cluster: () => this.#cluster(),
+      clusterApp: () => this.#appName(),
+      org: env.FLY_ORG || undefined,
+      budget: this.#budget,
+      reservations: this.#reservations,
+      now: Date.now,
+      decide: (d) => this.#decisions.record(d),
+      addressed: () => undefined,
+      retryAt: () => this.#armAlarm(),
+    });
     this.#loop = new WorkLoop(this.#state.work, () => this.#convergeContext(), Date.now);
     this.#prewarmer = new Prewarmer(
       () => ({ ...this.#convergeContext(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }),
@@ -90,6 +105,7 @@ export class ClusterObject extends DurableObject<Env> {
     // Best effort now; the reconcile pass retries whatever this could not write.
     if (ctx.secretsChanged) void this.#syncSecrets(false).catch(() => undefined);
     if (ctx.volumesChanged) void this.#syncVolumes().catch(() => undefined);
+    if (ctx.servicesChanged) void this.#syncServices(false);
     return results;
   }
 
@@ -158,7 +174,13 @@ export class ClusterObject extends DurableObject<Env> {
   getService(namespace: string, name: string): ServiceView | null {
     const stored = this.#state.objects.find("Service", namespace, name);
     if (!stored || this.#state.meta.get("cluster") === undefined) return null;
-    return serviceView(stored.object as Service, { clusterApp: this.#appName(), appPort: (key) => this.#state.appPorts.get(key), pods: this.#state.pods.runnableIn(namespace) });
+    return serviceView(stored.object as Service, {
+      clusterApp: this.#appName(),
+      clusterFlycast: this.#state.meta.get("cluster_flycast") ?? null,
+      appPort: (key) => this.#state.appPorts.get(key),
+      serviceApp: this.#state.serviceApps.get(stored.uid),
+      pods: this.#state.pods.runnableIn(namespace),
+    });
   }
 
   override async alarm(): Promise<void> {
@@ -170,6 +192,7 @@ export class ClusterObject extends DurableObject<Env> {
       reconcileDue ? this.#reconcileNow().catch((e: unknown) => meta.set("reconcile_error", e instanceof Error ? e.message : String(e))) : undefined,
       this.#drain(),
       this.#exitWatchDue() ? this.#exitWatch() : undefined,
+      Date.now() >= (this.#services.nextDueAt() ?? Infinity) ? this.#syncServices(false) : undefined,
     ]);
     await this.#armAlarm();
   }
@@ -209,6 +232,7 @@ export class ClusterObject extends DurableObject<Env> {
         meta.set("reconcile_pass", pass);
         await this.#syncSecrets(true).catch((e: unknown) => meta.set("reconcile_error", `secrets: ${e instanceof Error ? e.message : String(e)}`));
         await this.#syncVolumes().catch((e: unknown) => meta.set("reconcile_error", `volumes: ${e instanceof Error ? e.message : String(e)}`));
+        await this.#syncServices(true);
         const c = this.#convergeContext();
         const started = Date.now();
         let calls = 0;
@@ -300,11 +324,20 @@ export class ClusterObject extends DurableObject<Env> {
     );
   }
 
-  /** Next alarm: the earliest due work or the next periodic reconcile (a pass under way arms its successor itself). */
+  /**
+   * Makes, updates and deletes the Fly apps, addresses and forwarders of Services (service-sync.ts);
+   * `sweep` (the reconcile pass) also deletes this cluster's Service apps that nothing records.
+   */
+  async #syncServices(sweep: boolean): Promise<void> {
+    if (!(await this.#app.ensure())) return;
+    await this.#services.run(sweep).catch((e: unknown) => this.#state.meta.set("reconcile_error", `services: ${e instanceof Error ? e.message : String(e)}`));
+  }
+
+  /** Next alarm: the earliest due work, Service step or periodic reconcile (a pass under way arms its successor itself). */
   async #armAlarm(): Promise<void> {
     const reconcileAt = this.#reconciling ? Infinity : (this.#state.meta.get("next_reconcile_at") ?? Date.now() + this.#reconcileIntervalMs());
     const watchAt = this.#state.pods.anyMachineMayRun() ? this.#nextExitWatchAt : Infinity;
-    const next = Math.min(this.#state.work.nextDueAt() ?? Infinity, reconcileAt, watchAt);
+    const next = Math.min(this.#state.work.nextDueAt() ?? Infinity, reconcileAt, watchAt, this.#services.nextDueAt() ?? Infinity);
     // Nothing runs before the app's next check: waking sooner would only find it unusable again.
     if (next !== Infinity) await this.ctx.storage.setAlarm(Math.max(next, Date.now(), this.#app.notBefore()));
   }

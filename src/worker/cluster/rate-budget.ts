@@ -16,7 +16,11 @@ export type BudgetAction =
   | "wait"
   | "list"
   | "secrets"
-  | "volume";
+  | "volume"
+  /** create or delete an app (scope: the org) */
+  | "app"
+  /** list or allocate an app's IP assignments */
+  | "ips";
 
 interface Limit {
   ratePerS: number;
@@ -109,4 +113,18 @@ export class RateBudget {
     const current = b ? Math.min(limit.burst, b.tokens + ((now - b.at) / 1000) * limit.ratePerS) : limit.burst;
     this.buckets.set(key, { tokens: Math.min(current, 1 - (waitMs / 1000) * limit.ratePerS), at: now });
   }
+}
+
+/**
+ * One caller's turn in `action`'s queue on `scope`, kept in `reservations` under `key` (e.g.
+ * `<pod uid>:update`) across steps: the first ask reserves a slot, later asks only wait for that
+ * same slot, so a caller that is retried never queues twice. Returns 0 when the call may go now
+ * (the slot is used up), else the ms until it may.
+ */
+export function takeSlot(budget: RateBudget, reservations: Map<string, number>, key: string, action: BudgetAction, scope: string, now: number): number {
+  const slot = reservations.get(key);
+  const waitMs = slot !== undefined ? Math.max(0, slot - now) : budget.reserve(action, scope);
+  if (waitMs > 0) reservations.set(key, now + waitMs);
+  else reservations.delete(key);
+  return waitMs;
 }

@@ -1,23 +1,32 @@
 import type { ServiceView } from "../../shared/contract";
 import { isHeadless, podIsReady, selectedPods, type Service } from "../../shared/k8s";
-import { servicePortKey } from "../translate/service-plan";
-import type { PodRecord } from "./state";
+import { serviceHops, servicePortKey } from "../translate/service-plan";
+import type { PodRecord, ServiceApp } from "./state";
 
 /** The cluster domain the names are given in (the cluster DNS's default). */
 const DOMAIN = "cluster.local";
 
 /**
- * A Service as the worker maps it: its names, ports with their app ports, and the pods that back
- * it (selected, live, with their machines and readiness). No Service app or address is provisioned
- * yet, so `address`, `serviceApp` and `hops` stay empty (README, Services: "Not yet").
+ * A Service as the worker maps it: its address (the Service app's Flycast address, once made), names,
+ * ports with their app ports, the hops a connection takes per port, and the pods that back it
+ * (selected, live, with their machines and readiness).
  */
-export function serviceView(svc: Service, at: { clusterApp: string; appPort: (key: string) => number | undefined; pods: PodRecord[] }): ServiceView {
+export function serviceView(
+  svc: Service,
+  at: { clusterApp: string; clusterFlycast: string | null; appPort: (key: string) => number | undefined; serviceApp: ServiceApp | undefined; pods: PodRecord[] },
+): ServiceView {
   const { name, namespace } = svc.metadata;
+  const byKey = new Map<string, number>();
   const appPorts: Record<string, number> = {};
   for (const p of svc.spec?.ports ?? []) {
-    const appPort = at.appPort(servicePortKey(svc.metadata.uid, p));
-    if (appPort !== undefined) appPorts[String(p.port)] = appPort;
+    const key = servicePortKey(svc.metadata.uid, p);
+    const appPort = at.appPort(key);
+    if (appPort === undefined) continue;
+    byKey.set(key, appPort);
+    appPorts[String(p.port)] = appPort;
   }
+  const address = at.serviceApp?.address ?? null;
+  const hops = address && at.clusterFlycast ? serviceHops(svc, { serviceApp: at.serviceApp!.app, address, clusterApp: at.clusterApp, clusterFlycast: at.clusterFlycast, appPorts: byKey }) : {};
   const byUid = new Map(at.pods.map((r) => [r.uid, r]));
   const selectable = at.pods.map((r) => ({ uid: r.uid, metadata: r.pod.metadata, status: r.status ?? undefined }));
   const backends = isHeadless(svc) || svc.spec?.type === "ExternalName" ? [] : selectedPods(svc, selectable);
@@ -25,10 +34,22 @@ export function serviceView(svc: Service, at: { clusterApp: string; appPort: (ke
     namespace,
     name,
     type: svc.spec?.type ?? "ClusterIP",
-    address: null,
+    address,
     names: svc.spec?.type === "ExternalName" ? [] : [name, `${name}.${namespace}`, `${name}.${namespace}.svc`, `${name}.${namespace}.svc.${DOMAIN}`],
     ports: (svc.spec?.ports ?? []).map((p) => ({ name: p.name ?? null, port: p.port, targetPort: p.targetPort ?? p.port, protocol: p.protocol ?? "TCP" })),
-    fly: { clusterApp: at.clusterApp, serviceApp: null, appPorts, hops: {} },
+    fly: {
+      clusterApp: at.clusterApp,
+      serviceApp: at.serviceApp?.app ?? null,
+      appPorts,
+      hops,
+      public: publicEdge(at.serviceApp),
+    },
     backends: backends.map((b) => ({ uid: b.uid, pod: b.metadata.name, machineId: byUid.get(b.uid)?.machineId ?? null, ready: podIsReady(b) })),
   };
+}
+
+/** A LoadBalancer's public edge: every Fly app answers as `<app>.fly.dev` on its public addresses. */
+function publicEdge(row: ServiceApp | undefined): ServiceView["fly"]["public"] {
+  if (!row || (row.publicV6 === null && row.publicV4 === null)) return null;
+  return { hostname: `${row.app}.fly.dev`, ips: [row.publicV4, row.publicV6].filter((ip): ip is string => ip !== null) };
 }

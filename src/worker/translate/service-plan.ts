@@ -22,12 +22,13 @@ export const servicePortKey = (uid: string, port: ServicePort): string => `${uid
 export const hasFlyAddress = (svc: Service): boolean => !isHeadless(svc) && svc.spec?.type !== "ExternalName";
 
 /**
- * App ports for every TCP port of every addressed Service: a port keeps its app port as long as
- * it exists; a new one takes the lowest free port of the range; ports of Services that are gone
- * are released (not reused while any other port keeps one). Pure: `current` is not modified.
- * Throws when the range is exhausted (20,000 Service ports per cluster).
+ * App ports for every TCP port of the addressed `services`: a port keeps its app port as long as
+ * it exists; a new one takes the lowest port of the range that is free (`fixed` ports are taken:
+ * those of other Services, left as they are); ports in `current` of Services not given are
+ * released. Pure: `current` is not modified. Throws when the range is exhausted (20,000 Service
+ * ports per cluster).
  */
-export function allocateAppPorts(current: ReadonlyMap<string, number>, services: Iterable<Service>): Map<string, number> {
+export function allocateAppPorts(current: ReadonlyMap<string, number>, services: Iterable<Service>, fixed: ReadonlyMap<string, number> = new Map()): Map<string, number> {
   const wanted: string[] = [];
   for (const svc of services) {
     if (!hasFlyAddress(svc)) continue;
@@ -38,7 +39,7 @@ export function allocateAppPorts(current: ReadonlyMap<string, number>, services:
     const kept = current.get(key);
     if (kept !== undefined) next.set(key, kept);
   }
-  const taken = new Set(next.values());
+  const taken = new Set([...next.values(), ...fixed.values()]);
   let candidate = APP_PORT_MIN;
   for (const key of wanted) {
     if (next.has(key)) continue;
@@ -48,6 +49,17 @@ export function allocateAppPorts(current: ReadonlyMap<string, number>, services:
     taken.add(candidate);
   }
   return next;
+}
+
+/**
+ * The cluster's app ports after one Service changed (`service`) or went (undefined): only that
+ * Service's ports move; every other Service keeps its own.
+ */
+export function appPortsAfter(current: ReadonlyMap<string, number>, uid: string, service: Service | undefined): Map<string, number> {
+  const others = new Map<string, number>();
+  const own = new Map<string, number>();
+  for (const [key, port] of current) (key.startsWith(`${uid}/`) ? own : others).set(key, port);
+  return new Map([...others, ...allocateAppPorts(own, service ? [service] : [], others)]);
 }
 
 /**

@@ -187,5 +187,26 @@ describe.skipIf(!existsSync(KUBECTL))("with kubectl", () => {
     await waitFor("pod gone", () => podGone("kweb"));
     expect((await machines()).filter((m) => m.config.metadata?.machinelet_pod === "kweb").every((m) => m.state === "destroyed")).toBe(true);
   });
+
+  it("a two-container pod with readiness probes is 2/2 while both containers' checks pass, 1/2 when one fails", async () => {
+    const probe = (port: number) => ({ tcpSocket: { port }, periodSeconds: 1 });
+    const containers = [
+      { name: "web", image: "nginx", ports: [{ containerPort: 80 }], readinessProbe: probe(80) },
+      { name: "side", image: "busybox", readinessProbe: probe(9000) },
+    ];
+    const created = await kube.request<Pod>("POST", "/api/v1/namespaces/default/pods", {
+      body: { apiVersion: "v1", kind: "Pod", metadata: { name: "duo" }, spec: { containers, terminationGracePeriodSeconds: 1 } },
+    });
+    const ready = async () => (await kubectl("get", "pod", "duo", "--no-headers", "-o", "custom-columns=READY:.status.containerStatuses[*].ready,COND:.status.conditions[?(@.type=='Ready')].status")).stdout.trim();
+    const readyColumn = async () => (await kubectl("get", "pod", "duo", "--no-headers")).stdout.trim().split(/\s+/)[1];
+    await waitFor("2/2", async () => (await readyColumn()) === "2/2");
+    expect(await ready()).toBe("true,true   True");
+    const m = (await machineOf(created.metadata.uid))!;
+    await fetch(`${emulator.url}/_emulator/apps/${APP}/machines/${m.id}/checks`, { method: "PUT", body: JSON.stringify({ "side-readiness": "critical" }) });
+    await waitFor("1/2", async () => (await readyColumn()) === "1/2");
+    expect(await ready()).toBe("true,false   False");
+    await kubectl("delete", "pod", "duo", "--wait=false");
+    await waitFor("duo gone", () => podGone("duo"));
+  });
 });
 if (!existsSync(KUBECTL)) console.warn(`NOTICE: ${KUBECTL} not found: the kubectl end-to-end test is skipped`);

@@ -63,6 +63,19 @@ describe("machine create and get", () => {
     expect((await h.fly("GET", machinePath(m.id))).body.checks[0].status).toBe("critical");
   });
 
+  it("reports each container's named healthchecks in checks[], each with its own status", async () => {
+    const containers = [
+      { name: "app", image: IMAGE, healthchecks: [{ name: "app-readiness", kind: "readiness", tcp: { port: 80 } }] },
+      { name: "side", image: IMAGE, healthchecks: [{ name: "side-readiness", kind: "readiness", http: { port: 8080, path: "/" } }, { kind: "liveness", tcp: { port: 8081 } }] },
+    ];
+    const m = await h.createMachine({ config: { image: IMAGE, containers } });
+    expect(m.checks.map((c: any) => [c.name, c.status])).toEqual([["app-readiness", "critical"], ["side-readiness", "critical"]]);
+    await h.waitFor(m.id, "started");
+    await h.control("PUT", `/_emulator/apps/${APP}/machines/${m.id}/checks`, { "side-readiness": "critical" });
+    const checks = (await h.fly("GET", machinePath(m.id))).body.checks;
+    expect(checks.map((c: any) => [c.name, c.status])).toEqual([["app-readiness", "passing"], ["side-readiness", "critical"]]);
+  });
+
   it.each([
     ["no config", {}, "invalid config: required"],
     ["no image", { config: {} }, "invalid config.image: required"],

@@ -93,6 +93,15 @@ describe("running", () => {
     expect(main(status(oneContainer(), { machine: machine("started", [start(1)]) })).ready).toBe(true);
   });
 
+  it("each container of a multi-container pod is ready by its own healthcheck; Ready needs them all", () => {
+    const pod = makePod({ containers: [{ name: "web", image: "nginx", readinessProbe: { tcpSocket: { port: 80 } } }, { name: "side", image: "busybox", readinessProbe: { exec: { command: ["true"] } } }] });
+    const checks = (side: string) => [{ name: "web-readiness", status: "passing" }, { name: "side-readiness", status: side }];
+    const failing = status(pod, { machine: machine("started", [start(1)], checks("critical")) });
+    expect(failing.containerStatuses!.map((c) => [c.name, c.ready, c.containerID])).toEqual([["web", true, "fly://3d8d9e4f5a6b70/web"], ["side", false, "fly://3d8d9e4f5a6b70/side"]]);
+    expect(cond(failing, "Ready")).toMatchObject({ status: "False", message: "containers with unready status: [side]" });
+    expect(cond(status(pod, { machine: machine("started", [start(1)], checks("passing")) }), "Ready")?.status).toBe("True");
+  });
+
   it("a startup probe gates started and ready", () => {
     const pod = oneContainer({ startupProbe: { tcpSocket: { port: 80 } } });
     const before = main(status(pod, { machine: machine("started", [start(1)]) }));

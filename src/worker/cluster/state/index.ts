@@ -7,6 +7,7 @@ import { ObjectStore } from "./object-store";
 import { OpsStore } from "./ops-store";
 import { OrphanStore } from "./orphan-store";
 import { PodStore } from "./pod-store";
+import { ServiceAppStore } from "./service-app-store";
 import { SpareStore } from "./spare-store";
 import { StatusFeed } from "./status-feed";
 import { WorkQueue } from "./work-queue";
@@ -17,8 +18,9 @@ export type { Meta } from "./meta-store";
 export type { CounterSample } from "./ops-store";
 export type { WrittenKey } from "./fly-secret-store";
 export type { ClaimVolume } from "./claim-volume-store";
+export type { ServiceApp } from "./service-app-store";
 export type { Spare, SpareTemplate, SpareState, TallyEvent } from "./spare-store";
-export { PodStore, WorkQueue, ObjectStore, OrphanStore, MetaStore, StatusFeed, FlySecretStore, AppPortStore, ClaimVolumeStore, OpsStore, SpareStore };
+export { PodStore, WorkQueue, ObjectStore, OrphanStore, MetaStore, StatusFeed, FlySecretStore, AppPortStore, ClaimVolumeStore, OpsStore, ServiceAppStore, SpareStore };
 
 /** Every store of one cluster's SQLite storage, on the newest schema. The only way in to its tables. */
 export interface ClusterState {
@@ -32,11 +34,25 @@ export interface ClusterState {
   appPorts: AppPortStore;
   claimVolumes: ClaimVolumeStore;
   ops: OpsStore;
+  serviceApps: ServiceAppStore;
   spares: SpareStore;
 }
 
 export function openClusterState(storage: DurableObjectStorage): ClusterState {
   migrate(storage);
   const sql = storage.sql;
-  return { pods: new PodStore(sql), work: new WorkQueue(sql), objects: new ObjectStore(sql), orphans: new OrphanStore(sql), meta: new MetaStore(sql), feed: new StatusFeed(sql), flySecrets: new FlySecretStore(sql), appPorts: new AppPortStore(sql), claimVolumes: new ClaimVolumeStore(sql), ops: new OpsStore(sql), spares: new SpareStore(sql) };
+  return {
+    pods: new PodStore(sql),
+    work: new WorkQueue(sql),
+    objects: new ObjectStore(sql),
+    orphans: new OrphanStore(sql),
+    meta: new MetaStore(sql),
+    feed: new StatusFeed(sql),
+    flySecrets: new FlySecretStore(sql),
+    appPorts: new AppPortStore(sql),
+    claimVolumes: new ClaimVolumeStore(sql),
+    ops: new OpsStore(sql),
+    serviceApps: new ServiceAppStore(sql),
+    spares: new SpareStore(sql),
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * Versioned schema of a cluster's SQLite storage: the only place tables are shaped. Each table has
  * one store in this directory that owns it (pods + tombstones: PodStore; work: WorkQueue; objects:
- * ObjectStore; orphans: OrphanStore; meta: MetaStore; status_feed: StatusFeed; fly_secrets: FlySecretStore; claim_volumes: ClaimVolumeStore; spares + spare_templates: SpareStore); nothing else runs SQL.
+ * ObjectStore; orphans: OrphanStore; meta: MetaStore; status_feed: StatusFeed; fly_secrets: FlySecretStore; claim_volumes: ClaimVolumeStore; service_apps: ServiceAppStore; spares + spare_templates: SpareStore); nothing else runs SQL.
  * A new table: append a migration here, add its store beside the others, construct it in
  * `ClusterState`. Append only: a shipped migration never changes;
  * `user_version`-style bookkeeping lives in `schema_version` so a test can start from any older version.
@@ -117,7 +117,23 @@ export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE decisions (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, json TEXT NOT NULL);
    CREATE TABLE reconcile_passes (pass INTEGER PRIMARY KEY, started_at INTEGER NOT NULL, json TEXT NOT NULL);
    CREATE TABLE counters (name TEXT NOT NULL, labels TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY (name, labels));`,
-  // v10: warm capacity. Stopped machines kept as spares of a pod template (`parking` while one
+  // v10: each addressed Service's Fly app, Flycast address, forwarder machine and public addresses (Services: README)
+  `CREATE TABLE service_apps (
+     service_uid TEXT PRIMARY KEY,
+     namespace TEXT NOT NULL,
+     name TEXT NOT NULL,
+     app TEXT NOT NULL UNIQUE,
+     app_created INTEGER NOT NULL DEFAULT 0 CHECK (app_created IN (0, 1)),
+     address TEXT,
+     machine_id TEXT,
+     machine_version TEXT,
+     machine_create_intent_at INTEGER,
+     applied_hash TEXT,
+     public_v6 TEXT,
+     public_v4 TEXT,
+     updated_at INTEGER NOT NULL
+   );`,
+  // v11: warm capacity. Stopped machines kept as spares of a pod template (`parking` while one
   // becomes a spare, `claiming` while a pod takes one over), the templates with their policy, and
   // on each pod its template's key and, for a machine taken from a spare, when the pod's own
   // events start (Fly clock, ms): what came before belongs to an earlier pod.

@@ -1,0 +1,143 @@
+/**
+ * Writes what the worker made of each Service back onto it: its Fly address as the annotation
+ * `machinelet.fly.io/address` (contract; the cluster DNS answers with it) and, for a LoadBalancer,
+ * `status.loadBalancer.ingress` with the public hostname and IPs. `spec.clusterIP` stays the API
+ * server's own (it is immutable once allocated).
+ *
+ * Every Service event puts that Service on the pending list; a pass asks the worker's services
+ * route for each pending Service and patches what differs. A Service stays pending (retried with
+ * backoff) until the worker has an address (and, for a LoadBalancer, public addresses) for it;
+ * Services that never get one (headless, ExternalName, no selector) are never pending.
+ */
+import { serviceViewSchema, type ServiceView } from "../shared/contract";
+import { SERVICE_ADDRESS_ANNOTATION } from "../shared/k8s";
+import { Backoff, sleep, type BackoffPolicy } from "./backoff";
+import type { WatchEvent } from "./event-queue";
+import { isStatus, type KubeApi, type KubeObject } from "./kube-api";
+import { errorMessage, type Logger } from "./log";
+import type { WorkerClient } from "./worker-client";
+
+export interface ServiceAddressesOptions {
+  worker: WorkerClient;
+  api: KubeApi;
+  log: Logger;
+  /** How soon a pending Service is asked about first; later asks back off up to `backoff.maxMs`. */
+  backoff: BackoffPolicy;
+}
+
+interface Pending {
+  service: KubeObject;
+  dueAt: number;
+  backoff: Backoff;
+}
+
+type ServiceSpec = { type?: string; clusterIP?: string; selector?: Record<string, string> };
+type LoadBalancerIngress = { ip?: string; hostname?: string };
+
+const MERGE_PATCH = "application/merge-patch+json";
+
+/** True when the worker gives this Service a Fly address (src/worker/cluster/service-sync.ts `isAddressed`). */
+function getsAddress(svc: KubeObject): boolean {
+  const spec = (svc.spec ?? {}) as ServiceSpec;
+  return spec.clusterIP !== "None" && spec.type !== "ExternalName" && Object.keys(spec.selector ?? {}).length > 0;
+}
+
+/** The ingress entries a LoadBalancer Service shows: each public IP with the edge's hostname. */
+export function loadBalancerIngress(view: ServiceView): LoadBalancerIngress[] | undefined {
+  const edge = view.fly.public;
+  return edge ? edge.ips.map((ip) => ({ ip, hostname: edge.hostname })) : undefined;
+}
+
+export class ServiceAddresses {
+  readonly #pending = new Map<string, Pending>();
+  readonly #abort = new AbortController();
+  #wake: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+
+  constructor(private readonly opts: ServiceAddressesOptions) {}
+
+  /** Sees every watch event; acts on Services only. */
+  observe(ev: WatchEvent): void {
+    const svc = ev.object as KubeObject;
+    if (svc.kind !== "Service" || !svc.metadata.uid) return;
+    if (ev.type === "DELETED" || !getsAddress(svc)) {
+      this.#pending.delete(svc.metadata.uid);
+      return;
+    }
+    this.#pending.set(svc.metadata.uid, { service: svc, dueAt: Date.now(), backoff: new Backoff(this.opts.backoff) });
+    this.#wake?.();
+  }
+
+  /** Services still waiting for their address (or LoadBalancer ingress) to be written. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    this.#wake?.();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#abort.signal.aborted) {
+      const now = Date.now();
+      for (const [uid, p] of [...this.#pending]) {
+        if (p.dueAt > now || this.#abort.signal.aborted) continue;
+        const done = await this.#write(p.service).catch((e: unknown) => {
+          this.opts.log.warn("writing a Service's Fly address failed", { namespace: p.service.metadata.namespace, name: p.service.metadata.name, error: errorMessage(e) });
+          return false;
+        });
+        // An event that arrived meanwhile replaced the entry: it is looked at on its own.
+        if (this.#pending.get(uid) !== p) continue;
+        if (done) this.#pending.delete(uid);
+        else p.dueAt = Date.now() + p.backoff.next();
+      }
+      const next = Math.min(...[...this.#pending.values()].map((p) => p.dueAt));
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+        void sleep(Number.isFinite(next) ? Math.max(0, next - Date.now()) : 60_000, this.#abort.signal).then(resolve);
+      });
+      this.#wake = undefined;
+    }
+  }
+
+  /** Patches what differs from the worker's view; true when nothing is left to write. */
+  async #write(svc: KubeObject): Promise<boolean> {
+    const { namespace = "default", name = "" } = svc.metadata;
+    const res = await this.opts.worker.signed("GET", `/services/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`);
+    if (res.status === 404) return false; // the worker has not stored it yet
+    if (res.status !== 200) throw new Error(`GET /services/${namespace}/${name}: ${res.status}: ${res.text.slice(0, 200)}`);
+    const view = serviceViewSchema.parse(JSON.parse(res.text));
+    if (!view.address) return false;
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(name)}`;
+    const annotations = (svc.metadata.annotations ?? {}) as Record<string, string>;
+    try {
+      if (annotations[SERVICE_ADDRESS_ANNOTATION] !== view.address) {
+        // The UID and resourceVersion make the patch land on exactly the object seen, or fail with a conflict.
+        await this.opts.api.request("PATCH", path, {
+          body: { metadata: { uid: svc.metadata.uid, resourceVersion: svc.metadata.resourceVersion, annotations: { [SERVICE_ADDRESS_ANNOTATION]: view.address } } },
+          contentType: MERGE_PATCH,
+        });
+        this.opts.log.info("Service address written", { namespace, name, address: view.address });
+      }
+      if ((svc.spec as ServiceSpec | undefined)?.type !== "LoadBalancer") return true;
+      const ingress = loadBalancerIngress(view);
+      if (!ingress) return false;
+      const current = ((svc.status as { loadBalancer?: { ingress?: LoadBalancerIngress[] } } | undefined)?.loadBalancer?.ingress ?? []);
+      if (JSON.stringify(current) !== JSON.stringify(ingress)) {
+        await this.opts.api.request("PATCH", `${path}/status`, { body: { metadata: { uid: svc.metadata.uid }, status: { loadBalancer: { ingress } } }, contentType: MERGE_PATCH });
+        this.opts.log.info("LoadBalancer ingress written", { namespace, name, ingress: ingress.map((i) => i.ip).join(",") });
+      }
+      return true;
+    } catch (e) {
+      // Gone, or changed since seen: its own next event brings it back.
+      if (isStatus(e, 404, 409)) return true;
+      throw e;
+    }
+  }
+}
