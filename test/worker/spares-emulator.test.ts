@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { machineConfigHash } from "../../src/worker/translate/machine-config-hash";
 import { MACHINE_METADATA } from "../../src/worker/translate/machine-facts";
-import { allMachines, emulatorUrl, eventually, getPod, newCluster, podPhase, postEvents } from "./helpers";
+import { allMachines, emulatorUrl, eventually, getPod, newCluster, podPhase, postEvents, signedFetch } from "./helpers";
 import { rsPod } from "./support/template-pods";
 
 type BootView = { env: Record<string, string>; files: unknown[]; dns: unknown };
@@ -31,6 +31,7 @@ describe("a pod served from a spare", () => {
     const first = await podPhase(warm.cluster, a.metadata.uid, "Running");
     // The earlier pod crashed once (a restart and an exit in the machine's events)...
     await fetch(`${emulatorUrl}/_emulator/apps/${warm.app}/machines/${first.machineId}/exit`, { method: "POST", body: JSON.stringify({ exitCode: 1 }) });
+    await fetch(`${emulatorUrl}/_emulator/apps/${warm.app}/machines/${first.machineId}/logs`, { method: "POST", body: JSON.stringify({ lines: [`hello from ${a.metadata.name}`] }) });
     // ... and is scaled down.
     const deleting = { ...a, metadata: { ...a.metadata, resourceVersion: "300", deletionTimestamp: "2026-01-01T00:00:00Z", deletionGracePeriodSeconds: 1 } };
     await postEvents(warm.cluster, [{ type: "MODIFIED", object: deleting }]);
@@ -60,6 +61,13 @@ describe("a pod served from a spare", () => {
       expect(JSON.stringify(wb)).not.toContain(old);
       expect(JSON.stringify(w.config)).not.toContain(old);
     }
+
+    // Its logs are its own: the earlier pod's lines on the same machine are not among them.
+    await fetch(`${emulatorUrl}/_emulator/apps/${warm.app}/machines/${w.id}/logs`, { method: "POST", body: JSON.stringify({ lines: [`hello from ${b.metadata.name}`] }) });
+    const logs = await signedFetch(`/v1/clusters/${warm.cluster}/pods/${b.metadata.uid}/logs`);
+    expect(logs.status).toBe(200);
+    const messages = ((await logs.json()) as { lines: Array<{ message: string }> }).lines.map((l) => l.message);
+    expect(messages).toEqual([`hello from ${b.metadata.name}`]);
 
     const cs = fromSpare.status.containerStatuses?.[0];
     expect(cs).toMatchObject({ restartCount: 0, lastState: {}, ready: true });

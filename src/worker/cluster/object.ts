@@ -171,6 +171,12 @@ export class ClusterObject extends DurableObject<Env> {
     };
   }
 
+  /** The pod's machine for logs and exec, and (taken over from a spare) when the pod's own time on it began (ms). */
+  podMachine(uid: string): { namespace: string; name: string; machineId: string | null; since: number | null } | null {
+    const rec = this.#state.pods.get(uid);
+    return rec ? { namespace: rec.namespace, name: rec.name, machineId: rec.machineId, since: rec.machineSince } : null;
+  }
+
   getService(namespace: string, name: string): ServiceView | null {
     const stored = this.#state.objects.find("Service", namespace, name);
     if (!stored || this.#state.meta.get("cluster") === undefined) return null;
