@@ -52,6 +52,8 @@ const configSchema = z.strictObject({
   defaultRegion: z.string().min(1),
   /** Ports an image listens on (image reference as in the config -> ports), for the loopback listeners of `network`. */
   imagePorts: z.record(z.string(), z.array(z.number().int().min(1).max(65535))),
+  /** Globs (`*` = any run) of image references that do not exist: creates and updates using one answer 422 (README, "Images"). */
+  missingImages: z.array(z.string().min(1)),
   /** Seed of the PRNG behind `faults.errorRate` (restarted by reset and by setting it). */
   seed: z.number().int(),
   /**
@@ -74,6 +76,7 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   destroyedRetentionMs: 30_000,
   defaultRegion: "iad",
   imagePorts: {},
+  missingImages: ["*does-not-exist*"],
   seed: 1,
   exitEventForm: "exit_event",
 };

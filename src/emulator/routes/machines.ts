@@ -7,6 +7,7 @@ import { newMachineId, newMachineName, tokenOwner } from "../ids";
 import { acquireLease, assertLeaseHolder, LEASE_NONCE_HEADER } from "../leases";
 import { destroy, launch, replace } from "../lifecycle";
 import { faultsApply } from "../v1-middleware";
+import { checkImages } from "../image-registry";
 import { machineConfigSchema, normalizeMachineConfig } from "../machine-config";
 import { machineView } from "../machine-view";
 import type { MachineRecord } from "../model";
@@ -64,6 +65,7 @@ async function createMachine(st: EmulatorState, c: Context<FlyEnv>) {
   const app = st.app(pathParam(c, "app_name"));
   const body = parseOr400(createSchema, (await readJsonBody(c)) ?? {});
   const config = normalizeMachineConfig(body.config);
+  checkImages(config, st.config.missingImages);
   const placed = volumeForCreate(app, config, body.region && checkRegion(body.region));
   const secrets = secretsForLaunch(app, config, body.min_secrets_version);
   const now = st.now();
@@ -121,6 +123,7 @@ async function updateMachine(st: EmulatorState, c: Context<FlyEnv>) {
   if (body.region !== undefined && body.region !== m.region) throw badRequest(`invalid region: a machine's region cannot be changed (it is ${m.region})`);
   if (body.name !== undefined && body.name !== m.name) throw badRequest(`invalid name: a machine's name cannot be changed (it is ${m.name})`);
   const config = normalizeMachineConfig(body.config);
+  checkImages(config, st.config.missingImages);
   checkMountsForUpdate(app, m, config);
   const secrets = secretsForLaunch(app, config, body.min_secrets_version);
   replace(st, m, config, body.skip_launch ?? false);

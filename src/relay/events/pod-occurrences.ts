@@ -78,7 +78,25 @@ function containerOccurrences(c: ContainerStatus, ready: Condition | undefined):
   }
   const waiting = c.state?.waiting;
   if (waiting?.reason && CONFIG_WAITING.has(waiting.reason)) out.push({ type: "Warning", reason: "Failed", message: `Error: ${waiting.message ?? waiting.reason}`, at: "once", fieldPath });
+  if (waiting?.reason && waiting.reason in IMAGE_WAITING) out.push(...imageOccurrences(waiting.reason as keyof typeof IMAGE_WAITING, waiting.message, fieldPath));
   return out;
+}
+
+/** The kubelet's events for a container waiting on its image (pkg/kubelet/images): what happened, then `Error: <reason>`. */
+const IMAGE_WAITING = {
+  InvalidImageName: { type: "Warning", reason: "InspectFailed" },
+  ErrImagePull: { type: "Warning", reason: "Failed" },
+  ImagePullBackOff: { type: "Normal", reason: "BackOff" },
+} as const;
+
+function imageOccurrences(waiting: keyof typeof IMAGE_WAITING, message: string | undefined, fieldPath: string): Occurrence[] {
+  const { type, reason } = IMAGE_WAITING[waiting];
+  // The back-off's waiting message ends with the pull error; its event says only `Back-off pulling image "x"`.
+  const what = waiting === "ImagePullBackOff" ? message?.replace(/: ErrImagePull: [\s\S]*$/, "") : message;
+  return [
+    ...(what ? [{ type, reason, message: what, at: "once", fieldPath }] : []),
+    { type: "Warning", reason: "Failed", message: `Error: ${waiting}`, at: "once", fieldPath },
+  ];
 }
 
 /** The occurrences one reported status shows. */

@@ -1,15 +1,15 @@
 import { MachinesApiError } from "../../machines/errors";
 import type { MachineConfig } from "../../machines/schemas";
 import { GONE, SETTLING, STOPPED, wantsRestart } from "../translate/machine-facts";
-import { backoffMs } from "./backoff";
-import { podIds } from "./decision-log";
 import { adoptedHash } from "./config-drift";
-import { again, BudgetWait, configOf, DONE, findMachine, record, secretsVersionOf, setProblem, unlessWaitTimedOut, WAIT_TIMEOUT_S, within, type ConvergeContext, type StepResult } from "./converge-step";
+import { again, DONE, record, setProblem, vanished, type ConvergeContext, type StepResult } from "./converge-context";
+import { onError } from "./converge-errors";
+import { configOf, findMachine, secretsVersionOf, unlessWaitTimedOut, WAIT_TIMEOUT_S, within } from "./converge-step";
+import { podIds } from "./decision-log";
+import { podImages } from "./image-pull-backoff";
 import { ensureGone } from "./retire";
 import { claimSpare } from "./spare-claim";
 import type { PodRecord } from "./state";
-
-export type { ConvergeContext, StepResult } from "./converge-step";
 
 /**
  * One convergence step for one pod: compare what the pod wants (`desired`, `configHash`) with
@@ -17,13 +17,17 @@ export type { ConvergeContext, StepResult } from "./converge-step";
  * difference, record what came back, and say when to look again. Every step re-reads the row,
  * so repeated, stale or concurrent triggers converge on the same result.
  */
+export type { ConvergeContext, StepResult } from "./converge-context";
 
 /** Reads of a started machine whose checks do not pass yet, one a second, before the periodic reconcile takes over. */
 const CHECK_POLLS = 15;
 
 export async function convergePod(ctx: ConvergeContext, uid: string, attempts: number): Promise<StepResult> {
   const rec = ctx.pods.get(uid);
-  if (!rec || rec.desired !== "run") releaseCreateSlot(ctx, uid);
+  if (!rec || rec.desired !== "run") {
+    releaseCreateSlot(ctx, uid);
+    ctx.imagePulls.forget(uid);
+  }
   if (!rec) return DONE;
   try {
     return rec.desired === "run" ? await ensureRunning(ctx, rec, attempts) : await ensureGone(ctx, rec);
@@ -39,7 +43,8 @@ function releaseCreateSlot(ctx: ConvergeContext, uid: string): void {
 }
 
 async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: number): Promise<StepResult> {
-  if (rec.problem?.terminal) return DONE;
+  // Terminal, or waiting for something (a Secret, a valid image name): nothing to apply until the spec or the object changes.
+  if (rec.problem?.terminal || !rec.config) return DONE;
   if (!rec.machineId) {
     if (rec.createIntentAt !== null) {
       const found = await findMachine(ctx, rec);
@@ -49,7 +54,7 @@ async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: num
         return again(0);
       }
     } else {
-      const claimed = await claimSpare(ctx, rec);
+      const claimed = imagePullBackoff(ctx, rec) ?? (await claimSpare(ctx, rec));
       if (claimed) return claimed;
     }
     return await create(ctx, rec);
@@ -57,6 +62,8 @@ async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: num
   const id = rec.machineId;
   // An update needs the machine's current version: when a re-read was asked for (a 409 said ours is stale), read first.
   if (rec.appliedHash !== rec.configHash && rec.machineState !== null) {
+    const backingOff = imagePullBackoff(ctx, rec);
+    if (backingOff) return backingOff;
     const started = ctx.now();
     const m = await within(ctx, rec, "update", id, () =>
       // A stopped machine stays stopped (Fly would boot it): whether it runs again is the restart policy's call below.
@@ -67,6 +74,7 @@ async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: num
         ...(STOPPED.has(rec.machineState ?? "") ? { skip_launch: true } : {}),
       }),
     );
+    ctx.imagePulls.forget(rec.uid);
     record(ctx, rec, m, rec.configHash);
     ctx.decide({ action: "update", outcome: "done", reason: "the machine's config differs from the pod's (config hash changed)", pod: podIds(rec), machine: id, durationMs: ctx.now() - started });
     return again(0);
@@ -87,14 +95,17 @@ function awaitsFirstBoot(rec: PodRecord): boolean {
   return rec.machineSince !== null && !(rec.lastMachine?.events ?? []).some((e) => e.type === "start" || e.type === "exit");
 }
 
-/** The machine is gone although the pod should run: forget it, so the next step creates a new one. */
-function vanished(ctx: ConvergeContext, rec: PodRecord): StepResult {
-  ctx.decide({ action: "recreate", outcome: "scheduled", reason: "the pod's machine is gone (destroyed behind our back): a new one will be created", pod: podIds(rec), machine: rec.machineId });
-  ctx.refreshStatus(ctx.pods.forgetMachine(rec.uid, ctx.now()));
-  return again(0);
+/** While a refused image pull backs off, the pod shows ImagePullBackOff and nothing is created or updated. */
+function imagePullBackoff(ctx: ConvergeContext, rec: PodRecord): StepResult | undefined {
+  const b = ctx.imagePulls.backingOff(rec.uid, podImages(rec.pod), ctx.now());
+  if (!b) return undefined;
+  setProblem(ctx, rec, b.problem);
+  return again(b.ms);
 }
 
 async function create(ctx: ConvergeContext, rec: PodRecord): Promise<StepResult> {
+  const backingOff = imagePullBackoff(ctx, rec);
+  if (backingOff) return backingOff;
   const started = ctx.now();
   const m = await within(ctx, rec, "create", ctx.app, async () => {
     // Intent first: if we crash or time out after Fly made the machine, the next step finds it by metadata.
@@ -107,6 +118,7 @@ async function create(ctx: ConvergeContext, rec: PodRecord): Promise<StepResult>
       throw e;
     }
   });
+  ctx.imagePulls.forget(rec.uid);
   record(ctx, rec, m, rec.configHash);
   const g = configOf(rec).guest;
   const guest = g ? `${g.cpu_kind ?? "shared"}-cpu-${g.cpus ?? 1}x, ${g.memory_mb ?? 256} MB` : "default guest";
@@ -132,7 +144,7 @@ async function observe(ctx: ConvergeContext, rec: PodRecord, attempts: number): 
         return DONE;
       }
     } catch (e) {
-      if (!(e instanceof MachinesApiError && e.kind === "transient" && e.status === 408)) throw e;
+      unlessWaitTimedOut(e);
     }
   }
   const m = await within(ctx, rec, "get", id, () => ctx.machines.getMachine(ctx.app, id));
@@ -149,50 +161,4 @@ async function observe(ctx: ConvergeContext, rec: PodRecord, attempts: number): 
 
 function hasChecks(config: MachineConfig | undefined): boolean {
   return Object.keys(config?.checks ?? {}).length > 0 || (config?.containers ?? []).some((c) => (c.healthchecks ?? []).length > 0);
-}
-
-function onError(ctx: ConvergeContext, rec: PodRecord, e: unknown, attempts: number): StepResult {
-  if (e instanceof BudgetWait) return again(e.ms);
-  const r = errorStep(ctx, rec, e, attempts);
-  const message = e instanceof Error ? e.message : String(e);
-  const status = e instanceof MachinesApiError ? `${e.status} ` : "";
-  const recreating = e instanceof MachinesApiError && e.kind === "not_found"; // vanished() said so
-  if (r.next === "again" && !recreating) ctx.decide({ action: "retry", outcome: "retry", reason: `${status}${message}; next try in ${Math.ceil(r.inMs / 100) / 10} s`, pod: podIds(rec), machine: rec.machineId });
-  else if (ctx.pods.get(rec.uid)?.problem?.terminal) ctx.decide({ action: "refuse", outcome: "refused", reason: `${status}${message}`, pod: podIds(rec), machine: rec.machineId });
-  return r;
-}
-
-function errorStep(ctx: ConvergeContext, rec: PodRecord, e: unknown, attempts: number): StepResult {
-  if (!(e instanceof MachinesApiError)) {
-    const message = e instanceof Error ? e.message : String(e);
-    setProblem(ctx, rec, { reason: "ProviderError", message, terminal: false });
-    return again(backoffMs(attempts), message, true);
-  }
-  switch (e.kind) {
-    case "rate_limited":
-      setProblem(ctx, rec, { reason: "RateLimited", message: e.message, terminal: false });
-      return again(e.retryAfterMs ?? 1_000, e.message);
-    case "not_found":
-      if (rec.desired !== "run") {
-        ctx.finish(rec.uid);
-        return DONE;
-      }
-      return vanished(ctx, rec);
-    case "conflict":
-    case "precondition":
-      // Stale version or a racing transition: re-read the machine before acting again.
-      if (rec.machineId) ctx.pods.requestReread(rec.uid, ctx.now());
-      return again(backoffMs(attempts), e.message, true);
-    case "invalid":
-      setProblem(ctx, rec, {
-        reason: e.flyStatus === "insufficient_capacity" ? "InsufficientCapacity" : "ProviderFailed",
-        message: e.message,
-        terminal: true,
-      });
-      return DONE;
-    case "unauthorized":
-    case "transient":
-      setProblem(ctx, rec, { reason: e.kind === "unauthorized" ? "ProviderUnauthorized" : "ProviderRetrying", message: e.message, terminal: false });
-      return again(backoffMs(attempts), e.message, true);
-  }
 }

@@ -11,6 +11,7 @@ import { instrumentMachines } from "./instrumented-machines";
 import { OpsRecorder } from "./ops-recorder";
 import { buildStatusView } from "./status-view-builder";
 import type { ConvergeContext } from "./converge";
+import { ImagePullBackoff } from "./image-pull-backoff";
 import { reviseDependents } from "./dependents";
 import { serviceView } from "./service-view";
 import { ServiceSync } from "./service-sync";
@@ -45,6 +46,7 @@ export class ClusterObject extends DurableObject<Env> {
   readonly #state: ClusterState;
   readonly #budget = new RateBudget();
   readonly #reservations = new Map<string, number>();
+  readonly #imagePulls = new ImagePullBackoff();
   readonly #status: StatusPublisher;
   readonly #app: AppProvisioner;
   readonly #loop: WorkLoop;
@@ -409,6 +411,7 @@ export class ClusterObject extends DurableObject<Env> {
       spareSettings: spareSettingsFrom(this.env),
       budget: this.#budget,
       reservations: this.#reservations,
+      imagePulls: this.#imagePulls,
       now: Date.now,
       refreshStatus: this.#refresh,
       finish: (uid) => {

@@ -111,7 +111,8 @@ export async function reconcilePass(ctx: ReconcileContext): Promise<ReconcileCou
       ctx.pods.requestReread(entry.uid, ctx.now());
       ctx.schedule(entry.uid);
       counts.created++;
-    } else if (entry.machineId === null && !entry.terminal) {
+    } else if (entry.machineId === null && !entry.terminal && entry.configHash !== null) {
+      // (A pod without a config waits for a Secret, a ConfigMap or a valid image name: nothing to create.)
       ctx.schedule(entry.uid);
       counts.created++;
     } else {

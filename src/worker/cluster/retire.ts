@@ -1,7 +1,8 @@
 import type { Machine } from "../../machines/schemas";
 import { GONE, MACHINE_METADATA, MAY_RUN, SETTLING } from "../translate/machine-facts";
 import { spareConfigOf, spareEligibility, type SparePlan } from "../translate/spare-template";
-import { again, DONE, findMachine, record, unlessWaitTimedOut, WAIT_TIMEOUT_S, within, type ConvergeContext, type StepResult } from "./converge-step";
+import { again, DONE, record, type ConvergeContext, type StepResult } from "./converge-context";
+import { findMachine, unlessWaitTimedOut, WAIT_TIMEOUT_S, within } from "./converge-step";
 import { podIds } from "./decision-log";
 import { settleClaim } from "./spare-claim";
 import type { PodRecord } from "./state";

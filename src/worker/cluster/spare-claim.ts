@@ -2,7 +2,8 @@ import { MachinesApiError } from "../../machines/errors";
 import type { Machine } from "../../machines/schemas";
 import { MACHINE_METADATA } from "../translate/machine-facts";
 import { spareConfigOf, spareEligibility } from "../translate/spare-template";
-import { again, configOf, secretsVersionOf, within, type ConvergeContext, type StepResult } from "./converge-step";
+import { again, type ConvergeContext, type StepResult } from "./converge-context";
+import { configOf, secretsVersionOf, within } from "./converge-step";
 import { podIds } from "./decision-log";
 import type { PodRecord, Spare } from "./state";
 

@@ -1,7 +1,10 @@
 /** Why a pod cannot start yet, as the kubelet reports it in a waiting container state. */
 export interface Waiting {
-  /** `CreateContainerConfigError` (env from a missing Secret/ConfigMap or key), `ContainerCreating` (a volume source not there yet) */
-  reason: "CreateContainerConfigError" | "ContainerCreating";
+  /**
+   * `InvalidImageName` (an image reference that does not parse: waits for a spec change),
+   * `CreateContainerConfigError` (env from a missing Secret/ConfigMap or key), `ContainerCreating` (a volume source not there yet)
+   */
+  reason: "InvalidImageName" | "CreateContainerConfigError" | "ContainerCreating";
   /** names the object and key, never a value */
   message: string;
 }

@@ -1,3 +1,4 @@
+import { invalidImageMessage, parseImageReference } from "../../shared/image-reference";
 import type { Container, Pod, PodSpec, RestartPolicy } from "../../shared/k8s";
 import type { TranslateContext } from "./context";
 import { containerEnv, type ContainerEnv } from "./env";
@@ -88,7 +89,12 @@ export function podToMachineConfig(pod: Pod, ctx: TranslateContext): PodTranslat
   }
 
   const containers = podContainers(spec, log);
-  for (const { c, path } of containers) reportContainerFields(c, path, log);
+  for (const { c, path } of containers) {
+    // The kubelet pulls before it builds the container's config: a bad reference is reported first.
+    const image = parseImageReference(c.image);
+    if (!image.ok) log.wait("InvalidImageName", invalidImageMessage(c.image, image.error));
+    reportContainerFields(c, path, log);
+  }
   const multi = needsContainers(spec);
   const secrets = { version: 0 };
   const volumes = planVolumes({ pod, ctx, guest, log, secrets, containers, containersForm: multi });

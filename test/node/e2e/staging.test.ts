@@ -5,7 +5,7 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -207,6 +207,37 @@ describe.skipIf(!existsSync(KUBECTL))("with kubectl", () => {
     expect(await ready()).toBe("true,false   False");
     await kubectl("delete", "pod", "duo", "--wait=false");
     await waitFor("duo gone", () => podGone("duo"));
+  });
+
+  it("images: an invalid name is InvalidImageName and never reaches Fly; a missing image is ErrImagePull, then ImagePullBackOff; describe shows the events", async () => {
+    const statusColumn = async (name: string) => (await kubectl("get", "pod", name, "--no-headers")).stdout.trim().split(/\s+/)[2];
+    // (`kubectl run` refuses such a name itself; a manifest reaches the API server, which takes any non-blank image.)
+    const manifest = join(dir, "badname.json");
+    await writeFile(manifest, JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "badname" }, spec: { containers: [{ name: "main", image: "Not A Valid/Image::name" }] } }));
+    await kubectl("apply", "-f", manifest);
+    await kubectl("run", "noimage", "--image=nginx:does-not-exist");
+    await waitFor("InvalidImageName", async () => (await statusColumn("badname")) === "InvalidImageName");
+    const { stdout: phase } = await kubectl("get", "pod", "badname", "-o", "jsonpath={.status.phase}");
+    expect(phase).toBe("Pending");
+    const seen = new Set<string>();
+    await waitFor("ImagePullBackOff", async () => {
+      seen.add((await statusColumn("noimage"))!);
+      return seen.has("ImagePullBackOff");
+    });
+    const { stdout: described } = await kubectl("describe", "pod", "noimage");
+    expect(described).toMatch(/Warning\s+Failed\s+.*Failed to pull image "nginx:does-not-exist": failed to launch VM: failed to resolve reference/);
+    expect(described).toMatch(/Normal\s+BackOff\s+.*Back-off pulling image "nginx:does-not-exist"/);
+    expect(described).toMatch(/Warning\s+Failed\s+.*Error: ImagePullBackOff/);
+    const { stdout: badEvents } = await kubectl("get", "events", "--field-selector", "involvedObject.name=badname", "-o", "jsonpath={range .items[*]}{.reason}: {.message}{\"\\n\"}{end}");
+    expect(badEvents.trim().split("\n").sort()).toEqual([
+      "Failed: Error: InvalidImageName",
+      "InspectFailed: Failed to apply default image tag \"Not A Valid/Image::name\": couldn't parse image name \"Not A Valid/Image::name\": invalid reference format",
+      "Scheduled: Successfully assigned default/badname to fks-e2e",
+    ]);
+    const mine = (await machines()).filter((m) => ["badname", "noimage"].includes(m.config.metadata?.machinelet_pod ?? ""));
+    expect(mine).toEqual([]);
+    await kubectl("delete", "pod", "badname", "noimage", "--wait=false");
+    await waitFor("both gone", async () => (await podGone("badname")) && (await podGone("noimage")));
   });
 });
 if (!existsSync(KUBECTL)) console.warn(`NOTICE: ${KUBECTL} not found: the kubectl end-to-end test is skipped`);

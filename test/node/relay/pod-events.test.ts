@@ -42,6 +42,16 @@ describe("occurrences of a status", () => {
     ]);
     expect(occurrencesOf({ reason: "RateBudget", message: "waiting 1.5 s for the Machines API rate budget (create on app)" })[0]).toMatchObject({ reason: "WaitingForRateBudget", message: "waiting for the Machines API rate budget (create on app)" });
   });
+
+  it.each([
+    ["InvalidImageName", 'Failed to apply default image tag "A B": couldn\'t parse image name "A B": invalid reference format', ["Warning", "InspectFailed", 'Failed to apply default image tag "A B": couldn\'t parse image name "A B": invalid reference format']],
+    ["ErrImagePull", 'Failed to pull image "x:1": failed to launch VM: not found', ["Warning", "Failed", 'Failed to pull image "x:1": failed to launch VM: not found']],
+    ["ImagePullBackOff", 'Back-off pulling image "x:1": ErrImagePull: failed to launch VM: not found', ["Normal", "BackOff", 'Back-off pulling image "x:1"']],
+  ])("a container waiting with %s: the kubelet's event, then Error: <reason>", (reason, message, first) => {
+    const found = occurrencesOf({ reason, message, containerStatuses: [{ name: "main", state: { waiting: { reason, message } } }] });
+    expect(found.map((o) => [o.type, o.reason, o.message])).toEqual([first, ["Warning", "Failed", `Error: ${reason}`]]);
+    expect(found.every((o) => o.fieldPath === "spec.containers{main}")).toBe(true);
+  });
 });
 
 describe("the event recorder", () => {

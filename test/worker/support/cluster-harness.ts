@@ -10,6 +10,7 @@ import type { Decision } from "../../../src/worker/cluster/decision-log";
 import { convergePod, type ConvergeContext, type StepResult } from "../../../src/worker/cluster/converge";
 import { applyEvent } from "../../../src/worker/cluster/intake";
 import { translateContextOf } from "../../../src/worker/cluster/object-lookups";
+import { ImagePullBackoff } from "../../../src/worker/cluster/image-pull-backoff";
 import { RateBudget } from "../../../src/worker/cluster/rate-budget";
 import { reconcilePass } from "../../../src/worker/cluster/reconcile";
 import { prewarmSpares } from "../../../src/worker/cluster/spare-pool";
@@ -30,6 +31,8 @@ export interface Harness {
   event(type: WatchEvent["type"], object: unknown): EventResult;
   /** Runs convergence steps for `uid` until one says done, moving the clock by each "again in" delay. */
   converge(uid: string): Promise<StepResult[]>;
+  /** Runs one convergence step for `uid` (attempts as given) without moving the clock. */
+  step(uid: string, attempts?: number): Promise<StepResult>;
   /** One reconcile pass, then convergence of everything it scheduled. */
   pass(): Promise<ReconcileCounts>;
   pod(uid: string): PodRecord | undefined;
@@ -63,6 +66,7 @@ export async function withCluster(test: (h: Harness) => Promise<void>, spareSett
       spareSettings,
       budget,
       reservations: new Map(),
+      imagePulls: new ImagePullBackoff(),
       now,
       refreshStatus: (rec) => status.refresh(rec),
       finish: (uid) => status.finish(uid),
@@ -93,6 +97,7 @@ export async function withCluster(test: (h: Harness) => Promise<void>, spareSett
           { type, object },
         ),
       converge: runSteps,
+      step: (uid, attempts = 0) => convergePod(converge, uid, attempts),
       pass: async () => {
         const counts = await reconcilePass({
           machines: fly,

@@ -20,6 +20,8 @@ export class FakeMachines implements MachinesPort {
   create408 = 0;
   /** The next N updates change the machine and then answer 408 (the answer is lost). */
   update408 = 0;
+  /** Images that do not exist: a create or update using one is refused as Fly refuses it (422, emulator README "Images"). */
+  readonly missingImages = new Set<string>();
   #seq = 0;
   #versionSeq = 0;
   /** Machines in `destroying` that were read once since (the next read says `destroyed`). */
@@ -34,6 +36,7 @@ export class FakeMachines implements MachinesPort {
 
   async createMachine(_app: string, req: Parameters<MachinesPort["createMachine"]>[1]): Promise<Machine> {
     this.calls.push({ op: "create", args: req });
+    this.#checkImages(req.config, "createMachine");
     const id = `m${++this.#seq}`;
     const m: Machine = { id, name: req.name, state: "created", version: this.#version(), region: req.region ?? "iad", private_ip: `fdaa::${this.#seq}`, config: req.config, events: [], checks: [] };
     this.machines.set(id, m);
@@ -59,6 +62,7 @@ export class FakeMachines implements MachinesPort {
     this.calls.push({ op: "update", id, args: req });
     const m = this.#live(id, "updateMachine");
     if (req.current_version !== undefined && req.current_version !== m.version) throw fail("conflict", 409, "updateMachine", `machine version ${m.version} is not ${req.current_version}`);
+    this.#checkImages(req.config, "updateMachine");
     m.config = req.config;
     m.version = this.#version();
     this.#event(m, "update", {});
@@ -150,5 +154,10 @@ export class FakeMachines implements MachinesPort {
 
   #version(): string {
     return `v${++this.#versionSeq}`;
+  }
+
+  #checkImages(config: Machine["config"], op: string): void {
+    const missing = [config?.image, ...(config?.containers ?? []).map((c) => c.image)].find((i) => i && this.missingImages.has(i));
+    if (missing) throw fail("invalid", 422, op, `${op}: 422 failed to launch VM: failed to resolve reference "${missing}": ${missing}: not found`);
   }
 }
