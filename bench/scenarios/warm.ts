@@ -118,10 +118,13 @@ export const warm: Scenario = {
     if (!identical) throw new Error(`warm: expected every machine config in one shape, the cold one; got ${warmShapes.size} shapes (cold: ${coldShapes.size})`);
     await scaleDown(cluster, warmPods);
 
+    const coldBoundS = Math.max(0, n - 3) + (FLY_TIMINGS.imagePullMs + FLY_TIMINGS.bootMs) / 1000;
     return [
       metric("warm_cold_s", coldPhase.seconds, "s", `${n} pods of one template from 0, no spares: every pod a create (rate limits on, FLY_TIMINGS)`),
       metric("warm_spares_s", warmPhase.seconds, "s", `${n} pods of the same template from 0 with ${n} stopped spares (kept at the scale-down)`),
       metric("warm_ratio", warmPhase.seconds > 0 ? coldPhase.seconds / warmPhase.seconds : 0, "x", "cold time / time with spares", 2),
+      metric("warm_cold_bound_s", coldBoundS, "s", "what Fly's create limit and timings allow cold: (N - 3) s of creates, then one pull and boot"),
+      metric("warm_ratio_vs_bound", warmPhase.seconds > 0 ? coldBoundS / warmPhase.seconds : 0, "x", "the cold bound / time with spares: the gain over a perfect cold path", 2),
       metric("warm_cold_creates", coldPhase.creates, "calls", "machine creates, cold"),
       metric("warm_spares_creates", warmPhase.creates, "calls", "machine creates, with spares"),
       metric("warm_spares_updates", warmPhase.updates, "calls", "machine updates (claims), with spares"),

@@ -93,6 +93,7 @@ export class ClusterObject extends DurableObject<Env> {
     this.#prewarmer = new Prewarmer(
       () => ({ ...this.#convergeContext(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }),
       () => this.#app.ensure(),
+      () => this.#state.spares.prewarmWanted(),
     );
   }
 

@@ -14,9 +14,12 @@ export class Prewarmer {
   constructor(
     private readonly context: () => SparePoolContext,
     private readonly ready: () => Promise<boolean>,
+    /** Whether any template asks for pre-warmed spares at all (most clusters: none, and nothing runs). */
+    private readonly wanted: () => boolean,
   ) {}
 
   kick(): Promise<void> {
+    if (!this.wanted()) return Promise.resolve();
     this.#running ??= (async () => {
       let missing = 0;
       try {

@@ -99,6 +99,11 @@ export class SpareStore {
     return this.sql.exec<TemplateRow>("SELECT * FROM spare_templates ORDER BY namespace, template").toArray().map(templateOf);
   }
 
+  /** Whether any template keeps a count of spares (only those are pre-warmed). */
+  prewarmWanted(): boolean {
+    return this.sql.exec("SELECT 1 FROM spare_templates WHERE count IS NOT NULL LIMIT 1").toArray().length > 0;
+  }
+
   // ---- templates
 
   /**
