@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   say(`worker on ${worker.url} (cluster ${STAGING.cluster}, RELAY_SECRET=${STAGING.relaySecret})`);
   say(`status page ${worker.url}/ui/clusters/${STAGING.cluster} (STATUS_TOKEN=${STAGING.statusToken})`);
 
-  const k8s = await startK8sStandin({ port: K8S_PORT, kubeconfigPath: KUBECONFIG, kubeletClientCaPath: KUBELET_CLIENT_CA });
+  const k8s = await startK8sStandin({ port: K8S_PORT, kubeconfigPath: KUBECONFIG, kubeletClientCaPath: KUBELET_CLIENT_CA, serviceFamily: "IPv6" });
   closers.push(() => k8s.close());
   say(`k8s stand-in on ${k8s.url} (kubeconfig ${KUBECONFIG})`);
   const cluster = await prepareStagingCluster(k8s.kubeconfig, { workerUrl: worker.url, cluster: STAGING.cluster, namespace: "default" });

@@ -36,7 +36,7 @@ type LoadBalancerIngress = { ip?: string; hostname?: string };
 
 const MERGE_PATCH = "application/merge-patch+json";
 
-/** True when the worker gives this Service a Fly address (src/worker/cluster/service-sync.ts `isAddressed`). */
+/** True when the worker gives this Service a Fly address (src/worker/translate/service-plan.ts `isAddressed`). */
 function getsAddress(svc: KubeObject): boolean {
   const spec = (svc.spec ?? {}) as ServiceSpec;
   return spec.clusterIP !== "None" && spec.type !== "ExternalName" && Object.keys(spec.selector ?? {}).length > 0;

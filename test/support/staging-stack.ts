@@ -68,7 +68,7 @@ export async function startStack(cluster: string, o: StackOptions = {}): Promise
     closers.push(() => worker.stop());
     // Every pod tolerates the relay's virtual-node taint (PodTolerationRestriction's cluster default).
     const toleration = { key: DEFAULT_TAINT.key, operator: "Exists", effect: DEFAULT_TAINT.effect } as const;
-    const k8s = await startK8sStandin({ defaultTolerations: [toleration], kubeconfigPath: join(dir, "kubeconfig") });
+    const k8s = await startK8sStandin({ defaultTolerations: [toleration], kubeconfigPath: join(dir, "kubeconfig"), serviceFamily: "IPv6" });
     closers.push(() => k8s.close());
     const relay = await startRelay({
       kubeconfigPath: join(dir, "kubeconfig"),

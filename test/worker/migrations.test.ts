@@ -93,15 +93,15 @@ it("rejects a bad desired state at the storage layer", async () => {
   });
 });
 
-it("upgrades a v9 store (before warm capacity): pods keep their machines and have no spare key; the spare tables start empty", async () => {
+it("upgrades a v11 store (before warm capacity): pods keep their machines and have no spare key; the spare tables start empty", async () => {
   const stub = env.CLUSTER.getByName(`migrations-${crypto.randomUUID()}`);
   await runInDurableObject(stub, (_instance, state) => {
-    const sql = freshAt(state, 9);
+    const sql = freshAt(state, 11);
     sql.exec(
       `INSERT INTO pods (uid, namespace, name, resource_version, desired, pod_json, machine_name, updated_at, machine_id, machine_state)
        VALUES ('u1', 'default', 'web', '7', 'run', '{"spec":{"containers":[]}}', 'default-web', 1, 'm1', 'started')`,
     );
-    expect(migrate(state.storage)).toBe(9);
+    expect(migrate(state.storage)).toBe(11);
     const rec = new PodStore(sql).get("u1")!;
     expect(rec).toMatchObject({ machineId: "m1", machineState: "started", spareKey: null, machineSince: null });
     const spares = new SpareStore(sql);

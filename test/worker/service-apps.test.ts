@@ -5,10 +5,10 @@ import { serviceAppName } from "../../src/worker/translate/service-plan";
 import { allMachines, emulatorConfig, emulatorUrl, eventually, fly, newCluster, pod, postEvents, signedFetch } from "./helpers";
 
 let rv = 9_000;
-const service = (name: string, selector: Record<string, string>, ports: Array<Record<string, unknown>>, over: { uid?: string; type?: string } = {}) => ({
+const service = (name: string, selector: Record<string, string>, ports: Array<Record<string, unknown>>, over: { uid?: string; type?: string; creationTimestamp?: string } = {}) => ({
   apiVersion: "v1",
   kind: "Service",
-  metadata: { name, namespace: "default", uid: over.uid ?? crypto.randomUUID(), resourceVersion: String(++rv) },
+  metadata: { name, namespace: "default", uid: over.uid ?? crypto.randomUUID(), resourceVersion: String(++rv), ...(over.creationTimestamp ? { creationTimestamp: over.creationTimestamp } : {}) },
   spec: { selector, ports, ...(over.type ? { type: over.type } : {}) },
 });
 const redis = (role: string, readinessProbe?: unknown) =>
@@ -195,5 +195,23 @@ describe("Service apps: an address, app and forwarder per Service", { timeout: 9
     expect(await appExists(stranger)).toBe(true);
     expect(await appExists(kept)).toBe(true);
     await paced("delete the stranger", () => fly.deleteApp(stranger));
+  });
+
+  it("gives pods created after a Service its variables, carrying its Fly address: they wait for the address; older pods and enableServiceLinks: false get none", async () => {
+    const { cluster, app } = newCluster("svcenv");
+    const at = (s: number) => new Date(Date.UTC(2026, 11, 1, 8, 0, s)).toISOString().replace(".000Z", "Z");
+    const older = pod({ labels: { app: "other" }, metadata: { creationTimestamp: at(0) } });
+    const web = service("web-api", { app: "web" }, [{ name: "http", port: 80, targetPort: 8080 }], { creationTimestamp: at(1) });
+    const newer = pod({ labels: { app: "other" }, metadata: { creationTimestamp: at(1) } });
+    const unlinked = pod({ labels: { app: "other" }, metadata: { creationTimestamp: at(2) }, spec: { enableServiceLinks: false } });
+    await postEvents(cluster, [older, web, newer, unlinked].map((object) => ({ type: "ADDED", object })));
+    const { address } = await addressed(cluster, "web-api", 1);
+    const envOf = async (p: { metadata: { name: string } }) => {
+      const id = await machineOf(app, p.metadata.name);
+      return ((await (await fetch(`${emulatorUrl}/_emulator/apps/${app}/machines/${id}/boot`)).json()) as { env: Record<string, string> }).env;
+    };
+    expect(await envOf(newer)).toMatchObject({ WEB_API_SERVICE_HOST: address, WEB_API_SERVICE_PORT: "80", WEB_API_SERVICE_PORT_HTTP: "80", WEB_API_PORT: `tcp://[${address}]:80`, WEB_API_PORT_80_TCP_ADDR: address });
+    expect(Object.keys(await envOf(older)).filter((k) => k.startsWith("WEB_API_"))).toEqual([]);
+    expect(Object.keys(await envOf(unlinked)).filter((k) => k.startsWith("WEB_API_"))).toEqual([]);
   });
 });

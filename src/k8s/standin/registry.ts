@@ -4,6 +4,7 @@
  * create, get, list, update (PUT), patch, delete with preconditions, graceful deletion and
  * finalizers, and the pods/binding subresource. Every call is synchronous, so writes are serialized.
  */
+import { SERVICE_CIDR, ServiceIps, type IpFamily } from "./service-ips";
 import { randomUUID } from "node:crypto";
 import {
   ApiError,
@@ -89,13 +90,16 @@ function uidPreconditionFailed(rt: ResourceType, namespace: string | undefined, 
 export type AdmissionPlugin = (rt: ResourceType, obj: K8sObject, registry: Registry) => void;
 
 export class Registry {
-  private nextClusterIP = 2;
   private nextNodePort = 30000;
+  readonly serviceIps: ServiceIps;
 
   constructor(
     private readonly store: Store,
     private readonly admissionPlugins: readonly AdmissionPlugin[] = [],
-  ) {}
+    serviceFamily: IpFamily = "IPv4",
+  ) {
+    this.serviceIps = new ServiceIps(serviceFamily, () => new Set(this.servicesSpecs().map((spec) => spec.clusterIP)));
+  }
 
   get resourceVersion(): number {
     return this.store.resourceVersion;
@@ -351,24 +355,18 @@ export class Registry {
 
   private writeContext(): WriteContext {
     return {
-      allocateClusterIP: () => this.allocateClusterIP(),
+      serviceFamily: this.serviceIps.family,
+      allocateClusterIP: () => {
+        const ip = this.serviceIps.allocate();
+        if (!ip) throw new ApiError(500, "InternalError", `the service ClusterIP range ${SERVICE_CIDR[this.serviceIps.family]} is exhausted`);
+        return ip;
+      },
       allocateNodePort: () => this.allocateNodePort(),
     };
   }
 
   private servicesSpecs(): JsonObject[] {
     return this.store.list(qualifiedResource(SERVICES)).map((svc) => (isJsonObject(svc.spec) ? svc.spec : {}));
-  }
-
-  /** From the K3s default service CIDR 10.43.0.0/16; 10.43.0.1 is the `kubernetes` Service. */
-  private allocateClusterIP(): string {
-    const used = new Set(this.servicesSpecs().map((spec) => spec.clusterIP));
-    for (;;) {
-      const n = this.nextClusterIP++;
-      if (n > 65_534) throw new ApiError(500, "InternalError", "the service ClusterIP range 10.43.0.0/16 is exhausted");
-      const ip = `10.43.${n >> 8}.${n & 255}`;
-      if ((n & 255) !== 0 && (n & 255) !== 255 && !used.has(ip)) return ip;
-    }
   }
 
   private allocateNodePort(): number {

@@ -7,6 +7,7 @@
  * deletion, a scheduler, the workload controllers and garbage collection (controllers/). State
  * lives in memory.
  */
+import type { IpFamily } from "./service-ips";
 import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:https";
@@ -48,6 +49,8 @@ export interface K8sStandinOptions {
   defaultWatchTimeoutSeconds?: number;
   /** Where to write the CA of the server's kubelet client certificate (what a kubelet's --client-ca-file holds), when given. */
   kubeletClientCaPath?: string;
+  /** The family of the single-stack service CIDR (service-ips.ts): IPv4 (K3s's default) unless given; machinelet's deployment and staging use IPv6. */
+  serviceFamily?: IpFamily;
 }
 
 export interface K8sStandin {
@@ -72,7 +75,7 @@ function seed(registry: Registry): void {
   for (const name of DEFAULT_NAMESPACES) registry.create(NAMESPACES, undefined, { metadata: { name } });
   registry.create(resourceByKind("Service"), "default", {
     metadata: { name: "kubernetes", labels: { component: "apiserver", provider: "kubernetes" } },
-    spec: { clusterIP: "10.43.0.1", ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: 6443 }] },
+    spec: { clusterIP: registry.serviceIps.first, ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: 6443 }] },
   });
 }
 
@@ -80,7 +83,7 @@ export async function startK8sStandin(options: K8sStandinOptions = {}): Promise<
   const host = options.host ?? "127.0.0.1";
   const token = options.token ?? randomBytes(24).toString("hex");
   const store = new Store(options.historyLimit ?? 10_000);
-  const registry = new Registry(store, [podTolerationRestriction(options.defaultTolerations ?? [])]);
+  const registry = new Registry(store, [podTolerationRestriction(options.defaultTolerations ?? [])], options.serviceFamily);
   seed(registry);
   const { cert, key } = await createSelfSignedCert([...new Set([host, "127.0.0.1", "localhost"])]);
 

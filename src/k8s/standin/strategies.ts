@@ -90,7 +90,6 @@ const serviceStrategy: Strategy = {
     if (spec.type !== "ExternalName") {
       spec.internalTrafficPolicy ??= "Cluster";
       spec.ipFamilyPolicy ??= "SingleStack";
-      spec.ipFamilies ??= ["IPv4"];
     }
     for (const port of servicePorts(spec)) {
       port.protocol ??= "TCP";
@@ -101,6 +100,8 @@ const serviceStrategy: Strategy = {
   prepareForCreate(svc, ctx) {
     const spec = section(svc, "spec");
     if (spec.type !== "ExternalName") {
+      // The cluster's family (single stack), as the API server defaults it at create.
+      spec.ipFamilies ??= [ctx.serviceFamily];
       if (spec.clusterIP === undefined || spec.clusterIP === "") spec.clusterIP = ctx.allocateClusterIP();
       spec.clusterIPs ??= [spec.clusterIP];
     }
@@ -114,6 +115,7 @@ const serviceStrategy: Strategy = {
     // Allocated values carry over when an update leaves them out (patchAllocatedValues).
     const spec = section(svc, "spec");
     const oldSpec = isJsonObject(old.spec) ? old.spec : {};
+    if (spec.ipFamilies === undefined && oldSpec.ipFamilies !== undefined) spec.ipFamilies = cloneObject(oldSpec.ipFamilies);
     if ((spec.clusterIP === undefined || spec.clusterIP === "") && oldSpec.clusterIP !== undefined) {
       spec.clusterIP = oldSpec.clusterIP;
       spec.clusterIPs = cloneObject(oldSpec.clusterIPs);

@@ -7,6 +7,8 @@ import type { K8sObject } from "./k8s-object";
 import type { NameRule } from "./validation";
 
 export interface WriteContext {
+  /** The IP family of the cluster's service CIDR (single stack). */
+  serviceFamily: "IPv4" | "IPv6";
   /** Next free Service ClusterIP. */
   allocateClusterIP(): string;
   /** Next free Service NodePort. */

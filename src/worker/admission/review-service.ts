@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { formatPath, ObjectMeta, Service } from "../../shared/k8s";
+import { flyAnnotationProblems } from "../translate/service-annotations";
 import type { PodVerdict } from "./review-pod";
 
 /** A Service as admission sees it: at CREATE it has no uid or resourceVersion yet. */
@@ -10,7 +11,8 @@ const AdmittedService = z.looseObject({ metadata: ObjectMeta.optional(), spec: S
  * `NodePort` (a Fly app has no nodes whose ports could be opened: LoadBalancer gives a public
  * address with exactly the Service's ports, ClusterIP a private one) and UDP or SCTP ports on a
  * Service that is proxied (Flycast carries TCP only). A headless Service is not proxied (its names
- * resolve to the pods' 6PN addresses, which carry UDP), so its UDP ports are fine. Accepted with a
+ * resolve to the pods' 6PN addresses, which carry UDP), so its UDP ports are fine; and a
+ * `service.fly.io/*` annotation value Fly would refuse (service-annotations.ts). Accepted with a
  * warning: `sessionAffinity: ClientIP`, LoadBalancer fields Fly has no equivalent for, and an
  * IPv4-only family request (Fly addresses are IPv6).
  */
@@ -35,6 +37,7 @@ export function reviewService(raw: unknown): PodVerdict {
       denials.push(`spec.ports[${i}].protocol: ${protocol} cannot be proxied through a Fly address (Flycast carries TCP only); use TCP, or a headless Service (clusterIP: None) whose names resolve to the pods`);
     }
   });
+  denials.push(...flyAnnotationProblems({ metadata: { annotations: parsed.data.metadata?.annotations ?? {} }, spec } as Parameters<typeof flyAnnotationProblems>[0]));
   if (spec.sessionAffinity === "ClientIP") {
     warnings.push("spec.sessionAffinity: Fly Proxy balances every connection on its own (by load and closeness), so connections from one client may reach different pods");
   }

@@ -58,6 +58,15 @@ export function reviseSelected(ctx: DependentsContext, namespace: string, before
   return changed;
 }
 
+/** A Service of the namespace got its Fly address: the pods still waiting (for its variables, say) are translated again. */
+export function reviseWaiting(ctx: DependentsContext, namespace: string): number {
+  let changed = 0;
+  for (const rec of ctx.pods.runnableIn(namespace)) {
+    if (rec.config === null && rec.problem && !rec.problem.terminal && retranslate(ctx, rec)) changed++;
+  }
+  return changed;
+}
+
 function retranslate(ctx: DependentsContext, rec: PodRecord): boolean {
   const t = translatePod(rec.pod, ctx.lookups);
   const sameProblem = (t.problem?.message ?? null) === (rec.problem?.message ?? null) || (t.problem === null && rec.config !== null);

@@ -3,8 +3,8 @@ import { parseK8sObject, type PersistentVolumeClaim, type Pod, type Service } fr
 import type { TranslateContext } from "../translate/context";
 import { claimToVolumeRequest } from "../translate/claim-to-volume";
 import { podReferences } from "../translate/pod-references";
-import { reviseDependents, reviseSelected, translationOf } from "./dependents";
-import { appPortsAfter } from "../translate/service-plan";
+import { reviseDependents, reviseSelected, reviseWaiting, translationOf } from "./dependents";
+import { appPortsAfter, isAddressed } from "../translate/service-plan";
 import type { Decision } from "./decision-log";
 import { isNewer } from "./resource-version";
 import { translatePod } from "./pod-translation";
@@ -176,6 +176,8 @@ function applyOtherEvent(
       ctx.servicesChanged = true;
       ctx.appPorts.replace(appPortsAfter(ctx.appPorts.all(), uid, after));
       reviseSelected(ctx, namespace, before, after);
+      // Pods waiting for its address (their Service variables) wait no more once it gets none.
+      if (before && isAddressed(before) && !(after && isAddressed(after))) reviseWaiting(ctx, namespace);
     } else reviseDependents(ctx, kind as "Secret" | "ConfigMap" | "PersistentVolumeClaim", namespace, obj.metadata.name);
     return "applied";
   };

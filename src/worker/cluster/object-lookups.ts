@@ -1,21 +1,27 @@
 import type { ConfigMapData, SecretKeys, TranslateContext } from "../translate/context";
 import type { Service } from "../../shared/k8s";
 import type { ClusterDns } from "../translate/pod-dns";
-import { servicePortKey } from "../translate/service-plan";
-import type { AppPortStore, ClaimVolumeStore, FlySecretStore, ObjectStore } from "./state";
+import { isAddressed, servicePortKey } from "../translate/service-plan";
+import type { AppPortStore, ClaimVolumeStore, FlySecretStore, ObjectStore, ServiceAppStore } from "./state";
 
 /**
  * The translation's lookups, answered from the cluster's stores: ConfigMaps as stored; a Secret's
  * keys with the Fly secrets version each was written at (undefined until written); the Services of
- * a namespace and the app port of each Service port; a claim's Fly Volume once it exists (by the
+ * a namespace, the app port of each Service port and each Service's Fly address; a claim's Fly Volume once it exists (by the
  * claim's UID, so a recreated claim never gets the old one's volume).
  */
-export function translateContextOf(cluster: string, objects: ObjectStore, flySecrets: FlySecretStore, appPorts: AppPortStore, claims: ClaimVolumeStore, clusterDns?: ClusterDns): TranslateContext {
+export function translateContextOf(
+  cluster: string,
+  stores: { objects: ObjectStore; flySecrets: FlySecretStore; appPorts: AppPortStore; claimVolumes: ClaimVolumeStore; serviceApps: ServiceAppStore },
+  clusterDns?: ClusterDns,
+): TranslateContext {
+  const { objects, flySecrets, appPorts, claimVolumes: claims, serviceApps } = stores;
   return {
     cluster,
     ...(clusterDns ? { clusterDns } : {}),
     services: (namespace) => objects.listKind("Service", namespace).map((o) => o.object as Service),
     appPort: (service, port) => appPorts.get(servicePortKey(service.metadata.uid, port)),
+    serviceAddress: (service) => (isAddressed(service) ? (serviceApps.get(service.metadata.uid)?.address ?? "pending") : undefined),
     configMap: (namespace, name) => objects.find("ConfigMap", namespace, name)?.object as ConfigMapData | undefined,
     secret: (namespace, name): SecretKeys | undefined => {
       const stored = objects.find("Secret", namespace, name)?.object as { data?: Record<string, string> | null } | undefined;

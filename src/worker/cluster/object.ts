@@ -1,10 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { MachinesClient } from "../../machines/client";
 import { isMachinesApiError } from "../../machines/errors";
-import type { Service } from "../../shared/k8s";
 import type { FeedPage, PodView, ServiceView, ReconcileCounts, Snapshot } from "../../shared/contract";
 import type { ClusterStatusView } from "../ops/status-view";
-import { logLevelOf } from "../log";
+import { deferredWrite, logLevelOf } from "../log";
 import { AppProvisioner, AppUnavailable } from "./app-provisioner";
 import { DecisionLog, podIds, type Decision } from "./decision-log";
 import { instrumentMachines } from "./instrumented-machines";
@@ -12,8 +11,8 @@ import { OpsRecorder } from "./ops-recorder";
 import { buildStatusView } from "./status-view-builder";
 import type { ConvergeContext } from "./converge";
 import { ImagePullBackoff } from "./image-pull-backoff";
-import { reviseDependents } from "./dependents";
-import { serviceView } from "./service-view";
+import { reviseDependents, reviseWaiting } from "./dependents";
+import { serviceViewOf } from "./service-view";
 import { ServiceSync } from "./service-sync";
 import { clusterDnsFrom } from "../translate/pod-dns";
 import { spareSettingsFrom } from "../translate/spare-template";
@@ -64,7 +63,7 @@ export class ClusterObject extends DurableObject<Env> {
     super(ctx, env);
     this.#state = openClusterState(ctx.storage);
     this.#recorder = new OpsRecorder(this.#state.ops);
-    this.#decisions = new DecisionLog(this.#state.ops, () => this.#state.meta.get("cluster"), logLevelOf(env), Date.now);
+    this.#decisions = new DecisionLog(this.#state.ops, () => this.#state.meta.get("cluster"), logLevelOf(env), Date.now, deferredWrite());
     this.#status = new StatusPublisher(this.#state, Date.now);
     this.#app = new AppProvisioner({
       state: this.#state,
@@ -82,11 +81,16 @@ export class ClusterObject extends DurableObject<Env> {
       cluster: () => this.#cluster(),
       clusterApp: () => this.#appName(),
       org: env.FLY_ORG || undefined,
+      appReady: () => this.#app.ensure(),
       budget: this.#budget,
       reservations: this.#reservations,
       now: Date.now,
       decide: (d) => this.#decisions.record(d),
-      addressed: () => undefined,
+      addressed: (services) => {
+        const ctx = this.#intakeContext(this.#cluster());
+        this.ctx.storage.transactionSync(() => new Set(services.map((s) => s.namespace)).forEach((ns) => reviseWaiting(ctx, ns)));
+        if (ctx.scheduled) void this.#kick();
+      },
       retryAt: () => this.#armAlarm(),
     });
     this.#loop = new WorkLoop(this.#state.work, () => this.#convergeContext(), Date.now);
@@ -108,7 +112,7 @@ export class ClusterObject extends DurableObject<Env> {
     // Best effort now; the reconcile pass retries whatever this could not write.
     if (ctx.secretsChanged) void this.#syncSecrets(false).catch(() => undefined);
     if (ctx.volumesChanged) void this.#syncVolumes().catch(() => undefined);
-    if (ctx.servicesChanged) void this.#syncServices(false);
+    if (ctx.servicesChanged) void this.#services.run(false);
     return results;
   }
 
@@ -181,15 +185,7 @@ export class ClusterObject extends DurableObject<Env> {
   }
 
   getService(namespace: string, name: string): ServiceView | null {
-    const stored = this.#state.objects.find("Service", namespace, name);
-    if (!stored || this.#state.meta.get("cluster") === undefined) return null;
-    return serviceView(stored.object as Service, {
-      clusterApp: this.#appName(),
-      clusterFlycast: this.#state.meta.get("cluster_flycast") ?? null,
-      appPort: (key) => this.#state.appPorts.get(key),
-      serviceApp: this.#state.serviceApps.get(stored.uid),
-      pods: this.#state.pods.runnableIn(namespace),
-    });
+    return this.#state.meta.get("cluster") === undefined ? null : serviceViewOf(this.#state, this.#appName(), namespace, name);
   }
 
   override async alarm(): Promise<void> {
@@ -201,7 +197,7 @@ export class ClusterObject extends DurableObject<Env> {
       reconcileDue ? this.#reconcileNow().catch((e: unknown) => meta.set("reconcile_error", e instanceof Error ? e.message : String(e))) : undefined,
       this.#drain(),
       this.#exitWatchDue() ? this.#exitWatch() : undefined,
-      Date.now() >= (this.#services.nextDueAt() ?? Infinity) ? this.#syncServices(false) : undefined,
+      Date.now() >= (this.#services.nextDueAt() ?? Infinity) ? this.#services.run(false) : undefined,
     ]);
     await this.#armAlarm();
   }
@@ -241,7 +237,7 @@ export class ClusterObject extends DurableObject<Env> {
         meta.set("reconcile_pass", pass);
         await this.#syncSecrets(true).catch((e: unknown) => meta.set("reconcile_error", `secrets: ${e instanceof Error ? e.message : String(e)}`));
         await this.#syncVolumes().catch((e: unknown) => meta.set("reconcile_error", `volumes: ${e instanceof Error ? e.message : String(e)}`));
-        await this.#syncServices(true);
+        await this.#services.run(true);
         const c = this.#convergeContext();
         const started = Date.now();
         let calls = 0;
@@ -316,10 +312,15 @@ export class ClusterObject extends DurableObject<Env> {
     return (Number.isFinite(s) && s > 0 ? s : DEFAULT_RECONCILE_INTERVAL_S) * 1000;
   }
 
-  /** Starts draining due work now; the alarm stays armed as a backstop in case this instance is evicted. */
+  /**
+   * Starts draining due work now. The alarm is the backstop should this instance die mid-drain; it
+   * is written one turn later, so that its write does not hold back (output gate) the drain's first
+   * Machines API calls: event -> create issued is the latency users feel.
+   */
   async #kick(): Promise<void> {
-    await this.ctx.storage.setAlarm(Date.now());
     void this.#drain();
+    await new Promise((r) => setTimeout(r, 0));
+    await this.ctx.storage.setAlarm(Date.now());
   }
 
   /** Without the app no call can succeed; the provisioner has armed the alarm for its retry. */
@@ -331,15 +332,6 @@ export class ClusterObject extends DurableObject<Env> {
         await this.#armAlarm();
       },
     );
-  }
-
-  /**
-   * Makes, updates and deletes the Fly apps, addresses and forwarders of Services (service-sync.ts);
-   * `sweep` (the reconcile pass) also deletes this cluster's Service apps that nothing records.
-   */
-  async #syncServices(sweep: boolean): Promise<void> {
-    if (!(await this.#app.ensure())) return;
-    await this.#services.run(sweep).catch((e: unknown) => this.#state.meta.set("reconcile_error", `services: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   /** Next alarm: the earliest due work, Service step or periodic reconcile (a pass under way arms its successor itself). */
@@ -387,7 +379,7 @@ export class ClusterObject extends DurableObject<Env> {
       objects: this.#state.objects,
       cluster,
       appPorts: this.#state.appPorts,
-      lookups: translateContextOf(cluster, this.#state.objects, this.#state.flySecrets, this.#state.appPorts, this.#state.claimVolumes, clusterDnsFrom(this.env)),
+      lookups: translateContextOf(cluster, this.#state, clusterDnsFrom(this.env)),
       now,
       scheduled: false,
       schedule: (uid: string) => {

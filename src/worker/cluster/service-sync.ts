@@ -1,7 +1,7 @@
 import { MachinesApiError } from "../../machines/errors";
 import type { Service } from "../../shared/k8s";
 import { MACHINE_METADATA } from "../translate/machine-facts";
-import { hasFlyAddress, SERVICE_METADATA } from "../translate/service-plan";
+import { isAddressed, SERVICE_METADATA } from "../translate/service-plan";
 import { backoffMs } from "./backoff";
 import type { Decision } from "./decision-log";
 import type { RateBudget } from "./rate-budget";
@@ -15,6 +15,8 @@ export interface ServiceSyncDeps {
   clusterApp: () => string;
   /** FLY_ORG; without it, the cluster app's own org. */
   org: string | undefined;
+  /** The cluster app is usable (AppProvisioner.ensure): nothing is done before. */
+  appReady(): Promise<boolean>;
   budget: RateBudget;
   reservations: Map<string, number>;
   now: () => number;
@@ -24,13 +26,6 @@ export interface ServiceSyncDeps {
   /** Arms the object's alarm (it reads `nextDueAt`). */
   retryAt(): Promise<void>;
 }
-
-/**
- * A Service gets Fly resources when Fly Proxy can route to it: it has a selector (a Service without
- * one has hand-made Endpoints, which Fly cannot route to; this leaves out the API server's
- * `kubernetes` Service), is not headless and not ExternalName.
- */
-export const isAddressed = (svc: Service): boolean => hasFlyAddress(svc) && Object.keys(svc.spec?.selector ?? {}).length > 0;
 
 /**
  * Brings every addressed Service's Fly app, Flycast address, forwarder and public addresses to
@@ -53,6 +48,7 @@ export class ServiceSync {
     return this.#dueAt;
   }
 
+  /** Never rejects: a run that fails as a whole leaves its reason in meta `reconcile_error`. */
   run(sweep = false): Promise<void> {
     if (this.#running) {
       this.#rerun = { sweep: sweep || (this.#rerun?.sweep ?? false) };
@@ -60,12 +56,15 @@ export class ServiceSync {
     }
     this.#running = (async () => {
       try {
+        if (!(await this.deps.appReady())) return;
         await this.#runOnce(sweep);
         while (this.#rerun) {
           const next = this.#rerun;
           this.#rerun = undefined;
           await this.#runOnce(next.sweep);
         }
+      } catch (e) {
+        this.deps.state.meta.set("reconcile_error", `services: ${e instanceof Error ? e.message : String(e)}`);
       } finally {
         this.#running = undefined;
       }

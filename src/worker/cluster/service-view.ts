@@ -1,10 +1,23 @@
 import type { ServiceView } from "../../shared/contract";
 import { isHeadless, podIsReady, selectedPods, type Service } from "../../shared/k8s";
 import { serviceHops, servicePortKey } from "../translate/service-plan";
-import type { PodRecord, ServiceApp } from "./state";
+import type { ClusterState, PodRecord, ServiceApp } from "./state";
 
 /** The cluster domain the names are given in (the cluster DNS's default). */
 const DOMAIN = "cluster.local";
+
+/** The stored Service `namespace/name` as the worker maps it, or null when none is stored. */
+export function serviceViewOf(state: Pick<ClusterState, "objects" | "meta" | "appPorts" | "serviceApps" | "pods">, clusterApp: string, namespace: string, name: string): ServiceView | null {
+  const stored = state.objects.find("Service", namespace, name);
+  if (!stored) return null;
+  return serviceView(stored.object as Service, {
+    clusterApp,
+    clusterFlycast: state.meta.get("cluster_flycast") ?? null,
+    appPort: (key) => state.appPorts.get(key),
+    serviceApp: state.serviceApps.get(stored.uid),
+    pods: state.pods.runnableIn(namespace),
+  });
+}
 
 /**
  * A Service as the worker maps it: its address (the Service app's Flycast address, once made), names,

@@ -35,6 +35,11 @@ export interface TranslateContext {
   /** the Services of a namespace, with `appPort`: the pod's machine gets `services` entries for those that select it */
   services?: (namespace: string) => Service[];
   appPort?: AppPortOf;
+  /**
+   * An addressed Service's Fly address (`pending` while it has none yet), undefined for a Service
+   * that gets none: what the Service environment variables carry.
+   */
+  serviceAddress?: (service: Service) => string | "pending" | undefined;
   configMap?: (namespace: string, name: string) => ConfigMapData | undefined;
   /** Secret `namespace/name`'s keys, or undefined when it does not exist */
   secret?: (namespace: string, name: string) => SecretKeys | undefined;

@@ -23,6 +23,8 @@ const MAX_EXPANSION_GROWTH = 128 * 1024;
 
 interface EnvInputs extends RefInputs {
   guest: MachineGuest;
+  /** The Service variables (service-env.ts): set first, so the container's own override them and `$(VAR)` sees them, as in the kubelet. */
+  serviceEnv: Record<string, string>;
 }
 
 /**
@@ -34,7 +36,7 @@ interface EnvInputs extends RefInputs {
  */
 export function containerEnv(c: Container, path: string, inputs: EnvInputs): ContainerEnv {
   const { pod, guest, log } = inputs;
-  const vars = new Map<string, Source>();
+  const vars = new Map<string, Source>(Object.entries(inputs.serviceEnv).map(([k, v]) => [k, { literal: v }]));
   const use = { env: true } as const;
   // References can multiply a value (B=$(A)$(A), C=$(B)$(B), ...): each result is bounded as a
   // process bounds one string, and what expansion adds per container is bounded too.

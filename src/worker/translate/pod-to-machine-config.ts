@@ -8,6 +8,7 @@ import { MACHINE_METADATA } from "./machine-facts";
 import { machineNameForPod } from "./machine-name";
 import { podDnsConfig } from "./pod-dns";
 import { podToMachineServices } from "./service-backends";
+import { podServiceEnv } from "./service-env";
 import { PROBE_KINDS, probeCheckName, probeOf, probeToHealthcheck, probeToMachineCheck } from "./probes";
 import { resourcesToGuest } from "./resources-to-guest";
 import { reportContainerFields, reportPodFields } from "./unhonoured-fields";
@@ -68,7 +69,8 @@ interface PodContainer {
  *   `sizeLimit`; a plain emptyDir of a single container is a directory of the root filesystem).
  *
  * `restartPolicy` -> `restart.policy`; `terminationGracePeriodSeconds` (default 30) ->
- * `stop_config {SIGTERM, "<n>s"}`; annotation `fly.io/region` -> region; resources -> `guest`
+ * `stop_config {SIGTERM, "<n>s"}`; the Service variables of the Services that existed when the pod
+ * was created (podServiceEnv); annotation `fly.io/region` -> region; resources -> `guest`
  * (see resourcesToGuest); `dnsPolicy`, `dnsConfig`, hostname and subdomain -> `dns` (podDnsConfig).
  * Whatever is not honoured is listed in `unsupported`/`warnings`; nothing is dropped silently.
  */
@@ -98,7 +100,8 @@ export function podToMachineConfig(pod: Pod, ctx: TranslateContext): PodTranslat
   const multi = needsContainers(spec);
   const secrets = { version: 0 };
   const volumes = planVolumes({ pod, ctx, guest, log, secrets, containers, containersForm: multi });
-  const envs = new Map(containers.map(({ c, path }) => [c.name, containerEnv(c, path, { pod, ctx, guest, log, secrets })]));
+  const serviceEnv = podServiceEnv(pod, ctx, log);
+  const envs = new Map(containers.map(({ c, path }) => [c.name, containerEnv(c, path, { pod, ctx, guest, log, secrets, serviceEnv })]));
   const grace = spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
 
   const config: MachineConfig = {

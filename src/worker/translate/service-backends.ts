@@ -2,6 +2,7 @@ import { isHeadless, selectorMatches, type Container, type Pod, type Service, ty
 import type { MachineService, MachineServiceCheck } from "../../machines/machine-config";
 import { FindingsLog } from "./findings";
 import { probeOf, probeToMachineCheck } from "./probes";
+import { flyConcurrency } from "./service-annotations";
 
 /**
  * The cluster app's port that stands for one Service port: unique across the cluster app and
@@ -33,7 +34,8 @@ export function proxiesTo(service: Service, pod: Pick<Pod, "metadata">): boolean
  * - the readiness probe of the container serving the port (else of any container) as the
  *   service check, so a pod that is not Ready stops receiving new connections within one check
  *   interval; an exec probe cannot run as a Fly service check, so a TCP check on the port stands in;
- * - `autostart: false`, `autostop: "off"`: the proxy never starts or stops pod machines.
+ * - `autostart: false`, `autostop: "off"`: the proxy never starts or stops pod machines;
+ * - the Service's `service.fly.io/concurrency-*` limits, when it sets them.
  * Pure: the same pod, Services and app ports give the same entries in the same order.
  */
 export function podToMachineServices(pod: Pod, services: Iterable<Service>, appPortOf: AppPortOf): PodBackends {
@@ -42,6 +44,7 @@ export function podToMachineServices(pod: Pod, services: Iterable<Service>, appP
   for (const svc of services) {
     if (!proxiesTo(svc, pod)) continue;
     const at = `Service ${svc.metadata.namespace}/${svc.metadata.name}`;
+    const concurrency = flyConcurrency(svc);
     (svc.spec?.ports ?? []).forEach((port, i) => {
       if ((port.protocol ?? "TCP") !== "TCP") return void findings.push(`${at} spec.ports[${i}]: only TCP is proxied on Fly`);
       const appPort = appPortOf(svc, port);
@@ -55,6 +58,7 @@ export function podToMachineServices(pod: Pod, services: Iterable<Service>, appP
         ports: [{ port: appPort }],
         autostart: false,
         autostop: "off",
+        ...(concurrency ? { concurrency } : {}),
         ...(check ? { checks: [check] } : {}),
       });
     });

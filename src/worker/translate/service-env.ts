@@ -1,4 +1,6 @@
-import { isHeadless, type Service } from "../../shared/k8s";
+import { isHeadless, type Pod, type Service } from "../../shared/k8s";
+import type { TranslateContext } from "./context";
+import type { FindingsLog } from "./findings";
 
 /** The Service's Fly address, or undefined while it has none. */
 export type ServiceAddressOf = (service: Service) => string | undefined;
@@ -42,4 +44,31 @@ export function serviceEnvVars(pod: { metadata: { namespace: string }; spec: { e
     });
   }
   return env;
+}
+
+/** True when the Service existed when the pod was created (the kubelet's view at the pod's first start). */
+function existedBefore(svc: Service, pod: Pick<Pod, "metadata">): boolean {
+  const made = svc.metadata.creationTimestamp;
+  const podMade = pod.metadata.creationTimestamp;
+  return made == null || podMade == null || made <= podMade;
+}
+
+/**
+ * The Service variables of a pod: those of the addressed Services of its namespace that existed
+ * when it was created (so a later Service never changes, and restarts, a running pod's machine).
+ * Such a Service whose Fly address is not made yet makes the pod wait for it (ContainerCreating):
+ * the kubelet would have had its cluster IP. None without `enableServiceLinks` or the lookups.
+ */
+export function podServiceEnv(pod: Pod, ctx: TranslateContext, log: FindingsLog): Record<string, string> {
+  const { services, serviceAddress } = ctx;
+  if (!services || !serviceAddress || pod.spec.enableServiceLinks === false) return {};
+  const namespace = pod.metadata.namespace ?? "default";
+  const existing = services(namespace).filter((s) => existedBefore(s, pod));
+  for (const svc of existing) {
+    if (serviceAddress(svc) === "pending") log.wait("ContainerCreating", `Service ${namespace}/${svc.metadata.name} has no Fly address yet (its variables go into the pod's environment; enableServiceLinks: false does without)`);
+  }
+  return serviceEnvVars({ metadata: { namespace }, spec: pod.spec }, existing, (svc) => {
+    const address = serviceAddress(svc);
+    return address === "pending" ? undefined : address;
+  });
 }

@@ -2,6 +2,7 @@ import { FORWARDER_SOURCE } from "../../forwarder/source.generated";
 import type { MachineConfig, MachineService } from "../../machines/machine-config";
 import { isHeadless, type Service, type ServicePort, type StoredObjectMeta } from "../../shared/k8s";
 import { MACHINE_METADATA } from "./machine-facts";
+import { flyPortOptions } from "./service-annotations";
 import { base64Utf8 } from "./volumes";
 
 /** App ports are allocated from this range of the cluster app (below Linux's ephemeral range). */
@@ -10,6 +11,12 @@ export const APP_PORT_MAX = 29999;
 
 /** Metadata keys of a Service's forwarder machine (besides `machinelet_cluster` and `machinelet_namespace`). */
 export const SERVICE_METADATA = { serviceUid: "machinelet_service_uid", service: "machinelet_service" } as const;
+
+/**
+ * The forwarder's own limits: it only relays, so Fly's default (soft 20, hard 25 connections per
+ * machine) would cap the whole Service; the pods' entries carry the Service's limits.
+ */
+const FORWARDER_CONCURRENCY = { type: "connections", soft_limit: 1000, hard_limit: 2000 };
 
 /** The forwarder's image: the official Node image runs the shipped script as it is. */
 export const FORWARDER_IMAGE = "node:24-alpine";
@@ -20,6 +27,13 @@ export const servicePortKey = (uid: string, port: ServicePort): string => `${uid
 
 /** True when a Service gets a Fly address and app ports (not headless, not ExternalName). */
 export const hasFlyAddress = (svc: Service): boolean => !isHeadless(svc) && svc.spec?.type !== "ExternalName";
+
+/**
+ * True when the worker makes the Service's Fly app and address: Fly Proxy can route to it. A
+ * Service without a selector has hand-made Endpoints, which Fly cannot route to (this also leaves
+ * out the API server's `kubernetes` Service).
+ */
+export const isAddressed = (svc: Service): boolean => hasFlyAddress(svc) && Object.keys(svc.spec?.selector ?? {}).length > 0;
 
 /**
  * App ports for every TCP port of the addressed `services`: a port keeps its app port as long as
@@ -83,7 +97,8 @@ export interface ForwarderInput {
 
 /**
  * The forwarder machine of a Service app: for each TCP Service port a `services` entry exposing
- * that port (Fly Proxy starts the machine on demand: `autostart: true`, `autostop: "stop"`), and
+ * that port with the Service's `service.fly.io/<port>-*` handlers and TLS options (Fly Proxy
+ * starts the machine on demand: `autostart: true`, `autostop: "stop"`), and
  * the forwarder relaying it to `[cluster Flycast]:<app port>`. Undefined when no port has an app
  * port yet.
  */
@@ -95,7 +110,7 @@ export function forwarderMachineConfig(input: ForwarderInput): MachineConfig | u
     const appPort = appPorts.get(servicePortKey(service.metadata.uid, p));
     if (appPort === undefined || (p.protocol ?? "TCP") !== "TCP") continue;
     routes.push(`${p.port}=[${clusterFlycast}]:${appPort}`);
-    services.push({ protocol: "tcp", internal_port: p.port, ports: [{ port: p.port }], autostart: true, autostop: "stop" });
+    services.push({ protocol: "tcp", internal_port: p.port, ports: [{ port: p.port, ...flyPortOptions(service, p) }], autostart: true, autostop: "stop", concurrency: FORWARDER_CONCURRENCY });
   }
   if (routes.length === 0) return undefined;
   return {

@@ -22,6 +22,10 @@ describe("Service admission", () => {
     ["IPv4 only", svc({ ipFamilies: ["IPv4"] }), { warnings: [/^spec\.ipFamilies: .*IPv6/] }],
     ["an ExternalName Service", { metadata: { name: "e" }, spec: { type: "ExternalName", externalName: "db.example.org" } }, {}],
     ["a mistyped port", svc({ ports: [{ port: "eighty" }] }), { denials: [/^spec\.ports\[0\]\.port: /] }],
+    ["FKS annotations Fly would refuse", { ...svc({ ports: [{ name: "https", port: 443 }] }), metadata: { name: "s", annotations: { "service.fly.io/https-handlers": "tls,h3", "service.fly.io/443-tls-versions": "SSLv3", "service.fly.io/concurrency-limit-hard": "many" } } }, {
+      denials: [/^service\.fly\.io\/https-handlers: h3 is not a Fly connection handler/, /^service\.fly\.io\/443-tls-versions: SSLv3/, /^service\.fly\.io\/concurrency-limit-hard: expected a positive whole number/],
+    }],
+    ["FKS annotations Fly takes", { ...svc({ ports: [{ name: "https", port: 443 }] }), metadata: { name: "s", annotations: { "service.fly.io/https-handlers": "tls,http", "service.fly.io/https-tls-alpn": "h2", "service.fly.io/concurrency-kind": "requests" } } }, {}],
   ];
   it.each(cases)("%s", (_, service, expected) => {
     const v = reviewService(service);

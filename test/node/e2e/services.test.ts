@@ -13,7 +13,7 @@ const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>) =
 
 interface Svc {
   metadata: { name: string; uid: string; annotations?: Record<string, string> };
-  spec: { clusterIP?: string };
+  spec: { clusterIP?: string; ipFamilies?: string[] };
   status?: { loadBalancer?: { ingress?: Array<{ ip?: string; hostname?: string }> } };
 }
 
@@ -62,5 +62,22 @@ describe("the relay writes each Service's Fly address back", () => {
 
     await sys.kube.request("DELETE", "/api/v1/namespaces/default/services/web");
     await waitFor("web's Fly app is deleted", async () => (await fetch(`${sys.emulator.url}/v1/apps/${webApp}`, { headers: { authorization: "Bearer e2e-token" } })).status === 404);
+  });
+
+  it("an IPv6 single-stack cluster, as machinelet deploys K3s: Services are IPv6 and their EndpointSlices list the pods' 6PN addresses", async () => {
+    await sys.kube.request("POST", "/api/v1/namespaces/default/pods", {
+      body: { apiVersion: "v1", kind: "Pod", metadata: { name: "api", labels: { app: "api" } }, spec: { containers: [{ name: "api", image: "nginx", ports: [{ containerPort: 8080 }] }] } },
+    });
+    const api = await createSvc("api", { selector: { app: "api" }, ports: [{ port: 80, targetPort: 8080 }] });
+    expect(api.spec.ipFamilies).toEqual(["IPv6"]);
+    expect(api.spec.clusterIP).toMatch(/^fd43::/);
+    const podIP = await waitFor("the pod's 6PN address", async () => (await sys.kube.request<{ status?: { podIP?: string } }>("GET", "/api/v1/namespaces/default/pods/api")).status?.podIP);
+    expect(podIP).toMatch(/^fdaa:/);
+    const slice = await waitFor("the EndpointSlice lists the pod", async () => {
+      const list = await sys.kube.request<{ items: Array<{ addressType: string; endpoints?: Array<{ addresses: string[] }> }> }>("GET", "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dapi");
+      return (list.items[0]?.endpoints?.length ?? 0) > 0 && list.items[0];
+    });
+    expect(slice.addressType).toBe("IPv6");
+    expect(slice.endpoints!.flatMap((e) => e.addresses)).toEqual([podIP]);
   });
 });

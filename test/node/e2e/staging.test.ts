@@ -97,7 +97,7 @@ beforeAll(async () => {
     persistTo: join(dir, "worker-state"),
     vars: { MACHINES_API_URL: emulator.url, FLY_API_URL: emulator.url, FLY_API_TOKEN: "e2e-token", RELAY_SECRET: SECRET, RECONCILE_INTERVAL_S: "2" },
   });
-  k8s = await startK8sStandin({ defaultTolerations: [VIRTUAL_NODE_TOLERATION], kubeconfigPath: join(dir, "kubeconfig") });
+  k8s = await startK8sStandin({ defaultTolerations: [VIRTUAL_NODE_TOLERATION], kubeconfigPath: join(dir, "kubeconfig"), serviceFamily: "IPv6" });
   relay = await startRelay(relayOptions());
   const kc = new KubeConfig();
   kc.loadFromString(k8s.kubeconfig);

@@ -47,7 +47,7 @@ export async function startSystem(opts: { cluster: string; relay?: Partial<Relay
     vars: { MACHINES_API_URL: emulator.url, FLY_API_URL: emulator.url, FLY_API_TOKEN: "e2e-token", RELAY_SECRET: secret, RECONCILE_INTERVAL_S: "2" },
   });
   const kubeconfigPath = join(dir, "kubeconfig");
-  const k8s = await startK8sStandin({ defaultTolerations: [VIRTUAL_NODE_TOLERATION], kubeconfigPath });
+  const k8s = await startK8sStandin({ defaultTolerations: [VIRTUAL_NODE_TOLERATION], kubeconfigPath, serviceFamily: "IPv6" });
   await writeFile(join(dir, "kubelet-client-ca.crt"), k8s.kubeletClientCa);
   const relay = await startRelay(
     {

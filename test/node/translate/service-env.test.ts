@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Service } from "../../../src/shared/k8s";
-import { serviceEnvVars } from "../../../src/worker/translate/service-env";
+import { FindingsLog } from "../../../src/worker/translate/findings";
+import { podServiceEnv, serviceEnvVars } from "../../../src/worker/translate/service-env";
+import type { Pod } from "../../../src/shared/k8s";
 import { loadObject, loadObjects } from "../../fixtures/manifests/load";
 
 const guestbook = loadObjects("guestbook.yaml", "Service");
@@ -41,5 +43,20 @@ describe("Service environment variables as the kubelet injects them", () => {
     const external: Service = { ...echo, spec: { type: "ExternalName", externalName: "x.example.org" } };
     expect(serviceEnvVars(pod(), [headless, external], addressOf)).toEqual({});
     expect(serviceEnvVars(pod(), [echo], () => undefined)).toEqual({});
+  });
+
+  it("takes the Services that existed when the pod was created, and waits for one without its Fly address yet", () => {
+    const svc = (name: string, creationTimestamp: string) => ({ ...echo, metadata: { ...echo.metadata, name, uid: name, creationTimestamp } });
+    const services = [svc("before", "2026-12-01T08:00:00Z"), svc("same-second", "2026-12-01T08:00:05Z"), svc("after", "2026-12-01T08:00:06Z")];
+    const p = { metadata: { name: "p", namespace: "default", uid: "p", creationTimestamp: "2026-12-01T08:00:05Z" }, spec: { containers: [] } } as unknown as Pod;
+    const ctx = (address: (s: Service) => string | "pending" | undefined) => ({ cluster: "c", services: () => services, serviceAddress: address });
+    const log = new FindingsLog();
+    const env = podServiceEnv(p, ctx((s) => (s.metadata.name === "same-second" ? "pending" : "fdaa::1")), log);
+    expect(Object.keys(env).filter((k) => k.endsWith("_SERVICE_HOST"))).toEqual(["BEFORE_SERVICE_HOST"]);
+    expect(log.waiting).toEqual([{ reason: "ContainerCreating", message: expect.stringMatching(/^Service default\/same-second has no Fly address yet/) }]);
+    const ready = new FindingsLog();
+    expect(Object.keys(podServiceEnv(p, ctx(() => "fdaa::1"), ready)).filter((k) => k.endsWith("_SERVICE_HOST")).sort()).toEqual(["BEFORE_SERVICE_HOST", "SAME_SECOND_SERVICE_HOST"]);
+    expect(ready.waiting).toEqual([]);
+    expect(podServiceEnv({ ...p, spec: { ...p.spec, enableServiceLinks: false } } as Pod, ctx(() => "pending"), new FindingsLog())).toEqual({});
   });
 });

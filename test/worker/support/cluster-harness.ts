@@ -93,7 +93,7 @@ export async function withCluster(test: (h: Harness) => Promise<void>, spareSett
       clock,
       event: (type, object) =>
         applyEvent(
-          { pods: state.pods, objects: state.objects, appPorts: state.appPorts, cluster: CLUSTER, lookups: translateContextOf(CLUSTER, state.objects, state.flySecrets, state.appPorts, state.claimVolumes), now: clock.now, schedule: (uid) => scheduled.add(uid), status, decide },
+          { pods: state.pods, objects: state.objects, appPorts: state.appPorts, cluster: CLUSTER, lookups: translateContextOf(CLUSTER, state), now: clock.now, schedule: (uid) => scheduled.add(uid), status, decide },
           { type, object },
         ),
       converge: runSteps,

@@ -133,7 +133,9 @@ export const MIGRATIONS: readonly string[] = [
      public_v4 TEXT,
      updated_at INTEGER NOT NULL
    );`,
-  // v11: warm capacity. Stopped machines kept as spares of a pod template (`parking` while one
+  // v11: "is any machine running?" (the exit watch, every alarm) is an index lookup, not a scan of every pod row
+  `CREATE INDEX pods_by_machine_state ON pods(machine_state);`,
+  // v12: warm capacity. Stopped machines kept as spares of a pod template (`parking` while one
   // becomes a spare, `claiming` while a pod takes one over), the templates with their policy, and
   // on each pod its template's key and, for a machine taken from a spare, when the pod's own
   // events start (Fly clock, ms): what came before belongs to an earlier pod.
