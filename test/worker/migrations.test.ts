@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { expect, it } from "vitest";
-import { MIGRATIONS, migrate } from "../../src/worker/cluster/state/migrations";
-import { PodStore, SpareStore } from "../../src/worker/cluster/state";
+import { MIGRATIONS, POD_REFS_VERSION, migrate } from "../../src/worker/cluster/state/migrations";
+import { openClusterState, PodStore, SpareStore } from "../../src/worker/cluster/state";
 
 /** An empty database, as a first deployment of schema version `upTo` would have left it. */
 function freshAt(state: DurableObjectState, upTo: number): SqlStorage {
@@ -74,6 +74,36 @@ it("upgrades a v4 store (the schema before real problem/phase columns): each JSO
   });
 });
 
+it("upgrades a store from before the reference index: its pods are indexed once, their references and config secrets found", async () => {
+  const stub = env.CLUSTER.getByName(`migrations-${crypto.randomUUID()}`);
+  await runInDurableObject(stub, (_instance, state) => {
+    const sql = freshAt(state, POD_REFS_VERSION - 1);
+    const pod = {
+      metadata: { name: "db", namespace: "shop", uid: "u1" },
+      spec: {
+        containers: [{ name: "db", image: "postgres:17", env: [{ name: "PW", valueFrom: { secretKeyRef: { name: "db", key: "password" } } }], envFrom: [{ configMapRef: { name: "settings" } }] }],
+        volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data-db-0" } }],
+      },
+    };
+    const config = { image: "postgres:17", processes: [{ secrets: [{ env_var: "PW", name: "MLS_shop__db__password" }] }] };
+    sql.exec(
+      `INSERT INTO pods (uid, namespace, name, resource_version, desired, pod_json, config_json, machine_name, updated_at) VALUES ('u1', 'shop', 'db', '7', 'run', ?, ?, 'shop-db', 1)`,
+      JSON.stringify(pod), JSON.stringify(config),
+    );
+
+    const { pods } = openClusterState(state.storage);
+    expect(pods.refs.runnableReferencing("Secret", "shop", "db").map((r) => r.uid)).toEqual(["u1"]);
+    expect(pods.refs.runnableReferencing("ConfigMap", "shop", "settings").map((r) => r.uid)).toEqual(["u1"]);
+    expect(pods.refs.runnableReferencing("Secret", "default", "db")).toEqual([]);
+    expect(pods.refs.secretKeysInUse()).toEqual(new Map([["shop\u0000db", new Set(["password"])]]));
+    expect(pods.refs.claimsInUse()).toEqual([{ namespace: "shop", name: "data-db-0", users: ["u1"] }]);
+    expect(pods.refs.flySecretsInConfigs()).toEqual(new Set(["MLS_shop__db__password"]));
+    // Indexed once: opening again does not index twice.
+    openClusterState(state.storage);
+    expect(pods.refs.claimsInUse()).toEqual([{ namespace: "shop", name: "data-db-0", users: ["u1"] }]);
+  });
+});
+
 it("a store already on the newest schema is left as it is", async () => {
   const stub = env.CLUSTER.getByName(`migrations-${crypto.randomUUID()}`);
   await runInDurableObject(stub, (_instance, state) => {
@@ -93,15 +123,15 @@ it("rejects a bad desired state at the storage layer", async () => {
   });
 });
 
-it("upgrades a v11 store (before warm capacity): pods keep their machines and have no spare key; the spare tables start empty", async () => {
+it("upgrades a v12 store (before warm capacity): pods keep their machines and have no spare key; the spare tables start empty", async () => {
   const stub = env.CLUSTER.getByName(`migrations-${crypto.randomUUID()}`);
   await runInDurableObject(stub, (_instance, state) => {
-    const sql = freshAt(state, 11);
+    const sql = freshAt(state, 12);
     sql.exec(
       `INSERT INTO pods (uid, namespace, name, resource_version, desired, pod_json, machine_name, updated_at, machine_id, machine_state)
        VALUES ('u1', 'default', 'web', '7', 'run', '{"spec":{"containers":[]}}', 'default-web', 1, 'm1', 'started')`,
     );
-    expect(migrate(state.storage)).toBe(11);
+    expect(migrate(state.storage)).toBe(12);
     const rec = new PodStore(sql).get("u1")!;
     expect(rec).toMatchObject({ machineId: "m1", machineState: "started", spareKey: null, machineSince: null });
     const spares = new SpareStore(sql);

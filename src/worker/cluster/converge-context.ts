@@ -3,8 +3,8 @@ import type { Problem } from "../translate/machine-facts";
 import { podIds, type Decision } from "./decision-log";
 import type { ImagePullBackoff } from "./image-pull-backoff";
 import type { MachinesPort } from "./machines-port";
-import type { BudgetAction, RateBudget } from "./rate-budget";
 import type { SpareSettings } from "../translate/spare-template";
+import { BudgetWait, type BudgetAction, type RateBudget } from "./rate-budget";
 import type { PodRecord, PodStore, SpareStore } from "./state";
 
 /**
@@ -19,9 +19,8 @@ export interface ConvergeContext {
   spares: SpareStore;
   /** The cluster-wide spare policy (`SPARES`, `SPARE_TTL`); templates may override it. */
   spareSettings: SpareSettings;
+  /** The cluster's one budget: a pod's step holds its slots under the pod's UID. */
   budget: RateBudget;
-  /** In-memory reservations `${uid}:${action}` -> time the reserved budget slot opens. */
-  reservations: Map<string, number>;
   /** The kubelet's image pull back-off, per pod (in memory). */
   imagePulls: ImagePullBackoff;
   now(): number;
@@ -41,9 +40,7 @@ export const DONE: StepResult = { next: "done" };
 export const again = (inMs: number, error?: string, countAttempt = false): StepResult => ({ next: "again", inMs, error, countAttempt });
 
 /** Thrown by a call whose rate budget is not there yet: the step is tried again when it is. */
-export class BudgetWait {
-  constructor(readonly ms: number) {}
-}
+export { BudgetWait };
 
 /** An answer about the pod's machine: bind and record it (with the config hash it now carries, when known), publish. */
 export function record(ctx: ConvergeContext, rec: PodRecord, m: Machine, appliedHash?: string | null): void {

@@ -3,7 +3,7 @@ import type { Machine, MachineConfig } from "../../machines/schemas";
 import { MACHINE_METADATA, waitingForBudget } from "../translate/machine-facts";
 import { BudgetWait, setProblem, type ConvergeContext } from "./converge-context";
 import { podIds } from "./decision-log";
-import { takeSlot, type BudgetAction } from "./rate-budget";
+import { paced, type BudgetAction } from "./rate-budget";
 import type { PodRecord } from "./state";
 
 /**
@@ -14,19 +14,16 @@ import type { PodRecord } from "./state";
 /** How long one `wait` call may block the step (Fly allows up to 60 s). */
 export const WAIT_TIMEOUT_S = 10;
 
-/** Calls `fn` once the budget for `action` on `scope` allows it; otherwise throws a BudgetWait. */
+/** Calls `fn` once the pod's slot for `action` on `scope` is open; otherwise says why the pod waits and throws the BudgetWait. */
 export async function within<T>(ctx: ConvergeContext, rec: PodRecord, action: BudgetAction, scope: string, fn: () => Promise<T>): Promise<T> {
-  const waitMs = takeSlot(ctx.budget, ctx.reservations, `${rec.uid}:${action}`, action, scope, ctx.now());
-  if (waitMs > 0) {
-    ctx.budgetWaited(action, waitMs);
-    ctx.decide({ action, outcome: "waiting", reason: `rate budget: ${action} on ${scope} in ${Math.ceil(waitMs / 100) / 10} s`, pod: podIds(rec) });
-    setProblem(ctx, rec, waitingForBudget(action, scope === ctx.app ? `app ${scope}` : `machine ${scope}`, waitMs));
-    throw new BudgetWait(waitMs);
-  }
   try {
-    return await fn();
+    return await paced(ctx.budget, rec.uid, action, scope, fn);
   } catch (e) {
-    if (e instanceof MachinesApiError && e.kind === "rate_limited") ctx.budget.drain(action, scope, e.retryAfterMs ?? 1_000);
+    if (e instanceof BudgetWait) {
+      ctx.budgetWaited(action, e.ms);
+      ctx.decide({ action, outcome: "waiting", reason: `rate budget: ${action} on ${scope} in ${Math.ceil(e.ms / 100) / 10} s`, pod: podIds(rec) });
+      setProblem(ctx, rec, waitingForBudget(action, scope === ctx.app ? `app ${scope}` : `machine ${scope}`, e.ms));
+    }
     throw e;
   }
 }

@@ -38,13 +38,17 @@ export async function convergePod(ctx: ConvergeContext, uid: string, attempts: n
 
 /** A pod that no longer needs the create it queued for gives its slot back: a deleted pod never delays the next. */
 function releaseCreateSlot(ctx: ConvergeContext, uid: string): void {
-  if (!ctx.reservations.delete(`${uid}:create`)) return;
-  ctx.budget.release("create", ctx.app);
+  ctx.budget.forgo(uid, "create", ctx.app);
 }
 
 async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: number): Promise<StepResult> {
-  // Terminal, or waiting for something (a Secret, a valid image name): nothing to apply until the spec or the object changes.
-  if (rec.problem?.terminal || !rec.config) return DONE;
+  if (rec.problem?.terminal) return DONE;
+  // Waiting for something (a Secret, a valid image name): nothing to apply until the spec or the
+  // object changes, which schedules the pod again; a create slot it queued for goes back.
+  if (!rec.config) {
+    releaseCreateSlot(ctx, rec.uid);
+    return DONE;
+  }
   if (!rec.machineId) {
     if (rec.createIntentAt !== null) {
       const found = await findMachine(ctx, rec);

@@ -65,7 +65,6 @@ export async function withCluster(test: (h: Harness) => Promise<void>, spareSett
       spares: state.spares,
       spareSettings,
       budget,
-      reservations: new Map(),
       imagePulls: new ImagePullBackoff(),
       now,
       refreshStatus: (rec) => status.refresh(rec),

@@ -1,4 +1,4 @@
-import { migrate } from "./migrations";
+import { migrate, POD_REFS_VERSION } from "./migrations";
 import { AppPortStore } from "./app-port-store";
 import { ClaimVolumeStore } from "./claim-volume-store";
 import { FlySecretStore } from "./fly-secret-store";
@@ -39,10 +39,12 @@ export interface ClusterState {
 }
 
 export function openClusterState(storage: DurableObjectStorage): ClusterState {
-  migrate(storage);
+  const from = migrate(storage);
   const sql = storage.sql;
+  const pods = new PodStore(sql);
+  if (from > 0 && from < POD_REFS_VERSION) storage.transactionSync(() => pods.refs.rebuild(pods.all()));
   return {
-    pods: new PodStore(sql),
+    pods,
     work: new WorkQueue(sql),
     objects: new ObjectStore(sql),
     orphans: new OrphanStore(sql),
