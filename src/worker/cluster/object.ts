@@ -331,7 +331,7 @@ export class ClusterObject extends DurableObject<Env> {
       refreshStatus: this.#refresh,
       finish: (uid) => {
         const rec = this.#state.pods.get(uid);
-        if (rec) this.#decisions.record({ action: "forget", outcome: "done", reason: "the machine is confirmed destroyed: the pod may go", pod: podIds(rec), machine: rec.machineId });
+        if (rec) this.#decisions.record({ action: "forget", outcome: "done", reason: "the machine is confirmed destroyed (or kept as a spare): the pod may go", pod: podIds(rec), machine: rec.machineId });
         this.#status.finish(uid);
       },
       decide: (d) => this.#decisions.record(d),
