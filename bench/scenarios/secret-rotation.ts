@@ -39,7 +39,8 @@ export const secretRotation: Scenario = {
     await cluster.postEvents([{ type: "ADDED", object: secret("before", secretUid, "1") }, ...pods.map((object) => ({ type: "ADDED" as const, object }))]);
     const tracker = new PhaseTracker(cluster);
     await tracker.until(() => tracker.count("Running", uids) === PODS, { timeoutMs: PODS * 3_000 + 60_000, describe: () => `${tracker.count("Running", uids)}/${PODS} pods Running` });
-    await ctx.emulator.waitQuiet(3_000);
+    // The exit watch lists stopped machines every 2 s while machines run: 1 s is the quiet to ask for.
+    await ctx.emulator.waitQuiet(1_000);
 
     const live = async () => (await ctx.emulator.machines(cluster.app)).filter((m) => m.state !== "destroyed");
     const before = new Map((await live()).map((m) => [m.id, (m as { version?: string }).version]));
