@@ -61,7 +61,15 @@ export async function startRelayProcess(opts: RelayProcessOptions): Promise<Rela
   ];
   // process.execArgv carries tsx's loader, so the child runs the TypeScript source as the benchmark does.
   const child = spawn(process.execPath, args, { env: { ...process.env, RELAY_SECRET: opts.relaySecret }, stdio: ["ignore", "pipe", "inherit"] });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  // The benchmark may exit on a signal without running its scenario's cleanup: never leave the relay behind.
+  const orphan = () => child.kill("SIGKILL");
+  process.once("exit", orphan);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      process.off("exit", orphan);
+      resolve(code);
+    }),
+  );
   try {
     const metricsUrl = await startedLine(child, exited);
     return {
