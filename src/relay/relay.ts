@@ -20,6 +20,7 @@ import { createLogger, type Logger } from "./log";
 import { RelayMetrics } from "./metrics";
 import { startMetricsServer, type MetricsServer } from "./metrics-server";
 import { NodeHeartbeat } from "./node-heartbeat";
+import { ClaimStatuses } from "./claim-statuses";
 import { ServiceAddresses } from "./service-addresses";
 import { StatusSync } from "./status-sync";
 import { WorkerClient } from "./worker-client";
@@ -42,7 +43,8 @@ export interface RelayStatus {
 /** `logs -f` polls Fly's logs this often at first, backing off to the max while nothing new arrives. */
 const LOG_POLL = { baseMs: 500, maxMs: 5_000 };
 /** A Service without its Fly address yet is asked about this often at first, backing off to the max. */
-const SERVICE_ADDRESS_POLL = { baseMs: 250, maxMs: 10_000 };
+/** How often a Service's address or a claim's status is asked for until written (a claim waits for its first pod, which is no event of its own). */
+const WRITE_BACK_POLL = { baseMs: 250, maxMs: 10_000 };
 
 export interface Relay {
   readonly config: RelayConfig;
@@ -97,8 +99,10 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
     snapshotSource: () => informers!.snapshot(),
     metrics,
   });
-  const serviceAddresses = new ServiceAddresses({ worker, api, log: log.child({ component: "service-addresses" }), backoff: SERVICE_ADDRESS_POLL });
-  const podEvents = new PodEvents(new EventRecorder({ api, log: log.child({ component: "events" }), nodeName: config.nodeName }));
+  const serviceAddresses = new ServiceAddresses({ worker, api, log: log.child({ component: "service-addresses" }), backoff: WRITE_BACK_POLL });
+  const eventRecorder = new EventRecorder({ api, log: log.child({ component: "events" }), nodeName: config.nodeName });
+  const podEvents = new PodEvents(eventRecorder);
+  const claimStatuses = new ClaimStatuses({ worker, api, log: log.child({ component: "claim-statuses" }), events: eventRecorder, backoff: WRITE_BACK_POLL });
   informers = new InformerSet({
     api,
     log,
@@ -111,6 +115,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
     onEvent: (ev) => {
       forwarder.enqueue(ev);
       serviceAddresses.observe(ev);
+      claimStatuses.observe(ev);
       if (ev.type !== "DELETED" && (ev.object as KubeObject).kind === "Pod") void podEvents.fromPod(ev.object as KubeObject);
     },
     onListed: () => forwarder.requestSnapshot(),
@@ -137,6 +142,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
   informers.start();
   statusSync.start();
   serviceAddresses.start();
+  claimStatuses.start();
   log.info("relay started", {
     cluster: config.cluster,
     node: config.nodeName,
@@ -168,7 +174,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
         await informers!.stop();
         await kubelet?.close();
         health.stop();
-        await Promise.all([forwarder.stop(config.shutdownFlushMs), statusSync.stop(), serviceAddresses.stop()]);
+        await Promise.all([forwarder.stop(config.shutdownFlushMs), statusSync.stop(), serviceAddresses.stop(), claimStatuses.stop()]);
         await heartbeat.stop();
         await metricsServer?.close();
         log.info("relay stopped");

@@ -11,11 +11,12 @@
  */
 import { serviceViewSchema, type ServiceView } from "../shared/contract";
 import { SERVICE_ADDRESS_ANNOTATION } from "../shared/k8s";
-import { Backoff, sleep, type BackoffPolicy } from "./backoff";
+import type { BackoffPolicy } from "./backoff";
 import type { WatchEvent } from "./event-queue";
 import { isStatus, type KubeApi, type KubeObject } from "./kube-api";
-import { errorMessage, type Logger } from "./log";
+import type { Logger } from "./log";
 import type { WorkerClient } from "./worker-client";
+import { WriteBackLoop } from "./write-back-loop";
 
 export interface ServiceAddressesOptions {
   worker: WorkerClient;
@@ -23,12 +24,6 @@ export interface ServiceAddressesOptions {
   log: Logger;
   /** How soon a pending Service is asked about first; later asks back off up to `backoff.maxMs`. */
   backoff: BackoffPolicy;
-}
-
-interface Pending {
-  service: KubeObject;
-  dueAt: number;
-  backoff: Backoff;
 }
 
 type ServiceSpec = { type?: string; clusterIP?: string; selector?: Record<string, string> };
@@ -49,61 +44,31 @@ export function loadBalancerIngress(view: ServiceView): LoadBalancerIngress[] | 
 }
 
 export class ServiceAddresses {
-  readonly #pending = new Map<string, Pending>();
-  readonly #abort = new AbortController();
-  #wake: (() => void) | undefined;
-  #loop: Promise<void> | undefined;
+  readonly #loop: WriteBackLoop<KubeObject>;
 
-  constructor(private readonly opts: ServiceAddressesOptions) {}
+  constructor(private readonly opts: ServiceAddressesOptions) {
+    this.#loop = new WriteBackLoop({ what: "a Service's Fly address", log: opts.log, backoff: opts.backoff, write: (svc) => this.#write(svc) });
+  }
 
   /** Sees every watch event; acts on Services only. */
   observe(ev: WatchEvent): void {
     const svc = ev.object as KubeObject;
     if (svc.kind !== "Service" || !svc.metadata.uid) return;
-    if (ev.type === "DELETED" || !getsAddress(svc)) {
-      this.#pending.delete(svc.metadata.uid);
-      return;
-    }
-    this.#pending.set(svc.metadata.uid, { service: svc, dueAt: Date.now(), backoff: new Backoff(this.opts.backoff) });
-    this.#wake?.();
+    if (ev.type === "DELETED" || !getsAddress(svc)) this.#loop.drop(svc.metadata.uid);
+    else this.#loop.want(svc);
   }
 
   /** Services still waiting for their address (or LoadBalancer ingress) to be written. */
   get pending(): number {
-    return this.#pending.size;
+    return this.#loop.pending;
   }
 
   start(): void {
-    this.#loop ??= this.#run();
+    this.#loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.#abort.abort();
-    this.#wake?.();
-    await this.#loop;
-  }
-
-  async #run(): Promise<void> {
-    while (!this.#abort.signal.aborted) {
-      const now = Date.now();
-      for (const [uid, p] of [...this.#pending]) {
-        if (p.dueAt > now || this.#abort.signal.aborted) continue;
-        const done = await this.#write(p.service).catch((e: unknown) => {
-          this.opts.log.warn("writing a Service's Fly address failed", { namespace: p.service.metadata.namespace, name: p.service.metadata.name, error: errorMessage(e) });
-          return false;
-        });
-        // An event that arrived meanwhile replaced the entry: it is looked at on its own.
-        if (this.#pending.get(uid) !== p) continue;
-        if (done) this.#pending.delete(uid);
-        else p.dueAt = Date.now() + p.backoff.next();
-      }
-      const next = Math.min(...[...this.#pending.values()].map((p) => p.dueAt));
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-        void sleep(Number.isFinite(next) ? Math.max(0, next - Date.now()) : 60_000, this.#abort.signal).then(resolve);
-      });
-      this.#wake = undefined;
-    }
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   /** Patches what differs from the worker's view; true when nothing is left to write. */

@@ -2,6 +2,7 @@
 // recreation, grown, and released only once no machine holds them.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { claimViewSchema } from "../../src/shared/contract";
 import { emulatorUrl, eventually, fly, getPod, newCluster, pod, podPhase, postEvents, signedFetch } from "./helpers";
 
 let rv = 5_000;
@@ -97,5 +98,30 @@ describe("claims and Fly Volumes", () => {
     await reconcile(cluster);
     await reconcile(cluster);
     expect((await eventually("volume read", () => volumeOf(app, volumeId))).state).toBe("created");
+  });
+
+  it("the claim's view: Pending (WaitForFirstConsumer) until its volume exists, then Bound; a shrink and an impossible claim say why", async () => {
+    const { cluster } = newCluster();
+    const view = async (name: string) => {
+      const res = await signedFetch(`/v1/clusters/${cluster}/claims/default/${name}`);
+      return res.status === 404 ? undefined : claimViewSchema.parse(await res.json());
+    };
+    const claimUid = crypto.randomUUID();
+    await postEvents(cluster, [{ type: "ADDED", object: claim("data", "1500Mi", claimUid) }]);
+    expect(await view("data")).toMatchObject({ uid: claimUid, phase: "Pending", capacity: null, volume: null, event: { type: "Normal", reason: "WaitForFirstConsumer", message: "waiting for first consumer to be created before binding" } });
+    expect(await view("nothing")).toBeUndefined();
+
+    const p = mounting("data", "db");
+    await postEvents(cluster, [{ type: "ADDED", object: p }]);
+    await podPhase(cluster, p.metadata.uid, "Running");
+    const bound = await view("data");
+    expect(bound).toMatchObject({ phase: "Bound", capacity: "2Gi", accessModes: ["ReadWriteOnce"], event: null, volume: { region: "ams", sizeGb: 2 } });
+
+    await postEvents(cluster, [{ type: "MODIFIED", object: claim("data", "1Gi", claimUid) }]);
+    expect(await view("data")).toMatchObject({ phase: "Bound", capacity: "2Gi", event: { type: "Warning", reason: "VolumeResizeFailed", message: `Fly Volumes cannot shrink: volume ${bound!.volume!.id} stays at 2 GB (1 GB requested)` } });
+
+    const shared = { ...claim("shared", "1Gi", crypto.randomUUID()), spec: { accessModes: ["ReadWriteMany"], resources: { requests: { storage: "1Gi" } } } };
+    await postEvents(cluster, [{ type: "ADDED", object: shared }]);
+    expect((await view("shared"))?.event).toMatchObject({ type: "Warning", reason: "ProvisioningFailed", message: expect.stringContaining("ReadWriteMany is not available") });
   });
 });

@@ -7,20 +7,12 @@ import { forbiddenField, invalidValue, notSupported, required } from "./api-erro
 import type { JsonObject, K8sObject } from "./k8s-object";
 import { cloneObject, isJsonObject, jsonEqual } from "./k8s-object";
 import { podStrategy } from "./pod-strategy";
+import { pvcStrategy } from "./pvc-strategy";
 import type { ResourceType } from "./resources";
-import type { Strategy } from "./strategy";
+import { keepStatus, section, type Strategy } from "./strategy";
 import { CONDITION_TIMES, normalizeMicroTimes, normalizeTimes } from "./time-fields";
 import { webhookConfigurationStrategy } from "./admission/webhook-configuration-strategy";
 import { deploymentStrategy, jobStrategy, plainStrategy, replicaSetStrategy, statefulSetStrategy } from "./workload-strategies";
-
-function section(obj: K8sObject, key: "spec" | "status"): JsonObject {
-  if (!isJsonObject(obj[key])) obj[key] = {};
-  return obj[key] as JsonObject;
-}
-
-const keepStatus = (obj: K8sObject, old: K8sObject): void => {
-  obj.status = cloneObject(old.status);
-};
 
 const noChange = (): void => undefined;
 const noErrors = (): FieldError[] => [];
@@ -205,43 +197,6 @@ const configMapStrategy: Strategy = {
     if (!jsonEqual(cm.data, old.data) || !jsonEqual(cm.binaryData, old.binaryData)) errors.push(forbiddenField("data", "field is immutable when `immutable` is set"));
     if (cm.immutable !== true) errors.push(forbiddenField("immutable", "field is immutable when `immutable` is set"));
     return errors;
-  },
-};
-
-const ACCESS_MODES = ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"] as const;
-
-const pvcStrategy: Strategy = {
-  nameRule: "dns1123Subdomain",
-  normalize(pvc) {
-    const spec = section(pvc, "spec");
-    spec.volumeMode ??= "Filesystem";
-    normalizeTimes(pvc, CONDITION_TIMES);
-  },
-  prepareForCreate(pvc) {
-    pvc.status = { phase: "Pending" };
-  },
-  prepareForUpdate: keepStatus,
-  validate(pvc) {
-    const errors: FieldError[] = [];
-    const spec = section(pvc, "spec");
-    const modes = Array.isArray(spec.accessModes) ? spec.accessModes : [];
-    if (modes.length === 0) errors.push(required("spec.accessModes"));
-    for (const mode of modes) if (!ACCESS_MODES.includes(mode as (typeof ACCESS_MODES)[number])) errors.push(notSupported("spec.accessModes", mode, ACCESS_MODES));
-    const resources = isJsonObject(spec.resources) ? spec.resources : {};
-    const requests = isJsonObject(resources.requests) ? resources.requests : {};
-    if (requests.storage === undefined) errors.push(required("spec.resources[storage]"));
-    return errors;
-  },
-  validateUpdate(pvc, old) {
-    const strip = (spec: unknown): unknown => {
-      const copy = isJsonObject(spec) ? cloneObject(spec) : {};
-      delete copy.resources;
-      delete copy.volumeAttributesClassName;
-      return copy;
-    };
-    return jsonEqual(strip(pvc.spec), strip(old.spec))
-      ? []
-      : [forbiddenField("spec", "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims")];
   },
 };
 

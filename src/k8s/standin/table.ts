@@ -121,6 +121,45 @@ const SERVICE_COLUMNS: Column[] = [
   AGE,
 ];
 
+const ACCESS_MODE_SHORT: Record<string, string> = { ReadWriteOnce: "RWO", ReadOnlyMany: "ROX", ReadWriteMany: "RWX", ReadWriteOncePod: "RWOP" };
+/** printPersistentVolumeClaim: capacity and access modes show once the claim names its volume. */
+const bound = (pvc: K8sObject): boolean => Boolean(objectSection(pvc, "spec").volumeName);
+const PVC_COLUMNS: Column[] = [
+  NAME,
+  { name: "Status", type: "string", description: "phase represents the current phase of PersistentVolumeClaim.", priority: 0, cell: (pvc) => (pvc.metadata.deletionTimestamp ? "Terminating" : String(objectSection(pvc, "status").phase ?? "")) },
+  { name: "Volume", type: "string", description: "volumeName is the binding reference to the PersistentVolume backing this claim.", priority: 0, cell: (pvc) => String(objectSection(pvc, "spec").volumeName ?? "") },
+  {
+    name: "Capacity",
+    type: "string",
+    description: "capacity represents the actual resources of the underlying volume.",
+    priority: 0,
+    cell: (pvc) => {
+      const capacity = objectSection(pvc, "status").capacity;
+      return bound(pvc) && isJsonObject(capacity) ? String(capacity.storage ?? "") : "";
+    },
+  },
+  {
+    name: "Access Modes",
+    type: "string",
+    description: "accessModes contains the actual access modes the volume backing the PVC has.",
+    priority: 0,
+    cell: (pvc) => {
+      const modes = objectSection(pvc, "status").accessModes;
+      return bound(pvc) && Array.isArray(modes) ? modes.map((m) => ACCESS_MODE_SHORT[String(m)] ?? String(m)).join(",") : "";
+    },
+  },
+  {
+    name: "StorageClass",
+    type: "string",
+    description: "storageClassName is the name of the StorageClass required by the claim.",
+    priority: 0,
+    cell: (pvc) => String(pvc.metadata.annotations?.["volume.beta.kubernetes.io/storage-class"] ?? objectSection(pvc, "spec").storageClassName ?? ""),
+  },
+  { name: "VolumeAttributesClass", type: "string", description: "volumeAttributesClassName may be used to set the VolumeAttributesClass used by this claim.", priority: 0, cell: (pvc) => String(objectSection(pvc, "spec").volumeAttributesClassName ?? "<unset>") },
+  AGE,
+  { name: "VolumeMode", type: "string", description: "volumeMode defines what type of volume is required by the claim.", priority: 1, cell: (pvc) => String(objectSection(pvc, "spec").volumeMode ?? "<unset>") },
+];
+
 const EVENT_COLUMNS: Column[] = [
   {
     name: "Last Seen",
@@ -152,6 +191,7 @@ const COLUMNS: Readonly<Record<string, Column[]>> = {
   Node: NODE_COLUMNS,
   Namespace: NAMESPACE_COLUMNS,
   Service: SERVICE_COLUMNS,
+  PersistentVolumeClaim: PVC_COLUMNS,
   Event: EVENT_COLUMNS,
   ...WORKLOAD_COLUMNS,
 };

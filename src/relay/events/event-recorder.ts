@@ -17,7 +17,9 @@ const SPAM_BURST = 25;
 const SPAM_REFILL_MS = 300_000;
 const CACHE_LIMIT = 10_000;
 
+/** The object an Event is about: a Pod unless `kind` says otherwise (a PersistentVolumeClaim). */
 export interface InvolvedPod {
+  kind?: string;
   namespace: string;
   name: string;
   uid: string;
@@ -89,7 +91,7 @@ export class EventRecorder {
       apiVersion: "v1",
       kind: "Event",
       metadata: { name, namespace: pod.namespace, annotations: { [LAST_OCCURRENCE]: o.at } },
-      involvedObject: { apiVersion: "v1", kind: "Pod", namespace: pod.namespace, name: pod.name, uid: pod.uid, ...(o.fieldPath ? { fieldPath: o.fieldPath } : {}) },
+      involvedObject: { apiVersion: "v1", kind: pod.kind ?? "Pod", namespace: pod.namespace, name: pod.name, uid: pod.uid, ...(o.fieldPath ? { fieldPath: o.fieldPath } : {}) },
       reason: o.reason,
       message: o.message,
       type: o.type,

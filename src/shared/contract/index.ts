@@ -13,3 +13,4 @@ export * from "./snapshot";
 export * from "./status-feed";
 export * from "./pod-io";
 export * from "./service-view";
+export * from "./claim-view";

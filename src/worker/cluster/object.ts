@@ -1,7 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { MachinesClient } from "../../machines/client";
 import { isMachinesApiError } from "../../machines/errors";
-import type { FeedPage, PodView, ServiceView, ReconcileCounts, Snapshot } from "../../shared/contract";
+import type { ClaimView, FeedPage, PodView, ServiceView, ReconcileCounts, Snapshot } from "../../shared/contract";
+import type { PersistentVolumeClaim } from "../../shared/k8s";
+import { claimView } from "./claim-view";
 import type { ClusterStatusView } from "../ops/status-view";
 import { deferredWrite, logLevelOf } from "../log";
 import { AppProvisioner, AppUnavailable } from "./app-provisioner";
@@ -192,6 +194,14 @@ export class ClusterObject extends DurableObject<Env> {
   podMachine(uid: string): { namespace: string; name: string; machineId: string | null; since: number | null } | null {
     const rec = this.#state.pods.get(uid);
     return rec ? { namespace: rec.namespace, name: rec.name, machineId: rec.machineId, since: rec.machineSince } : null;
+  }
+
+  /** A claim with the status the PV controller would give it (claim-view.ts). */
+  getClaim(namespace: string, name: string): ClaimView | null {
+    const stored = this.#state.objects.find("PersistentVolumeClaim", namespace, name);
+    if (!stored) return null;
+    const mounted = this.#state.pods.refs.anyRunnableReferencing("PersistentVolumeClaim", namespace, name);
+    return claimView(stored.object as PersistentVolumeClaim, this.#state.claimVolumes.get(stored.uid), mounted);
   }
 
   getService(namespace: string, name: string): ServiceView | null {

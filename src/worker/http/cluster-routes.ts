@@ -64,4 +64,9 @@ export const clusterRoutes = new Hono<AppEnv>()
     const svc = await clusterObject(c.env, c.get("cluster")).getService(namespace, name);
     return svc ? c.json(svc) : c.json({ error: `Service ${namespace}/${name} is not known to cluster ${c.get("cluster")}` }, 404);
   })
+  .get("/:cluster/claims/:namespace/:name", async (c) => {
+    const { namespace, name } = c.req.param();
+    const claim = await clusterObject(c.env, c.get("cluster")).getClaim(namespace, name);
+    return claim ? c.json(claim) : c.json({ error: `PersistentVolumeClaim ${namespace}/${name} is not known to cluster ${c.get("cluster")}` }, 404);
+  })
   .route("/", podIoRoutes);

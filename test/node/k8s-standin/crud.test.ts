@@ -229,6 +229,24 @@ describe("other kinds", () => {
     expect(bad.json().details.causes.map((c: any) => c.field)).toEqual(["spec.accessModes", "spec.resources[storage]"]);
   });
 
+  it("resizes only a Bound claim, and never below status.capacity (ValidatePersistentVolumeClaimUpdate)", async ({ expect }) => {
+    const base = "/api/v1/namespaces/default/persistentvolumeclaims";
+    await raw(f.standin, "POST", base, { body: { metadata: { name: "grow" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } } });
+    const size = (storage: string) => ({ body: { spec: { resources: { requests: { storage } } } }, contentType: "application/merge-patch+json" });
+    const pending = await raw(f.standin, "PATCH", `${base}/grow`, size("2Gi"));
+    expect(pending.status).toBe(422);
+    expect(pending.json().message).toContain("spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims");
+
+    const bound = await raw(f.standin, "PATCH", `${base}/grow/status`, { body: { status: { phase: "Bound", capacity: { storage: "1Gi" }, accessModes: ["ReadWriteOnce"] } }, contentType: "application/merge-patch+json" });
+    expect(bound.status).toBe(200);
+    expect((await raw(f.standin, "PATCH", `${base}/grow`, size("3Gi"))).status).toBe(200);
+    const shrink = await raw(f.standin, "PATCH", `${base}/grow`, size("1Gi"));
+    expect(shrink.status).toBe(422);
+    expect(shrink.json().details.causes).toEqual([expect.objectContaining({ field: "spec.resources.requests.storage", message: "Forbidden: field can not be less than status.capacity" })]);
+    // Above status.capacity a smaller request is allowed (recovering from a failed expansion).
+    expect((await raw(f.standin, "PATCH", `${base}/grow`, size("2Gi"))).status).toBe(200);
+  });
+
   it("records Events selectable by the object they are about", async ({ expect }) => {
     const involvedObject = { kind: "Pod", namespace: "default", name: "web-0", uid: "u-1" };
     await f.core.createNamespacedEvent({

@@ -67,6 +67,13 @@ export class PodRefStore {
       .map((r) => new PodRecord(r as unknown as PodRow));
   }
 
+  /** Whether a runnable pod references `kind` `namespace/name`. */
+  anyRunnableReferencing(kind: ReferencedKind, namespace: string, name: string): boolean {
+    return (
+      this.sql.exec(`SELECT 1 FROM pod_refs AS r JOIN pods AS p ON p.uid = r.uid WHERE r.kind = ? AND r.namespace = ? AND r.name = ? AND ${RUNNABLE} LIMIT 1`, kind, namespace, name).toArray().length > 0
+    );
+  }
+
   /** `namespace\0name` -> the keys runnable pods use, for every Secret they reference. */
   secretKeysInUse(): Map<string, KeyUse> {
     const out = new Map<string, KeyUse>();
