@@ -193,7 +193,7 @@ export class Forwarder {
     let res: WorkerResponse;
     try {
       // The worker answers after its pass, which paces list calls at Fly's 1/s: ~1 s per 1000 machines past the first 3000.
-      res = await this.opts.worker.signed("POST", "/reconcile", body, { signal: this.abort.signal, extraTimeoutMs: RECONCILE_EXTRA_TIMEOUT_MS });
+      res = await this.opts.worker.signed("POST", "/reconcile", body, { signal: this.abort.signal, extraTimeoutMs: RECONCILE_EXTRA_TIMEOUT_MS, compressed: true });
     } catch (e) {
       return this.retrySnapshot(errorMessage(e));
     }

@@ -70,7 +70,7 @@ export class RelayMetrics {
     registers: [this.registry],
   });
 
-  constructor(sources: { pendingEvents?: () => number } = {}) {
+  constructor(sources: { pendingEvents?: () => number; kubeletSessions?: () => number } = {}) {
     const self = this;
     new Gauge({
       name: "machinelet_relay_status_feed_lag_seconds",
@@ -88,6 +88,17 @@ export class RelayMetrics {
         registers: [this.registry],
         collect() {
           this.set(pending());
+        },
+      });
+    }
+    if (sources.kubeletSessions) {
+      const sessions = sources.kubeletSessions;
+      new Gauge({
+        name: "machinelet_relay_kubelet_sessions",
+        help: "Open kubelet API sessions (logs -f, exec, port-forward).",
+        registers: [this.registry],
+        collect() {
+          this.set(sessions());
         },
       });
     }

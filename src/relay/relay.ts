@@ -71,7 +71,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
   const nodeAddress = config.nodeAddress ?? hostAddress();
   let informers: InformerSet | undefined;
   const kubelet = await serveKubeletApi(config, { api, nodeAddress, worker, log, cachedPod: (ns, name) => informers?.pod(ns, name) });
-  const metrics = new RelayMetrics({ pendingEvents: () => forwarder.stats().pending });
+  const metrics = new RelayMetrics({ pendingEvents: () => forwarder.stats().pending, kubeletSessions: () => kubelet?.sessions() ?? 0 });
   const metricsServer: MetricsServer | undefined = config.metricsPort === null ? undefined : await startMetricsServer(metrics.registry, config.metricsHost, config.metricsPort);
 
   const heartbeat = new NodeHeartbeat({

@@ -82,7 +82,7 @@ export class StatusSync {
     const query = new URLSearchParams({ after: this.cursor ?? "0", wait: String(this.opts.feedWaitSeconds) });
     let res;
     try {
-      res = await this.opts.worker.signed("GET", `/status?${query}`, "", { signal: this.abort.signal, extraTimeoutMs: this.opts.feedWaitSeconds * 1000 });
+      res = await this.opts.worker.signed("GET", `/status?${query}`, "", { signal: this.abort.signal, extraTimeoutMs: this.opts.feedWaitSeconds * 1000, compressed: true });
     } catch (e) {
       if (!this.stopped) this.opts.onFeedAnswer(false);
       throw e;

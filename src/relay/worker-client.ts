@@ -40,14 +40,19 @@ export class WorkerClient {
   /**
    * A signed request to `/v1/clusters/{cluster}{suffix}`; any HTTP answer is returned (the
    * caller decides what a status means), network failures and timeouts throw WorkerRequestError.
+   * The answer comes uncompressed unless `compressed`: most answers are a few hundred bytes
+   * (event results, log pages, exec results), and a gzip stream per answer was the largest
+   * share of the relay's CPU under 20 kubelet sessions. Answers that can be large (the status
+   * feed, a snapshot's results) ask for it.
    */
-  async signed(method: "GET" | "POST", suffix: string, body = "", opts: { signal?: AbortSignal; extraTimeoutMs?: number } = {}): Promise<WorkerResponse> {
+  async signed(method: "GET" | "POST", suffix: string, body = "", opts: { signal?: AbortSignal; extraTimeoutMs?: number; compressed?: boolean } = {}): Promise<WorkerResponse> {
     const url = new URL(this.base);
     const [path, query] = suffix.split("?", 2);
     url.pathname = `${this.basePath}/v1/clusters/${this.cluster}${path}`;
     url.search = query ? `?${query}` : "";
     const signature = await signRequest(this.secret, method, url.pathname + url.search, body);
     const headers: Record<string, string> = { [SIGNATURE_HEADER]: signature };
+    if (!opts.compressed) headers["accept-encoding"] = "identity";
     if (method === "POST") headers["content-type"] = "application/json";
     return this.send(url, { method, headers, body: method === "POST" ? body : undefined }, `${method} ${path}`, opts);
   }

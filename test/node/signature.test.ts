@@ -30,6 +30,18 @@ describe("relay request signatures", () => {
     else expect(r.ok === false && r.reason).toMatch(error);
   });
 
+  it("signs and checks with whichever secret it is given, one after the other (a rotated secret)", async () => {
+    const { createHmac } = await import("node:crypto");
+    for (const key of [secret, "rotated", secret]) {
+      const expected = createHmac("sha256", key).update(`${now}.GET./p.`).digest("hex");
+      const signed = await signRequest(key, "GET", "/p", "", now);
+      expect(signed).toBe(`t=${now},v1=${expected}`);
+      expect(await verifySignature(key, signed, "GET", "/p", "", now)).toEqual({ ok: true });
+      const other = key === secret ? "rotated" : secret;
+      expect(await verifySignature(other, signed, "GET", "/p", "", now)).toEqual({ ok: false, reason: "signature mismatch" });
+    }
+  });
+
   it("refuses everything when no secret is configured", async () => {
     const signed = await signRequest("", "GET", "/p", "", now).catch(() => "t=1,v1=" + "0".repeat(64));
     expect((await verifySignature("", signed, "GET", "/p", "", now)).ok).toBe(false);

@@ -7,8 +7,19 @@ export const SIGNATURE_WINDOW_S = 300;
 
 const encoder = new TextEncoder();
 
-async function hmacKey(secret: string, usage: "sign" | "verify"): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [usage]);
+/**
+ * The last secret's imported key, per usage: every request is signed or checked with the same
+ * secret, and importing it each time was a visible share of the relay's CPU under load. One entry,
+ * so a rotated secret replaces the old key instead of piling up.
+ */
+const lastKey: Partial<Record<"sign" | "verify", { secret: string; key: Promise<CryptoKey> }>> = {};
+
+function hmacKey(secret: string, usage: "sign" | "verify"): Promise<CryptoKey> {
+  const cached = lastKey[usage];
+  if (cached?.secret === secret) return cached.key;
+  const key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [usage]);
+  lastKey[usage] = { secret, key };
+  return key;
 }
 
 const signedPayload = (t: number, method: string, pathWithQuery: string, body: string) =>

@@ -50,6 +50,7 @@ describe("relay metrics", () => {
     expect(sampleValue(m, "machinelet_relay_status_feed_polls_total", { result: "ok" })).toBeGreaterThanOrEqual(1);
     expect(sampleValue(m, "machinelet_relay_status_feed_lag_seconds")).toBeGreaterThanOrEqual(0);
     expect(sampleValue(m, "machinelet_relay_events_pending")).toBeGreaterThanOrEqual(0);
+    expect(sampleValue(m, "machinelet_relay_kubelet_sessions")).toBe(0);
     expect(m.get("process_cpu_user_seconds_total")?.type).toBe("COUNTER");
   });
 
