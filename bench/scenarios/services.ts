@@ -15,6 +15,8 @@ import type { BenchContext, Scenario } from "../lib/scenario";
 import { poll, sleep } from "../lib/wait";
 
 const SAMPLES = 3;
+const BULK_PODS = 500;
+const EVENTS = 20;
 const PODS = 10;
 const LATENCY_MS = 100;
 const POLL = { everyMs: 20, timeoutMs: 120_000 };
@@ -66,7 +68,9 @@ export const services: Scenario = {
     for (let i = 0; i < SAMPLES; i++) samples.push(await sample(ctx, i));
     const calls = (s: Sample) => s.createCalls.length;
     const setting = `emulator latency ${LATENCY_MS} ms/call, boot 0, rate limits on; ${PODS} pods, ${SAMPLES} samples (medians)`;
+    const eventMs = await serviceEventCost(ctx);
     return [
+      metric("service_event_p50_ms", eventMs, "ms", `one Service MODIFIED (a port changes) in a namespace of ${BULK_PODS} pods it does not select: median POST time of ${EVENTS} sequential events`),
       metric("service_create_to_reachable_ms", median(samples.map((s) => s.createMs)), "ms", `3-port Service event -> every port routes to all ${PODS} pods; ${setting}`),
       metric("service_create_calls", median(samples.map(calls)), "calls", "Machines API calls from the Service event until every port routes (app, addresses, forwarder, pod updates, reads)"),
       metric("service_create_service_app_calls", median(samples.map((s) => s.serviceAppCalls)), "calls", "of service_create_calls: on the Service app and POST /v1/apps"),
@@ -155,4 +159,33 @@ async function routesTo(ctx: BenchContext, cluster: ClusterClient, from: string,
     }
     return view;
   }, POLL);
+}
+
+/**
+ * What one Service event costs the intake in a busy namespace: only the pods the Service selects
+ * (before or after) are translated again, not the whole namespace.
+ */
+async function serviceEventCost(ctx: BenchContext): Promise<number> {
+  await ctx.emulator.configure({ latencyMs: 0, bootMs: 0, rateLimits: false });
+  const cluster = ctx.newCluster("svcev");
+  await cluster.prewarm();
+  const bulk = Array.from({ length: BULK_PODS }, (_, k) => {
+    const p = webPod(`bulk-${k}`);
+    return { ...p, metadata: { ...p.metadata, labels: { app: "bulk" } } };
+  });
+  await cluster.postEvents(bulk.map((p) => event("ADDED", p)));
+  const svc = webService(1);
+  await cluster.postEvents([event("ADDED", svc)]);
+  const times: number[] = [];
+  for (let i = 0; i < EVENTS; i++) {
+    const changed = { ...svc, metadata: { ...svc.metadata, resourceVersion: String(rv++) }, spec: { ...svc.spec, ports: [{ name: "p0", port: 80 + (i % 2), targetPort: "http" }] } };
+    const t0 = performance.now();
+    const [r] = await cluster.postEvents([event("MODIFIED", changed)]);
+    times.push(performance.now() - t0);
+    if (r?.outcome !== "applied") throw new Error(`Service event not applied: ${JSON.stringify(r)}`);
+  }
+  await cluster.postEvents(bulk.map((p) => event("DELETED", { ...p, metadata: { ...p.metadata, resourceVersion: String(rv++) } })));
+  await cluster.postEvents([event("DELETED", { ...svc, metadata: { ...svc.metadata, resourceVersion: String(rv++) } })]);
+  await ctx.emulator.waitQuiet(3_000, 300_000);
+  return median(times);
 }
