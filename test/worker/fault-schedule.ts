@@ -5,19 +5,8 @@
  * under faults. It records the desired end state (live pods at their newest image, deleted UIDs)
  * for the test to check once faults stop.
  */
+import { seededRandom } from "../../src/emulator/random";
 import { emulatorUrl, fly, pod, signedFetch } from "./helpers";
-
-/** mulberry32: small, seedable, good enough to pick actions. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type PodObject = ReturnType<typeof pod>;
 type Event = { type: "ADDED" | "MODIFIED" | "DELETED"; object: PodObject };
@@ -30,7 +19,7 @@ export interface Outcome {
 }
 
 export async function runSchedule(opts: { cluster: string; app: string; seed: number; steps: number }): Promise<Outcome> {
-  const rand = prng(opts.seed);
+  const rand = seededRandom(opts.seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const live = new Map<string, PodObject>();
   const deleted = new Set<string>();

@@ -28,6 +28,8 @@ export interface ReconcileContext {
 }
 
 const PAGE_LIMIT = 1000;
+/** Adoptions a pass explains one by one; beyond them (state lost, thousands found) one summary says how many. */
+const ADOPTIONS_DETAILED = 10;
 
 /**
  * One level-based pass over the whole cluster: list its machines (ceil(N/1000) calls), compare
@@ -41,6 +43,7 @@ export async function reconcilePass(ctx: ReconcileContext): Promise<ReconcileCou
   const candidates: Machine[] = [];
 
   const index = ctx.pods.reconcileIndex();
+  let adopted = 0;
   for (const m of machines) {
     const meta = m.config?.metadata ?? {};
     // Machines on their way out are neither owners nor orphans.
@@ -57,7 +60,7 @@ export async function reconcilePass(ctx: ReconcileContext): Promise<ReconcileCou
       const prev = ctx.pods.get(uid)!;
       const rec = ctx.pods.recordMachine(prev, m, ctx.now(), adoptedHash(prev, m.config));
       ctx.refreshStatus(rec);
-      ctx.decide({ action: "adopt", outcome: "done", reason: "found the pod's machine, created by a step that did not live to record it", pod: rec && podIds(rec), machine: m.id });
+      if (++adopted <= ADOPTIONS_DETAILED) ctx.decide({ action: "adopt", outcome: "done", reason: "found the pod's machine, created by a step that did not live to record it", pod: rec && podIds(rec), machine: m.id });
       ctx.schedule(uid);
       counts.updated++;
       continue;
@@ -110,6 +113,9 @@ export async function reconcilePass(ctx: ReconcileContext): Promise<ReconcileCou
     }
   }
 
+  if (adopted > ADOPTIONS_DETAILED) {
+    ctx.decide({ action: "adopt", outcome: "done", reason: `found ${adopted - ADOPTIONS_DETAILED} more pods' machines (${adopted} in all) that no step had recorded, as after a loss of state` });
+  }
   counts.orphansDestroyed = await sweepOrphans(ctx, candidates);
   return counts;
 }

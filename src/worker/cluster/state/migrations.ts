@@ -133,6 +133,8 @@ export const MIGRATIONS: readonly string[] = [
      public_v4 TEXT,
      updated_at INTEGER NOT NULL
    );`,
+  // v11: "is any machine running?" (the exit watch, every alarm) is an index lookup, not a scan of every pod row
+  `CREATE INDEX pods_by_machine_state ON pods(machine_state);`,
 ];
 
 /** Brings `sql` to the newest schema; returns the version it started from. Each step is atomic. */
