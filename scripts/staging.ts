@@ -66,7 +66,8 @@ async function main(): Promise<void> {
   await ensurePortFree(RELAY_METRICS_PORT, "MACHINELET_RELAY_METRICS_PORT", "relay metrics");
   await ensurePortFree(KUBELET_PORT, "MACHINELET_KUBELET_PORT", "relay kubelet API");
   await ensurePortFree(DNS_PORT, "MACHINELET_DNS_PORT", "cluster DNS");
-  const emulator = await startEmulator({ port: MACHINES_PORT, tokens: [STAGING.token], apps: [STAGING.app], loopback: true });
+  // nginx listens on 80 (its EXPOSE), so `kubectl port-forward` to a staging nginx pod reaches a listener.
+  const emulator = await startEmulator({ port: MACHINES_PORT, tokens: [STAGING.token], apps: [STAGING.app], loopback: true, config: { imagePorts: { nginx: [80] } } });
   closers.push(() => emulator.close());
   say(`machines emulator on ${emulator.url} (token ${STAGING.token}, app ${STAGING.app})`);
   // Service forwarder machines run the real forwarder program, wired through the emulator's loopback network.
@@ -119,6 +120,8 @@ async function main(): Promise<void> {
     kubeletBindAddress: "127.0.0.1",
     kubeletPort: KUBELET_PORT,
     kubeletClientCaFile: KUBELET_CLIENT_CA,
+    // The emulator's loopback network stands in for 6PN.
+    portForward: `emulator:${emulator.url}`,
     metricsPort: RELAY_METRICS_PORT,
     metricsHost: "127.0.0.1",
   }, { log: createLogger({ level: LOG_LEVEL, write: logs.sink("relay"), fields: { component: "relay" } }) });

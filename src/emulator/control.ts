@@ -36,7 +36,7 @@ export function controlRoutes(app: FlyApp, st: EmulatorState, flyRoutes: () => R
     return c.json(st.config);
   });
 
-  app.get("/_emulator/stats", (c) => c.json(st.stats.snapshot()));
+  app.get("/_emulator/stats", (c) => c.json(st.stats.snapshot(c.req.query("app"))));
 
   /** The machine's main process exits with `exitCode`; its restart policy decides what happens next. */
   app.post("/_emulator/apps/:app/machines/:id/exit", async (c) => {

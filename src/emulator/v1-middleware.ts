@@ -71,13 +71,14 @@ export function v1Pipeline(st: EmulatorState): MiddlewareHandler<FlyEnv> {
   return async (c, next) => {
     const { route, template } = resolveRoute(c);
     c.set("route", route);
+    const app = template ? pathParams(template, c.req.path).app_name : undefined;
     const refused = await rejection(st, c, route, template);
     if (refused) {
-      st.stats.record(route, refused.httpStatus);
+      st.stats.record(route, refused.httpStatus, app);
       return c.json(refused.body(), refused.httpStatus);
     }
     await next();
-    st.stats.record(route, c.res.status);
+    st.stats.record(route, c.res.status, app);
   };
 }
 

@@ -6,6 +6,7 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { CLUSTER_NAME, CLUSTER_NAME_RULE } from "../shared/contract";
+import { parsePortForwardMode } from "./kubelet/pod-dialer";
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -49,6 +50,18 @@ export const relayConfigSchema = z
     /** PEM serving certificate and key of the kubelet API; self-signed for the node's address and name when absent. */
     kubeletTlsCertFile: z.string().min(1).optional(),
     kubeletTlsKeyFile: z.string().min(1).optional(),
+    /** How port-forward reaches pods (pod-dialer.ts): `off` (refused, saying why), `6pn` (the relay is on the Fly private network), `emulator:<url>` (staging). */
+    portForward: z
+      .string()
+      .default("off")
+      .transform((t, ctx) => {
+        try {
+          return parsePortForwardMode(t);
+        } catch (e) {
+          ctx.addIssue({ code: "custom", message: e instanceof Error ? e.message : String(e) });
+          return z.NEVER;
+        }
+      }),
     nodeCpu: z.string().regex(QUANTITY, "nodeCpu must be a quantity").default("1000"),
     nodeMemory: z.string().regex(QUANTITY, "nodeMemory must be a quantity").default("4Ti"),
     nodePods: z.string().regex(/^[0-9]+$/, "nodePods must be an integer").default("10000"),
@@ -152,6 +165,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: "kubeletClientCaFile", flag: "kubelet-client-ca", env: "RELAY_KUBELET_CLIENT_CA", parse: str, help: "CA of the API server's kubelet client certificate (K3s: /var/lib/rancher/k3s/server/tls/client-ca.crt); without it no kubelet API" },
   { key: "kubeletTlsCertFile", flag: "kubelet-tls-cert", env: "RELAY_KUBELET_TLS_CERT", parse: str, help: "serving certificate of the kubelet API (default: self-signed)" },
   { key: "kubeletTlsKeyFile", flag: "kubelet-tls-key", env: "RELAY_KUBELET_TLS_KEY", parse: str, help: "key of --kubelet-tls-cert" },
+  { key: "portForward", flag: "port-forward", env: "RELAY_PORT_FORWARD", parse: str, help: "how port-forward reaches pods: off (default; refused with the reason), 6pn (the relay runs on Fly's private network or WireGuard), emulator:<url> (staging)" },
   { key: "nodeCpu", flag: "node-cpu", env: "RELAY_NODE_CPU", parse: str, help: "cpu capacity (default 1000)" },
   { key: "nodeMemory", flag: "node-memory", env: "RELAY_NODE_MEMORY", parse: str, help: "memory capacity (default 4Ti)" },
   { key: "nodePods", flag: "node-pods", env: "RELAY_NODE_PODS", parse: str, help: "pod capacity (default 10000)" },

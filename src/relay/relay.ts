@@ -12,6 +12,8 @@ import { Forwarder } from "./forwarder";
 import { EventRecorder } from "./events/event-recorder";
 import { PodEvents } from "./events/pod-events";
 import { InformerSet } from "./informers";
+import { KubeletAuth } from "./kubelet/authn";
+import { podDialer } from "./kubelet/pod-dialer";
 import { startKubeletServer, type KubeletServer } from "./kubelet/server";
 import { KubeApi, loadKubeConfig, type KubeObject } from "./kube-api";
 import { createLogger, type Logger } from "./log";
@@ -66,7 +68,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
   const backoff = { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs };
   const nodeAddress = config.nodeAddress ?? hostAddress();
   let informers: InformerSet | undefined;
-  const kubelet = await serveKubeletApi(config, { nodeAddress, worker, log, cachedPod: (ns, name) => informers?.pod(ns, name) });
+  const kubelet = await serveKubeletApi(config, { api, nodeAddress, worker, log, cachedPod: (ns, name) => informers?.pod(ns, name) });
   const metrics = new RelayMetrics({ pendingEvents: () => forwarder.stats().pending });
   const metricsServer: MetricsServer | undefined = config.metricsPort === null ? undefined : await startMetricsServer(metrics.registry, config.metricsHost, config.metricsPort);
 
@@ -177,7 +179,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
 /** The kubelet API, when a client CA says whom to let in; a self-signed serving certificate unless one is configured. */
 async function serveKubeletApi(
   config: RelayConfig,
-  deps: { nodeAddress: string; worker: WorkerClient; log: Logger; cachedPod: (namespace: string, name: string) => ReturnType<InformerSet["pod"]> },
+  deps: { api: KubeApi; nodeAddress: string; worker: WorkerClient; log: Logger; cachedPod: (namespace: string, name: string) => ReturnType<InformerSet["pod"]> },
 ): Promise<KubeletServer | undefined> {
   if (!config.kubeletClientCaFile) {
     deps.log.warn("no kubelet client CA configured (--kubelet-client-ca): kubectl logs, exec and port-forward are not served");
@@ -195,14 +197,17 @@ async function serveKubeletApi(
     config.kubeletTlsCertFile && config.kubeletTlsKeyFile
       ? { cert: read(config.kubeletTlsCertFile, "kubelet serving certificate"), key: read(config.kubeletTlsKeyFile, "kubelet serving key") }
       : await createSelfSignedCert([...new Set([deps.nodeAddress, config.nodeName, "127.0.0.1", "localhost"])].filter((h) => !h.includes(":")), 365, new Date(), config.nodeName);
+  const log = deps.log.child({ component: "kubelet-api" });
   const server = await startKubeletServer({
     host: config.kubeletBindAddress,
     port: config.kubeletPort,
     ...serving,
     clientCa,
+    auth: new KubeletAuth({ api: deps.api, nodeName: config.nodeName, log }),
+    dialer: podDialer(config.portForward),
     nodeName: config.nodeName,
     worker: deps.worker,
-    log: deps.log.child({ component: "kubelet-api" }),
+    log,
     cachedPod: deps.cachedPod,
     logPoll: LOG_POLL,
   });

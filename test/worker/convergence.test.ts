@@ -85,7 +85,8 @@ describe("reconcile", () => {
     const m = await fly.getMachine(app, machineId);
     await fly.updateMachine(app, machineId, { config: { ...m.config!, image: "evil:latest" } });
     await fly.waitMachine(app, machineId, { states: ["started"], timeoutS: 10 });
-    expect(await reconcile(cluster)).toMatchObject({ updated: 1 });
+    // This pass, or the object's own first pass if it listed after the tamper, puts the config back.
+    await reconcile(cluster);
     await eventually("config restored", async () => (await fly.getMachine(app, machineId)).config?.image === "nginx:1.27");
   });
 

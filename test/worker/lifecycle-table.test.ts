@@ -149,4 +149,29 @@ describe("pod lifecycle, one row per case", () => {
       expect(await h.pass()).toMatchObject({ orphansDestroyed: 1 });
       expect(h.fly.calls.filter((c) => c.op === "delete").map((c) => c.id)).toEqual([late.id]);
     }));
+
+  it("a pod waiting for a ConfigMap gets no machine, even when a pass schedules it; it starts once the ConfigMap arrives", () =>
+    withCluster(async (h) => {
+      const p = pod({ spec: { containers: [{ name: "web", image: "nginx:1.27", env: [{ name: "LEVEL", valueFrom: { configMapKeyRef: { name: "settings", key: "level" } } }] }] } });
+      h.event("ADDED", p);
+      await h.pass();
+      expect(h.fly.ops).toEqual(["list"]);
+      expect(h.pod(p.metadata.uid)).toMatchObject({ machineId: null, problem: { reason: "CreateContainerConfigError", terminal: false } });
+      h.event("ADDED", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings", namespace: "default", uid: crypto.randomUUID(), resourceVersion: "5" }, data: { level: "info" } });
+      await h.converge(p.metadata.uid);
+      expect(h.pod(p.metadata.uid)).toMatchObject({ machineState: "started", problem: null });
+    }));
+
+  it("a ConfigMap deleted under a running pod: the machine keeps what it was given, never an update to nothing", () =>
+    withCluster(async (h) => {
+      const settings = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings", namespace: "default", uid: crypto.randomUUID(), resourceVersion: "5" }, data: { level: "info" } };
+      h.event("ADDED", settings);
+      const { uid, machineId } = await running(h, { spec: { containers: [{ name: "web", image: "nginx:1.27", env: [{ name: "LEVEL", valueFrom: { configMapKeyRef: { name: "settings", key: "level" } } }] }] } });
+      const version = h.fly.machines.get(machineId)!.version;
+      h.event("DELETED", { ...settings, metadata: { ...settings.metadata, resourceVersion: "6" } });
+      expect(await h.pass()).toMatchObject({ updated: 0 });
+      expect(h.fly.ops).toEqual(["list"]);
+      expect(h.fly.machines.get(machineId)!.version).toBe(version);
+      expect(h.pod(uid)).toMatchObject({ problem: null, phase: "Running" });
+    }));
 });

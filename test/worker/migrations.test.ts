@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { expect, it } from "vitest";
-import { MIGRATIONS, migrate } from "../../src/worker/cluster/state/migrations";
-import { PodStore } from "../../src/worker/cluster/state";
+import { MIGRATIONS, POD_REFS_VERSION, migrate } from "../../src/worker/cluster/state/migrations";
+import { openClusterState, PodStore } from "../../src/worker/cluster/state";
 
 /** An empty database, as a first deployment of schema version `upTo` would have left it. */
 function freshAt(state: DurableObjectState, upTo: number): SqlStorage {
@@ -71,6 +71,36 @@ it("upgrades a v4 store (the schema before real problem/phase columns): each JSO
     expect(sql.exec("SELECT machine_id, last_pass FROM orphans").toArray()).toEqual([{ machine_id: "m9", last_pass: 3 }]);
     const columns = sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('pods')").toArray().map((c) => c.name);
     expect(columns).not.toContain("problem_json");
+  });
+});
+
+it("upgrades a store from before the reference index: its pods are indexed once, their references and config secrets found", async () => {
+  const stub = env.CLUSTER.getByName(`migrations-${crypto.randomUUID()}`);
+  await runInDurableObject(stub, (_instance, state) => {
+    const sql = freshAt(state, POD_REFS_VERSION - 1);
+    const pod = {
+      metadata: { name: "db", namespace: "shop", uid: "u1" },
+      spec: {
+        containers: [{ name: "db", image: "postgres:17", env: [{ name: "PW", valueFrom: { secretKeyRef: { name: "db", key: "password" } } }], envFrom: [{ configMapRef: { name: "settings" } }] }],
+        volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data-db-0" } }],
+      },
+    };
+    const config = { image: "postgres:17", processes: [{ secrets: [{ env_var: "PW", name: "MLS_shop__db__password" }] }] };
+    sql.exec(
+      `INSERT INTO pods (uid, namespace, name, resource_version, desired, pod_json, config_json, machine_name, updated_at) VALUES ('u1', 'shop', 'db', '7', 'run', ?, ?, 'shop-db', 1)`,
+      JSON.stringify(pod), JSON.stringify(config),
+    );
+
+    const { pods } = openClusterState(state.storage);
+    expect(pods.refs.runnableReferencing("Secret", "shop", "db").map((r) => r.uid)).toEqual(["u1"]);
+    expect(pods.refs.runnableReferencing("ConfigMap", "shop", "settings").map((r) => r.uid)).toEqual(["u1"]);
+    expect(pods.refs.runnableReferencing("Secret", "default", "db")).toEqual([]);
+    expect(pods.refs.secretKeysInUse()).toEqual(new Map([["shop\u0000db", new Set(["password"])]]));
+    expect(pods.refs.claimsInUse()).toEqual([{ namespace: "shop", name: "data-db-0", users: ["u1"] }]);
+    expect(pods.refs.flySecretsInConfigs()).toEqual(new Set(["MLS_shop__db__password"]));
+    // Indexed once: opening again does not index twice.
+    openClusterState(state.storage);
+    expect(pods.refs.claimsInUse()).toEqual([{ namespace: "shop", name: "data-db-0", users: ["u1"] }]);
   });
 });
 

@@ -5,7 +5,8 @@
  * kubelet client certificate, without verifying the kubelet's serving certificate (kube-apiserver
  * without --kubelet-certificate-authority). Logs are streamed through; upgrades (SPDY/3.1 and
  * WebSocket) are passed through, except WebSocket v5 remote commands, which kube-apiserver 1.30+
- * translates into SPDY towards the kubelet (kubelet-stream-translator.ts).
+ * translates into SPDY towards the kubelet (kubelet-stream-translator.ts), and port-forwards
+ * tunnelling SPDY in a WebSocket, which 1.31+ unwraps (portforward-tunnel.ts).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { request } from "node:https";
@@ -16,6 +17,7 @@ import { isJsonObject } from "./k8s-object";
 import { PODS, type Registry } from "./registry";
 import { resourceByKind, type ResourceType } from "./resources";
 import { translateWebSocketToSpdy, wantsTranslation } from "./kubelet-stream-translator";
+import { tunnelPortForward, wantsTunnel } from "./portforward-tunnel";
 
 export const KUBELET_SUBRESOURCES = ["log", "exec", "attach", "portforward"] as const;
 export type KubeletSubresource = (typeof KUBELET_SUBRESOURCES)[number];
@@ -154,6 +156,9 @@ export function proxyPodUpgrade(
   const path = kubeletPath(pod, subresource, query);
   const target = { ...kubeletOf(registry, pod), ...client, rejectUnauthorized: false };
   if (subresource !== "portforward" && wantsTranslation(req)) return translateWebSocketToSpdy(req, socket, head, target, path, query);
+  if (subresource === "portforward" && wantsTunnel(req)) {
+    return tunnelPortForward(req, socket, head, target, path, (answer) => passBack(answer, socket), (e) => unreachable(socket, e));
+  }
   const upstream = request({ ...target, path, method: req.method, headers: forwardedHeaders(req, true) });
   upstream.on("upgrade", (answer, upSocket, upHead) => {
     const lines = [`HTTP/1.1 ${answer.statusCode} ${answer.statusMessage}`];
@@ -167,22 +172,26 @@ export function proxyPodUpgrade(
     socket.on("close", () => upSocket.destroy());
     upSocket.on("close", () => socket.destroy());
   });
-  upstream.on("response", (answer) => {
-    // The kubelet refused the upgrade: its answer (a Status) goes back as it came.
-    const lines = [`HTTP/1.1 ${answer.statusCode} ${answer.statusMessage}`];
-    for (let i = 0; i < answer.rawHeaders.length; i += 2) {
-      if (!/^(transfer-encoding|connection)$/i.test(answer.rawHeaders[i]!)) lines.push(`${answer.rawHeaders[i]}: ${answer.rawHeaders[i + 1]}`);
-    }
-    const chunks: Buffer[] = [];
-    answer.on("data", (c: Buffer) => chunks.push(c));
-    answer.on("end", () => {
-      const body = Buffer.concat(chunks);
-      socket.end(Buffer.concat([Buffer.from(`${lines.join("\r\n")}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`), body]));
-    });
-  });
-  upstream.on("error", (e) => writeUpgradeError(socket, new ApiError(503, "ServiceUnavailable", `error trying to reach the kubelet: ${e.message}`)));
+  upstream.on("response", (answer) => passBack(answer, socket));
+  upstream.on("error", (e) => unreachable(socket, e));
   upstream.end();
 }
+
+/** The kubelet refused the upgrade: its answer (a Status) goes back as it came. */
+function passBack(answer: IncomingMessage, socket: Duplex): void {
+  const lines = [`HTTP/1.1 ${answer.statusCode} ${answer.statusMessage}`];
+  for (let i = 0; i < answer.rawHeaders.length; i += 2) {
+    if (!/^(transfer-encoding|connection)$/i.test(answer.rawHeaders[i]!)) lines.push(`${answer.rawHeaders[i]}: ${answer.rawHeaders[i + 1]}`);
+  }
+  const chunks: Buffer[] = [];
+  answer.on("data", (c: Buffer) => chunks.push(c));
+  answer.on("end", () => {
+    const body = Buffer.concat(chunks);
+    socket.end(Buffer.concat([Buffer.from(`${lines.join("\r\n")}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`), body]));
+  });
+}
+
+const unreachable = (socket: Duplex, e: Error) => writeUpgradeError(socket, new ApiError(503, "ServiceUnavailable", `error trying to reach the kubelet: ${e.message}`));
 
 export function writeUpgradeError(socket: Duplex, err: ApiError): void {
   const body = JSON.stringify(err.toStatus());

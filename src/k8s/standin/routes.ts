@@ -2,27 +2,25 @@
  * HTTP routing of the K8s stand-in (staging and tests only): authentication, discovery, and the
  * REST verbs on /api/v1/... and /apis/<group>/<version>/... as the API server lays them out.
  */
-import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AdmittedWrites } from "./admission/admitted-writes";
 import type { Duplex } from "node:stream";
 import { ApiError, badRequest, methodNotAllowed, routeNotFound, unauthorized } from "./api-errors";
+import { authenticate, forbiddenFor, isSuperuser, reviewOf, serveReview, type StaticTokens } from "./authn";
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery";
 import { Query, checkAccept, parseJson, readBody, readDocument, sendError, sendJson } from "./http-io";
 import type { K8sObject } from "./k8s-object";
-import { isJsonObject, objectKey, withoutTypeMeta } from "./k8s-object";
+import { isJsonObject, withoutTypeMeta } from "./k8s-object";
 import { openApiV3Document, openApiV3Index } from "./openapi";
 import { patchTypeOf } from "./patch";
 import { scaleOf, writeScale } from "./scale";
-import type { DeleteOptions, Registry, Selection } from "./registry";
+import type { DeleteOptions, Registry } from "./registry";
 import type { ResourceType } from "./resources";
-import { apiVersionOf, fieldsOf, findResource } from "./resources";
-import { SelectorError, parseFieldSelector, parseLabelSelector } from "./selectors";
+import { apiVersionOf, findResource } from "./resources";
 import type { Store } from "./store";
-import type { IncludeObject } from "./table";
+import { includeObjectOf, list, selectionOf, watch } from "./list-watch";
 import { toTable, wantsTable } from "./table";
 import type { WatchSettings } from "./watch-stream";
-import { checkWatchRequest, serveWatch } from "./watch-stream";
 import { isKubeletSubresource, proxyPodLog, proxyPodUpgrade, writeUpgradeError, type KubeletClientCert } from "./kubelet-proxy";
 
 export interface StandinContext {
@@ -30,7 +28,8 @@ export interface StandinContext {
   /** Creates, updates and patches through admission webhooks. */
   writes: AdmittedWrites;
   store: Store;
-  token: string;
+  /** Static bearer tokens and the users they stand for (authn.ts). */
+  tokens: StaticTokens;
   /** host:port clients reach the server on, for APIVersions. */
   serverAddress: string;
   watchSettings: WatchSettings;
@@ -61,13 +60,11 @@ export async function handleRequest(ctx: StandinContext, req: IncomingMessage, r
   }
 }
 
-export function authenticated(req: IncomingMessage, token: string): boolean {
-  const header = req.headers.authorization ?? "";
-  const match = /^Bearer\s+(.+)$/i.exec(header);
-  if (!match?.[1]) return false;
-  const given = Buffer.from(match[1].trim());
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+/** Who may act: an authenticated user (401 otherwise) with permission (403 otherwise; see authn.ts). */
+function authorize(ctx: StandinContext, req: IncomingMessage, path: string): void {
+  const user = authenticate(req, ctx.tokens);
+  if (!user) throw unauthorized();
+  if (!isSuperuser(user)) throw forbiddenFor(user, req.method ?? "GET", path);
 }
 
 async function route(ctx: StandinContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -82,7 +79,7 @@ async function route(ctx: StandinContext, req: IncomingMessage, res: ServerRespo
     }
     return;
   }
-  if (!authenticated(req, ctx.token)) throw unauthorized();
+  authorize(ctx, req, path);
   checkAccept(req.headers.accept);
   const segments = path
     .split("/")
@@ -95,6 +92,8 @@ async function route(ctx: StandinContext, req: IncomingMessage, res: ServerRespo
       }
     });
   const query = new Query(url.searchParams);
+  const review = reviewOf(segments);
+  if (review) return serveReview(review, req, res, ctx.tokens);
 
   if (segments[0] === "api") {
     if (segments.length === 1) return serveDocument(res, method, apiVersions(ctx.serverAddress));
@@ -132,50 +131,6 @@ function parseResourcePath(group: string, version: string, rest: readonly string
   const kubeletSubresource = rt.kind === "Pod" && isKubeletSubresource(subresource);
   if (subresource !== undefined && !kubeletSubresource && !rt.subresources.includes(subresource as ResourceType["subresources"][number])) return undefined;
   return { rt, namespace, name, subresource };
-}
-
-function selectionOf(rt: ResourceType, query: Query): Selection {
-  try {
-    const labelSelector = parseLabelSelector(query.string("labelSelector") ?? "");
-    const fieldSelector = parseFieldSelector(query.string("fieldSelector") ?? "");
-    const known = Object.keys(fieldsOf(rt, { metadata: {} }));
-    for (const requirement of fieldSelector) {
-      if (!known.includes(requirement.field)) throw badRequest(`field label not supported: ${requirement.field}`);
-    }
-    return { labelSelector, fieldSelector };
-  } catch (err) {
-    if (err instanceof SelectorError) throw badRequest(err.message);
-    throw err;
-  }
-}
-
-function includeObjectOf(query: Query): IncludeObject {
-  const value = query.string("includeObject") ?? "Metadata";
-  if (value !== "None" && value !== "Metadata" && value !== "Object") throw badRequest(`includeObject: Unsupported value: "${value}"`);
-  return value;
-}
-
-interface ContinueToken {
-  rv: number;
-  after: string;
-}
-
-function encodeContinue(token: ContinueToken): string {
-  return Buffer.from(JSON.stringify(token)).toString("base64url");
-}
-
-function decodeContinue(raw: string): ContinueToken {
-  try {
-    const token = JSON.parse(Buffer.from(raw, "base64url").toString("utf8")) as unknown;
-    if (isJsonObject(token) && typeof token.rv === "number" && typeof token.after === "string") return { rv: token.rv, after: token.after };
-  } catch {
-    // reported below
-  }
-  throw badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
-}
-
-function itemKey(obj: K8sObject): string {
-  return objectKey(obj.metadata.namespace, obj.metadata.name ?? "");
 }
 
 async function deleteOptionsOf(req: IncomingMessage, query: Query): Promise<DeleteOptions> {
@@ -303,57 +258,12 @@ async function scale(req: IncomingMessage, res: ServerResponse, registry: Regist
   }
 }
 
-function list(ctx: StandinContext, res: ServerResponse, query: Query, rt: ResourceType, namespace: string | undefined, table: boolean): void {
-  const selection = selectionOf(rt, query);
-  const limit = query.int("limit");
-  if (limit !== undefined && limit < 0) throw badRequest(`limit must be non-negative, got ${limit}`);
-  const rawContinue = query.string("continue");
-  const token = rawContinue ? decodeContinue(rawContinue) : undefined;
-  const resourceVersion = token?.rv ?? ctx.registry.resourceVersion;
-  let items = ctx.registry.list(rt, namespace, selection);
-  if (token) items = items.filter((obj) => itemKey(obj) > token.after);
-  let metadata: Record<string, unknown> = { resourceVersion: String(resourceVersion) };
-  if (limit !== undefined && limit > 0 && items.length > limit) {
-    const page = items.slice(0, limit);
-    const last = page[page.length - 1];
-    metadata = {
-      ...metadata,
-      continue: encodeContinue({ rv: resourceVersion, after: last ? itemKey(last) : "" }),
-      remainingItemCount: items.length - limit,
-    };
-    items = page;
-  }
-  if (table) {
-    sendJson(res, 200, { ...(toTable(rt, items, String(resourceVersion), includeObjectOf(query)) as object), metadata });
-    return;
-  }
-  sendJson(res, 200, { kind: `${rt.kind}List`, apiVersion: apiVersionOf(rt), metadata, items: items.map(withoutTypeMeta) });
-}
-
-function watch(ctx: StandinContext, res: ServerResponse, query: Query, rt: ResourceType, namespace: string | undefined, table: boolean): void {
-  const include = includeObjectOf(query);
-  const request = {
-    rt,
-    namespace,
-    selection: selectionOf(rt, query),
-    resourceVersion: query.string("resourceVersion"),
-    timeoutSeconds: query.int("timeoutSeconds"),
-    allowWatchBookmarks: query.bool("allowWatchBookmarks") ?? false,
-    sendInitialEvents: query.bool("sendInitialEvents"),
-    encode: (obj: K8sObject): unknown => (table ? toTable(rt, [obj], obj.metadata.resourceVersion ?? "", include) : obj),
-  };
-  checkWatchRequest(request);
-  const stop = serveWatch(res, ctx.store, request, ctx.watchSettings);
-  ctx.watches.add(stop);
-  res.on("close", () => ctx.watches.delete(stop));
-}
-
 /** Upgrade requests (pods/exec, attach, portforward): authenticated like any request, then proxied to the kubelet. */
 export function handleUpgrade(ctx: StandinContext, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   socket.on("error", () => socket.destroy());
   try {
-    if (!authenticated(req, ctx.token)) throw unauthorized();
     const url = new URL(req.url ?? "/", "http://stand-in");
+    authorize(ctx, req, url.pathname);
     const segments = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
     const request = segments[0] === "api" ? parseResourcePath("", segments[1] ?? "", segments.slice(2)) : undefined;
     if (!request?.name || !isKubeletSubresource(request.subresource)) throw routeNotFound();

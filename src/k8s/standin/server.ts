@@ -18,6 +18,7 @@ import { AdmittedWrites } from "./admission/admitted-writes";
 import type { Toleration } from "./admission/pod-toleration-restriction";
 import { podTolerationRestriction } from "./admission/pod-toleration-restriction";
 import { WebhookAdmission } from "./admission/webhooks";
+import { ADMIN, type UserInfo } from "./authn";
 import { kubeconfigFor } from "./kubeconfig";
 import { startNamespaceController } from "./namespace-controller";
 import { NAMESPACES, Registry } from "./registry";
@@ -37,8 +38,10 @@ export interface K8sStandinOptions {
    * without a `scheduler.alpha.kubernetes.io/defaultTolerations` annotation. Default none.
    */
   defaultTolerations?: readonly Toleration[];
-  /** Bearer token clients must send; random when not given. */
+  /** Bearer token clients must send (the admin's, `system:masters`); random when not given. */
   token?: string;
+  /** More static tokens and their users (as --token-auth-file): authenticated, and without RBAC forbidden everything. */
+  users?: Record<string, UserInfo>;
   /** Where to write a kubeconfig for this server, when given. */
   kubeconfigPath?: string;
   /** Changes kept for watches to resume from; older resourceVersions get 410 Expired. Default 10000. */
@@ -96,7 +99,7 @@ export async function startK8sStandin(options: K8sStandinOptions = {}): Promise<
     registry,
     writes,
     store,
-    token,
+    tokens: new Map([...Object.entries(options.users ?? {}), [token, ADMIN]]),
     serverAddress: "",
     watchSettings: {
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,

@@ -3,7 +3,7 @@ import type { Problem } from "../translate/machine-facts";
 import { podIds, type Decision } from "./decision-log";
 import type { ImagePullBackoff } from "./image-pull-backoff";
 import type { MachinesPort } from "./machines-port";
-import type { BudgetAction, RateBudget } from "./rate-budget";
+import { BudgetWait, type BudgetAction, type RateBudget } from "./rate-budget";
 import type { PodRecord, PodStore } from "./state";
 
 /**
@@ -15,9 +15,8 @@ export interface ConvergeContext {
   app: string;
   cluster: string;
   pods: PodStore;
+  /** The cluster's one budget: a pod's step holds its slots under the pod's UID. */
   budget: RateBudget;
-  /** In-memory reservations `${uid}:${action}` -> time the reserved budget slot opens. */
-  reservations: Map<string, number>;
   /** The kubelet's image pull back-off, per pod (in memory). */
   imagePulls: ImagePullBackoff;
   now(): number;
@@ -37,9 +36,7 @@ export const DONE: StepResult = { next: "done" };
 export const again = (inMs: number, error?: string, countAttempt = false): StepResult => ({ next: "again", inMs, error, countAttempt });
 
 /** Thrown by a call whose rate budget is not there yet: the step is tried again when it is. */
-export class BudgetWait {
-  constructor(readonly ms: number) {}
-}
+export { BudgetWait };
 
 /** An answer about the pod's machine: bind and record it (with the config hash it now carries, when known), publish. */
 export function record(ctx: ConvergeContext, rec: PodRecord, m: Machine, appliedHash?: string | null): void {

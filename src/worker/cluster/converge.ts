@@ -6,7 +6,7 @@ import { again, BudgetWait, DONE, record, setProblem, vanished, type ConvergeCon
 import { onError } from "./converge-errors";
 import { podIds } from "./decision-log";
 import { podImages } from "./image-pull-backoff";
-import { takeSlot, type BudgetAction } from "./rate-budget";
+import { paced, type BudgetAction } from "./rate-budget";
 import type { PodRecord } from "./state";
 
 /**
@@ -38,30 +38,31 @@ export async function convergePod(ctx: ConvergeContext, uid: string, attempts: n
 
 /** A pod that no longer needs the create it queued for gives its slot back: a deleted pod never delays the next. */
 function releaseCreateSlot(ctx: ConvergeContext, uid: string): void {
-  if (!ctx.reservations.delete(`${uid}:create`)) return;
-  ctx.budget.release("create", ctx.app);
+  ctx.budget.forgo(uid, "create", ctx.app);
 }
 
-/** Calls `fn` once the budget for `action` on `scope` allows it; otherwise throws a BudgetWait. */
+/** Calls `fn` once the pod's slot for `action` on `scope` is open; otherwise says why the pod waits and throws the BudgetWait. */
 async function within<T>(ctx: ConvergeContext, rec: PodRecord, action: BudgetAction, scope: string, fn: () => Promise<T>): Promise<T> {
-  const waitMs = takeSlot(ctx.budget, ctx.reservations, `${rec.uid}:${action}`, action, scope, ctx.now());
-  if (waitMs > 0) {
-    ctx.budgetWaited(action, waitMs);
-    ctx.decide({ action, outcome: "waiting", reason: `rate budget: ${action} on ${scope} in ${Math.ceil(waitMs / 100) / 10} s`, pod: podIds(rec) });
-    setProblem(ctx, rec, waitingForBudget(action, scope === ctx.app ? `app ${scope}` : `machine ${scope}`, waitMs));
-    throw new BudgetWait(waitMs);
-  }
   try {
-    return await fn();
+    return await paced(ctx.budget, rec.uid, action, scope, fn);
   } catch (e) {
-    if (e instanceof MachinesApiError && e.kind === "rate_limited") ctx.budget.drain(action, scope, e.retryAfterMs ?? 1_000);
+    if (e instanceof BudgetWait) {
+      ctx.budgetWaited(action, e.ms);
+      ctx.decide({ action, outcome: "waiting", reason: `rate budget: ${action} on ${scope} in ${Math.ceil(e.ms / 100) / 10} s`, pod: podIds(rec) });
+      setProblem(ctx, rec, waitingForBudget(action, scope === ctx.app ? `app ${scope}` : `machine ${scope}`, e.ms));
+    }
     throw e;
   }
 }
 
 async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: number): Promise<StepResult> {
-  // Terminal, or waiting for something (a Secret, a valid image name): nothing to apply until the spec or the object changes.
-  if (rec.problem?.terminal || !rec.config) return DONE;
+  if (rec.problem?.terminal) return DONE;
+  // Waiting for something (a Secret, a valid image name): nothing to apply until the spec or the
+  // object changes, which schedules the pod again; a create slot it queued for goes back.
+  if (!rec.config) {
+    releaseCreateSlot(ctx, rec.uid);
+    return DONE;
+  }
   if (!rec.machineId) {
     if (rec.createIntentAt !== null) {
       const found = await findMachine(ctx, rec);

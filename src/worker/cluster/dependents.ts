@@ -4,6 +4,7 @@ import { proxiesTo } from "../translate/service-backends";
 import type { TranslateContext } from "../translate/context";
 import { translatePod, type TranslatedPod } from "./pod-translation";
 import type { PodRecord, PodStore, SpecRevision } from "./state";
+import type { ReferencedKind } from "./state/pod-refs";
 import type { StatusPublisher } from "./status-publisher";
 
 export interface DependentsContext {
@@ -23,24 +24,15 @@ export const translationOf = (t: TranslatedPod): NonNullable<SpecRevision["trans
   problem: t.problem,
 });
 
-const REFERENCED: Record<"Secret" | "ConfigMap" | "PersistentVolumeClaim", (r: ReturnType<typeof podReferences>, name: string) => boolean> = {
-  Secret: (r, n) => r.secrets.has(n),
-  ConfigMap: (r, n) => r.configMaps.has(n),
-  PersistentVolumeClaim: (r, n) => r.claims.has(n),
-};
-
 /**
  * An object changed (arrived, changed, went away, or was written to Fly): re-translate the pods of
  * its namespace that reference it. A pod whose machine config (or secrets version) changes gets
  * it and is converged (a waiting pod starts, a running one is updated: a rotation); a pod that now
  * waits says why. Returns how many pods changed.
  */
-export function reviseDependents(ctx: DependentsContext, kind: keyof typeof REFERENCED, namespace: string, name: string): number {
+export function reviseDependents(ctx: DependentsContext, kind: ReferencedKind, namespace: string, name: string): number {
   let changed = 0;
-  for (const rec of ctx.pods.runnableIn(namespace)) {
-    if (!REFERENCED[kind](podReferences(rec.pod), name)) continue;
-    if (retranslate(ctx, rec)) changed++;
-  }
+  for (const rec of ctx.pods.refs.runnableReferencing(kind, namespace, name)) if (retranslate(ctx, rec)) changed++;
   return changed;
 }
 
@@ -69,6 +61,9 @@ export function reviseWaiting(ctx: DependentsContext, namespace: string): number
 
 function retranslate(ctx: DependentsContext, rec: PodRecord): boolean {
   const t = translatePod(rec.pod, ctx.lookups);
+  // A reference went away under a machine: it keeps what it was given, as a running container
+  // keeps its environment and files; only a new machine would wait for it.
+  if (t.config === null && !t.problem?.terminal && rec.machineId !== null && rec.config !== null) return false;
   const sameProblem = (t.problem?.message ?? null) === (rec.problem?.message ?? null) || (t.problem === null && rec.config !== null);
   if (t.configHash === rec.configHash && sameProblem) return false;
   const revised = ctx.pods.reviseSpec(rec.uid, { resourceVersion: rec.resourceVersion, pod: rec.pod, graceS: rec.graceS, unhonoured: t.unsupported, translation: translationOf(t) }, ctx.now);

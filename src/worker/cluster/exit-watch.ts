@@ -56,3 +56,50 @@ function noteStopped(ctx: ExitWatchContext, m: Machine): boolean {
   if (rec && (rec.desired !== "run" || (STOPPED.has(m.state) && wantsRestart(rec.pod.spec.restartPolicy, rec.lastMachine?.events)))) ctx.schedule(uid);
   return true;
 }
+
+export interface ExitWatcherDeps {
+  pods: PodStore;
+  /** The watch's context, or undefined while the app is not known to be ready. */
+  context(): ExitWatchContext | undefined;
+  /** Whether due work is draining (the alarm cannot return meanwhile, so the watch keeps its own pace). */
+  draining(): boolean;
+  /** Starts draining due work, if any (what the watch scheduled). */
+  drain(): void;
+  now(): number;
+}
+
+/** The watch's schedule in the cluster object: when it is due, and its loop while work drains. */
+export class ExitWatcher {
+  /** In memory only: after an eviction the first alarm simply looks at once. */
+  #nextAt = 0;
+
+  constructor(private readonly d: ExitWatcherDeps) {}
+
+  /** When the alarm should look next (never, while no machine may run). */
+  nextAt(): number {
+    return this.d.pods.anyMachineMayRun() ? this.#nextAt : Infinity;
+  }
+
+  due(): boolean {
+    return this.d.now() >= this.#nextAt && this.d.pods.anyMachineMayRun();
+  }
+
+  /**
+   * Looks now, and again every interval while due work drains (steps may wait up to 10 s on a
+   * settling machine, and no other alarm fires meanwhile). A failed look waits for the next one.
+   */
+  async run(): Promise<void> {
+    do {
+      await this.#once();
+      if (this.d.draining()) await new Promise((r) => setTimeout(r, EXIT_WATCH_INTERVAL_MS));
+    } while (this.d.draining() && this.d.pods.anyMachineMayRun());
+  }
+
+  async #once(): Promise<void> {
+    this.#nextAt = this.d.now() + EXIT_WATCH_INTERVAL_MS;
+    const ctx = this.d.context();
+    if (!ctx) return;
+    await exitWatchPass(ctx).catch(() => undefined);
+    this.d.drain();
+  }
+}

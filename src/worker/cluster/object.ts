@@ -11,20 +11,20 @@ import { OpsRecorder } from "./ops-recorder";
 import { buildStatusView } from "./status-view-builder";
 import type { ConvergeContext } from "./converge";
 import { ImagePullBackoff } from "./image-pull-backoff";
-import { reviseDependents, reviseWaiting } from "./dependents";
+import { reviseWaiting } from "./dependents";
 import { serviceViewOf } from "./service-view";
 import { ServiceSync } from "./service-sync";
 import { clusterDnsFrom } from "../translate/pod-dns";
 import { applyEvent, type EventResult, type IntakeContext, type WatchEvent } from "./intake";
 import { translateContextOf } from "./object-lookups";
-import { EXIT_WATCH_INTERVAL_MS, exitWatchPass } from "./exit-watch";
+import { ExitWatcher } from "./exit-watch";
 import { RateBudget } from "./rate-budget";
 import { reconcilePass } from "./reconcile";
-import { syncSecrets } from "./secret-sync";
-import { syncVolumes } from "./volume-sync";
+import { ReferenceSyncs } from "./reference-syncs";
 import { applySnapshot } from "./snapshot";
 import { openClusterState, type ClusterState, type CounterSample } from "./state";
 import { StatusPublisher } from "./status-publisher";
+import { opsMetricsOf, podViewOf } from "./views";
 import { WorkLoop } from "./work-loop";
 
 const DEFAULT_RECONCILE_INTERVAL_S = 20;
@@ -36,25 +36,23 @@ const PENDING_RECONCILE_INTERVAL_MS = 5_000;
  * owns the app's budget must see every pod; see the README for the measured capacity.
  *
  * The public methods are the RPC surface the worker's routes call; everything else is `#private`.
- * The object composes: the stores (`state/`), the app provisioner, the work loop (convergence
- * steps), the reconcile pass and the status publisher; it owns only the alarm and the schedule.
+ * The object composes: the stores (`state/`), the one rate budget, the app provisioner, the work
+ * loop (convergence steps), the reconcile pass, the exit watch, the secret and volume syncs and the
+ * status publisher; it owns only the alarm and the schedule.
  */
 export class ClusterObject extends DurableObject<Env> {
   readonly #state: ClusterState;
   readonly #budget = new RateBudget();
-  readonly #reservations = new Map<string, number>();
   readonly #imagePulls = new ImagePullBackoff();
   readonly #status: StatusPublisher;
   readonly #app: AppProvisioner;
   readonly #loop: WorkLoop;
   readonly #decisions: DecisionLog;
   readonly #recorder: OpsRecorder;
+  readonly #syncs: ReferenceSyncs;
+  readonly #exits: ExitWatcher;
   readonly #services: ServiceSync;
   #reconciling: Promise<ReconcileCounts> | undefined;
-  /** In memory only: after an eviction the first alarm simply looks at once. */
-  #nextExitWatchAt = 0;
-  #syncing: Promise<void> | undefined;
-  #volumeSyncing: Promise<void> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -80,7 +78,6 @@ export class ClusterObject extends DurableObject<Env> {
       org: env.FLY_ORG || undefined,
       appReady: () => this.#app.ensure(),
       budget: this.#budget,
-      reservations: this.#reservations,
       now: Date.now,
       decide: (d) => this.#decisions.record(d),
       addressed: (services) => {
@@ -91,6 +88,28 @@ export class ClusterObject extends DurableObject<Env> {
       retryAt: () => this.#armAlarm(),
     });
     this.#loop = new WorkLoop(this.#state.work, () => this.#convergeContext(), Date.now);
+    this.#exits = new ExitWatcher({
+      pods: this.#state.pods,
+      now: Date.now,
+      draining: () => this.#loop.busy,
+      drain: () => {
+        if (this.#state.work.nextDueAt() !== undefined) void this.#drain();
+      },
+      context: () => (this.#state.meta.get("app_ready") === undefined ? undefined : { ...this.#convergeContext(), schedule: (uid) => this.#state.work.schedule(uid, Date.now()) }),
+    });
+    this.#syncs = new ReferenceSyncs({
+      state: this.#state,
+      budget: this.#budget,
+      ensureApp: () => this.#app.ensure(),
+      client: () => this.#client(),
+      app: () => this.#appName(),
+      now: Date.now,
+      revise: async (change) => {
+        const ctx = this.#intakeContext(this.#cluster());
+        this.ctx.storage.transactionSync(() => change(ctx));
+        if (ctx.scheduled) await this.#kick();
+      },
+    });
   }
 
   // ---- RPC (called by the worker's routes)
@@ -102,8 +121,8 @@ export class ClusterObject extends DurableObject<Env> {
     this.#recorder.intake(results);
     if (ctx.scheduled) await this.#kick();
     // Best effort now; the reconcile pass retries whatever this could not write.
-    if (ctx.secretsChanged) void this.#syncSecrets(false).catch(() => undefined);
-    if (ctx.volumesChanged) void this.#syncVolumes().catch(() => undefined);
+    if (ctx.secretsChanged) void this.#syncs.secrets(false).catch(() => undefined);
+    if (ctx.volumesChanged) void this.#syncs.volumes().catch(() => undefined);
     if (ctx.servicesChanged) void this.#services.run(false);
     return results;
   }
@@ -145,7 +164,7 @@ export class ClusterObject extends DurableObject<Env> {
       cluster,
       app: { name: this.#appName(), ready, error: ready ? null : (this.#app.lastError() ?? null) },
       state: this.#state,
-      reservations: this.#reservations,
+      reservations: this.#budget.reservations(),
       now: Date.now(),
     });
   }
@@ -153,21 +172,12 @@ export class ClusterObject extends DurableObject<Env> {
   /** The cluster's counters (kept across eviction) and the status feed's lag, for `/metrics`. */
   opsMetrics(cluster: string): { counters: CounterSample[]; feedLagSeconds: number } {
     this.#setCluster(cluster);
-    const oldest = this.#state.feed.oldestPendingAt();
-    return { counters: this.#state.ops.counters(), feedLagSeconds: oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000) };
+    return opsMetricsOf(this.#state, Date.now());
   }
 
   getPod(uid: string): PodView | null {
     const rec = this.#state.pods.get(uid);
-    if (!rec) return null;
-    return {
-      uid: rec.uid,
-      namespace: rec.namespace,
-      name: rec.name,
-      machineId: rec.machineId,
-      machineState: rec.machineState,
-      status: (rec.status as Record<string, unknown> | null) ?? null,
-    };
+    return rec ? podViewOf(rec) : null;
   }
 
   getService(namespace: string, name: string): ServiceView | null {
@@ -182,37 +192,13 @@ export class ClusterObject extends DurableObject<Env> {
     await Promise.all([
       reconcileDue ? this.#reconcileNow().catch((e: unknown) => meta.set("reconcile_error", e instanceof Error ? e.message : String(e))) : undefined,
       this.#drain(),
-      this.#exitWatchDue() ? this.#exitWatch() : undefined,
+      !this.#reconciling && this.#exits.due() ? this.#exits.run() : undefined,
       Date.now() >= (this.#services.nextDueAt() ?? Infinity) ? this.#services.run(false) : undefined,
     ]);
     await this.#armAlarm();
   }
 
   // ---- schedule
-
-  /**
-   * Writes to Fly the Secret keys pods reference (and unsets what none needs), then re-translates
-   * the pods of each Secret written, so waiting pods start and consumers roll to the new version.
-   * One at a time; `sweep` also removes machinelet-named app secrets nothing records.
-   */
-  #syncSecrets(sweep: boolean): Promise<void> {
-    this.#syncing ??= (async () => {
-      try {
-        if (!(await this.#app.ensure())) return;
-        const c = this.#convergeContext();
-        const { pods, objects, flySecrets } = this.#state;
-        const r = await syncSecrets({ secrets: this.#client(), app: c.app, pods, objects, flySecrets, budget: this.#budget, now: Date.now, sweep });
-        if (r.waitMs !== undefined) setTimeout(() => void this.#syncSecrets(false).catch(() => undefined), r.waitMs);
-        if (r.written.length === 0) return;
-        const ctx = this.#intakeContext(c.cluster);
-        this.ctx.storage.transactionSync(() => r.written.forEach((s) => reviseDependents(ctx, "Secret", s.namespace, s.name)));
-        if (ctx.scheduled) await this.#kick();
-      } finally {
-        this.#syncing = undefined;
-      }
-    })();
-    return this.#syncing;
-  }
 
   /** `sweep`: whether the Service app sweep runs now (asked for) or when it is due (periodic). */
   #reconcileNow(sweep: "now" | "due" = "due"): Promise<ReconcileCounts> {
@@ -222,8 +208,8 @@ export class ClusterObject extends DurableObject<Env> {
         if (!(await this.#app.ensure())) throw new AppUnavailable(this.#app.lastError() ?? "app not ready");
         const pass = (meta.get("reconcile_pass") ?? 0) + 1;
         meta.set("reconcile_pass", pass);
-        await this.#syncSecrets(true).catch((e: unknown) => meta.set("reconcile_error", `secrets: ${e instanceof Error ? e.message : String(e)}`));
-        await this.#syncVolumes().catch((e: unknown) => meta.set("reconcile_error", `volumes: ${e instanceof Error ? e.message : String(e)}`));
+        await this.#syncs.secrets(true).catch((e: unknown) => meta.set("reconcile_error", `secrets: ${e instanceof Error ? e.message : String(e)}`));
+        await this.#syncs.volumes().catch((e: unknown) => meta.set("reconcile_error", `volumes: ${e instanceof Error ? e.message : String(e)}`));
         await this.#services.run(sweep);
         const c = this.#convergeContext();
         const started = Date.now();
@@ -258,39 +244,6 @@ export class ClusterObject extends DurableObject<Env> {
     return this.#reconciling;
   }
 
-  #exitWatchDue(): boolean {
-    return !this.#reconciling && Date.now() >= this.#nextExitWatchAt && this.#state.pods.anyMachineMayRun();
-  }
-
-  /**
-   * Between passes: stopped machines, so exits show in seconds (exit-watch.ts). A failed look
-   * waits for the next one. While due work drains (steps may wait up to 10 s on a settling
-   * machine) this alarm cannot return and no other fires, so the watch keeps its own pace meanwhile.
-   */
-  async #exitWatch(): Promise<void> {
-    do {
-      await this.#exitWatchOnce();
-      if (this.#loop.busy) await new Promise((r) => setTimeout(r, EXIT_WATCH_INTERVAL_MS));
-    } while (this.#loop.busy && this.#state.pods.anyMachineMayRun());
-  }
-
-  async #exitWatchOnce(): Promise<void> {
-    this.#nextExitWatchAt = Date.now() + EXIT_WATCH_INTERVAL_MS;
-    if (this.#state.meta.get("app_ready") === undefined) return;
-    const c = this.#convergeContext();
-    await exitWatchPass({
-      machines: c.machines,
-      app: c.app,
-      cluster: c.cluster,
-      pods: this.#state.pods,
-      budget: this.#budget,
-      now: Date.now,
-      schedule: (uid) => this.#state.work.schedule(uid, Date.now()),
-      refreshStatus: this.#refresh,
-    }).catch(() => undefined);
-    if (this.#state.work.nextDueAt() !== undefined) void this.#drain();
-  }
-
   #reconcileIntervalMs(): number {
     const s = Number(this.env.RECONCILE_INTERVAL_S ?? DEFAULT_RECONCILE_INTERVAL_S);
     return (Number.isFinite(s) && s > 0 ? s : DEFAULT_RECONCILE_INTERVAL_S) * 1000;
@@ -318,39 +271,9 @@ export class ClusterObject extends DurableObject<Env> {
   /** Next alarm: the earliest due work, Service step or periodic reconcile (a pass under way arms its successor itself). */
   async #armAlarm(): Promise<void> {
     const reconcileAt = this.#reconciling ? Infinity : (this.#state.meta.get("next_reconcile_at") ?? Date.now() + this.#reconcileIntervalMs());
-    const watchAt = this.#state.pods.anyMachineMayRun() ? this.#nextExitWatchAt : Infinity;
-    const next = Math.min(this.#state.work.nextDueAt() ?? Infinity, reconcileAt, watchAt, this.#services.nextDueAt() ?? Infinity);
+    const next = Math.min(this.#state.work.nextDueAt() ?? Infinity, reconcileAt, this.#exits.nextAt(), this.#services.nextDueAt() ?? Infinity);
     // Nothing runs before the app's next check: waking sooner would only find it unusable again.
     if (next !== Infinity) await this.ctx.storage.setAlarm(Math.max(next, Date.now(), this.#app.notBefore()));
-  }
-
-  /**
-   * Makes, grows and releases the Fly Volumes of claims (see volume-sync.ts), then re-translates the
-   * pods of each claim that got its volume (they start) and restarts those whose volume grew and
-   * needs it. One at a time.
-   */
-  #syncVolumes(): Promise<void> {
-    this.#volumeSyncing ??= (async () => {
-      try {
-        if (!(await this.#app.ensure())) return;
-        const c = this.#convergeContext();
-        const { pods, objects, claimVolumes } = this.#state;
-        const r = await syncVolumes({ volumes: this.#client(), app: c.app, pods, objects, claims: claimVolumes, budget: this.#budget, now: Date.now });
-        if (r.waitMs !== undefined) setTimeout(() => void this.#syncVolumes().catch(() => undefined), r.waitMs);
-        const ctx = this.#intakeContext(c.cluster);
-        this.ctx.storage.transactionSync(() => {
-          r.bound.forEach((claim) => reviseDependents(ctx, "PersistentVolumeClaim", claim.namespace, claim.name));
-          for (const uid of r.restart) {
-            pods.requestConfigUpdate(uid, Date.now());
-            ctx.schedule(uid);
-          }
-        });
-        if (ctx.scheduled) await this.#kick();
-      } finally {
-        this.#volumeSyncing = undefined;
-      }
-    })();
-    return this.#volumeSyncing;
   }
 
   #intakeContext(cluster: string): IntakeContext & { scheduled: boolean } {
@@ -382,7 +305,6 @@ export class ClusterObject extends DurableObject<Env> {
       cluster: this.#cluster(),
       pods: this.#state.pods,
       budget: this.#budget,
-      reservations: this.#reservations,
       imagePulls: this.#imagePulls,
       now: Date.now,
       refreshStatus: this.#refresh,

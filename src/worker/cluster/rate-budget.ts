@@ -1,9 +1,16 @@
+import { MachinesApiError } from "../../machines/errors";
+
 /**
  * Client-side budgets matching Fly's documented Machines API limits, so a burst of pods is
  * paced instead of answered with 429s: each action is limited per machine (or per app when
- * there is no machine yet) to 1 req/s sustained with a burst of 3; getting a machine to 5/s
- * with a burst of 10. Buckets live in memory: after an eviction they start full, which is what
- * Fly's own buckets hold after the idle time an eviction implies.
+ * there is no machine) to 1 req/s sustained with a burst of 3; getting a machine to 5/s with a
+ * burst of 10. Fly counts each action apart ("Create Machine", "Get Volume"...), so every call
+ * the worker makes has an action of its own here: a volume read is not a machine read.
+ * Buckets live in memory: after an eviction they start full, which is what Fly's own buckets hold
+ * after the idle time an eviction implies.
+ *
+ * This object is the one owner of the cluster's budget: the tokens, and the slots reserved by
+ * callers that wait (`slotFor`). Everything that calls Fly for the cluster reserves here.
  */
 export type BudgetAction =
   | "create"
@@ -15,8 +22,14 @@ export type BudgetAction =
   | "get"
   | "wait"
   | "list"
-  | "secrets"
-  | "volume"
+  | "list_secrets"
+  | "set_secrets"
+  | "create_volume"
+  | "get_volume"
+  | "list_volumes"
+  | "extend_volume"
+  | "delete_volume"
+  | "get_app"
   /** create or delete an app (scope: the org) */
   | "app"
   /** list or allocate an app's IP assignments */
@@ -39,7 +52,6 @@ const SLOT_MARGIN_MS = 1_000;
 const DEFAULT_LIMIT: Limit = { ratePerS: 1, burst: 3 };
 const LIMITS: Partial<Record<BudgetAction, Limit>> = {
   get: { ratePerS: 5, burst: 10 },
-  wait: { ratePerS: 5, burst: 10 },
 };
 
 interface Bucket {
@@ -47,8 +59,15 @@ interface Bucket {
   at: number;
 }
 
+/** The slot is not open yet: try again in `ms` (the slot stays the holder's). */
+export class BudgetWait {
+  constructor(readonly ms: number) {}
+}
+
 export class RateBudget {
   private readonly buckets = new Map<string, Bucket>();
+  /** `${holder}:${action}` -> when the slot the holder reserved opens. */
+  private readonly slots = new Map<string, number>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -95,18 +114,48 @@ export class RateBudget {
     const current = b ? Math.min(limit.burst, b.tokens + ((now - b.at) / 1000) * limit.ratePerS) : limit.burst;
     this.buckets.set(key, { tokens: Math.min(current, 1 - (waitMs / 1000) * limit.ratePerS), at: now });
   }
+
+  /**
+   * The slot of `holder` (a pod UID, a claim, a sync) for its next `action` on `scope`: 0 when the
+   * call may go now, else the ms until its slot opens. A holder that asks again keeps the slot it
+   * reserved: trying again never spends a second token (which would push every later caller back).
+   * A slot left unused for longer than the margin has lapsed: meanwhile our bucket refilled as if
+   * its call had been made, Fly's did not, so the late call reserves anew.
+   */
+  slotFor(holder: string, action: BudgetAction, scope: string): number {
+    const key = `${holder}:${action}`;
+    const now = this.now();
+    const held = this.slots.get(key);
+    const slot = held !== undefined && now - held <= SLOT_MARGIN_MS ? held : undefined;
+    const waitMs = slot !== undefined ? Math.max(0, slot - now) : this.reserve(action, scope);
+    if (waitMs > 0) this.slots.set(key, now + waitMs);
+    else this.slots.delete(key);
+    return waitMs;
+  }
+
+  /** The holder will not make the call it queued for (its pod went): the slot goes back. */
+  forgo(holder: string, action: BudgetAction, scope: string): void {
+    if (this.slots.delete(`${holder}:${action}`)) this.release(action, scope);
+  }
+
+  /** Reserved slots still to open, `${holder}:${action}` -> when (the status page's queues). */
+  reservations(): ReadonlyMap<string, number> {
+    return this.slots;
+  }
 }
 
 /**
- * One caller's turn in `action`'s queue on `scope`, kept in `reservations` under `key` (e.g.
- * `<pod uid>:update`) across steps: the first ask reserves a slot, later asks only wait for that
- * same slot, so a caller that is retried never queues twice. Returns 0 when the call may go now
- * (the slot is used up), else the ms until it may.
+ * Calls `fn` once `holder`'s slot for `action` on `scope` is open, else throws a BudgetWait (the
+ * slot stays reserved for the next try). A 429 despite the budget drains the bucket for the time
+ * Fly asked (another client shares the app, or our calls reached Fly late).
  */
-export function takeSlot(budget: RateBudget, reservations: Map<string, number>, key: string, action: BudgetAction, scope: string, now: number): number {
-  const slot = reservations.get(key);
-  const waitMs = slot !== undefined ? Math.max(0, slot - now) : budget.reserve(action, scope);
-  if (waitMs > 0) reservations.set(key, now + waitMs);
-  else reservations.delete(key);
-  return waitMs;
+export async function paced<T>(budget: RateBudget, holder: string, action: BudgetAction, scope: string, fn: () => Promise<T>): Promise<T> {
+  const waitMs = budget.slotFor(holder, action, scope);
+  if (waitMs > 0) throw new BudgetWait(waitMs);
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof MachinesApiError && e.kind === "rate_limited") budget.drain(action, scope, e.retryAfterMs ?? 1_000);
+    throw e;
+  }
 }

@@ -1,9 +1,8 @@
 import type { MachinesClient } from "../../machines/client";
 import type { Secret } from "../../shared/k8s";
 import { flySecretNameToSecretKey, secretKeyToFlySecretNames } from "../translate/fly-secret-name";
-import { flySecretNamesIn, podReferences, type KeyUse } from "../translate/pod-references";
 import { secretToFlySecretValues } from "../translate/secret-to-fly-secrets";
-import type { RateBudget } from "./rate-budget";
+import { BudgetWait, paced, type RateBudget } from "./rate-budget";
 import type { FlySecretStore, ObjectStore, PodStore, WrittenKey } from "./state";
 
 export interface SecretSyncContext {
@@ -37,8 +36,8 @@ const idOf = (k: KeyId) => `${k.namespace}\u0000${k.secret}\u0000${k.key}`;
  * Crash-safe: a write that happened but was not recorded is simply repeated (same values).
  */
 export async function syncSecrets(ctx: SecretSyncContext): Promise<SecretSyncResult> {
-  const wanted = referencedKeys(ctx.pods);
-  const inUse = namesInStoredConfigs(ctx.pods);
+  const wanted = ctx.pods.refs.secretKeysInUse();
+  const inUse = ctx.pods.refs.flySecretsInConfigs();
   const written = new Map(ctx.flySecrets.all().map((w) => [idOf(w), w]));
   const values: Record<string, string | null> = {};
   const toRecord: Omit<WrittenKey, "version">[] = [];
@@ -68,42 +67,27 @@ export async function syncSecrets(ctx: SecretSyncContext): Promise<SecretSyncRes
     values[names.file] = null;
     removed.push(w);
   }
-  if (ctx.sweep) {
-    const known = new Set([...written.values()].flatMap((w) => Object.values(secretKeyToFlySecretNames(w.namespace, w.secret, w.key))));
-    const { secrets } = await ctx.secrets.listSecrets(ctx.app);
-    for (const s of secrets ?? []) {
-      const name = s.name ?? "";
-      if (flySecretNameToSecretKey(name) && !known.has(name) && !inUse.has(name) && !(name in values)) values[name] = null;
+  try {
+    if (ctx.sweep) {
+      const known = new Set([...written.values()].flatMap((w) => Object.values(secretKeyToFlySecretNames(w.namespace, w.secret, w.key))));
+      const { secrets } = await paced(ctx.budget, SYNC, "list_secrets", ctx.app, () => ctx.secrets.listSecrets(ctx.app));
+      for (const s of secrets ?? []) {
+        const name = s.name ?? "";
+        if (flySecretNameToSecretKey(name) && !known.has(name) && !inUse.has(name) && !(name in values)) values[name] = null;
+      }
     }
+    if (Object.keys(values).length === 0) return { written: [], removed: 0 };
+    const { version } = await paced(ctx.budget, SYNC, "set_secrets", ctx.app, () => ctx.secrets.setSecrets(ctx.app, values));
+    ctx.flySecrets.recordWrite(toRecord, removed, version ?? 0, ctx.now());
+    return { written: [...secretsWritten.values()], removed: removed.length };
+  } catch (e) {
+    if (e instanceof BudgetWait) return { written: [], removed: 0, waitMs: e.ms };
+    throw e;
   }
-  if (Object.keys(values).length === 0) return { written: [], removed: 0 };
-  const waitMs = ctx.budget.reserve("secrets", ctx.app);
-  if (waitMs > 0) return { written: [], removed: 0, waitMs };
-  const { version } = await ctx.secrets.setSecrets(ctx.app, values);
-  ctx.flySecrets.recordWrite(toRecord, removed, version ?? 0, ctx.now());
-  return { written: [...secretsWritten.values()], removed: removed.length };
 }
 
-/** `namespace\0name` -> keys, for every Secret a pod that may still run references. */
-function referencedKeys(pods: PodStore): Map<string, KeyUse> {
-  const out = new Map<string, KeyUse>();
-  for (const rec of pods.all()) {
-    if (rec.desired !== "run" || rec.problem?.terminal) continue;
-    for (const [name, keys] of podReferences(rec.pod).secrets) {
-      const ref = `${rec.namespace}\u0000${name}`;
-      const have = out.get(ref);
-      out.set(ref, have === "all" || keys === "all" ? "all" : new Set([...(have ?? []), ...keys]));
-    }
-  }
-  return out;
-}
-
-/** Fly secret names the stored configs of pods with a machine (or about to get one) read: never removed under them. */
-function namesInStoredConfigs(pods: PodStore): Set<string> {
-  const out = new Set<string>();
-  for (const rec of pods.all()) if (rec.config) for (const n of flySecretNamesIn(rec.config)) out.add(n);
-  return out;
-}
+/** The holder of the secret sync's budget slots (one sync runs at a time). */
+const SYNC = "secret-sync";
 
 /** A digest of what a key's Fly secrets hold, to tell a changed value; never leaves this object. */
 async function digestOf(values: Record<string, string>): Promise<string> {

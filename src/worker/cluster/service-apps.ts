@@ -6,7 +6,7 @@ import { machineConfigHash } from "../translate/machine-config-hash";
 import { MACHINE_METADATA } from "../translate/machine-facts";
 import { forwarderMachineConfig, SERVICE_METADATA, serviceAppName } from "../translate/service-plan";
 import type { Decision } from "./decision-log";
-import { takeSlot, type BudgetAction, type RateBudget } from "./rate-budget";
+import { BudgetWait, paced, type BudgetAction, type RateBudget } from "./rate-budget";
 import type { AppPortStore, ServiceApp, ServiceAppStore } from "./state";
 
 /** The Machines API calls a Service's Fly resources take. */
@@ -25,31 +25,20 @@ export interface ServiceAppsContext {
   clusterFlycast: string;
   rows: ServiceAppStore;
   appPorts: AppPortStore;
+  /** The cluster's one budget (shared with convergence): each caller holds its own slots. */
   budget: RateBudget;
-  /** The object's slot reservations (shared with convergence): one queued slot per caller and action. */
-  reservations: Map<string, number>;
   now(): number;
   decide(d: Decision): void;
 }
 
-/** A call had to wait for its rate budget: the caller tries again in `ms`. */
-export class BudgetWait {
-  constructor(readonly ms: number) {}
-}
+export { BudgetWait };
 
 /** The forwarder machine's name in its Service app (one per app). */
 const FORWARDER_NAME = "forwarder";
 
 /** Calls `fn` once `action`'s budget on `scope` allows it (the caller `key` keeps its slot across tries), else throws a BudgetWait. */
-export async function budgeted<T>(ctx: Pick<ServiceAppsContext, "budget" | "reservations" | "now">, key: string, action: BudgetAction, scope: string, fn: () => Promise<T>): Promise<T> {
-  const waitMs = takeSlot(ctx.budget, ctx.reservations, `${key}:${action}`, action, scope, ctx.now());
-  if (waitMs > 0) throw new BudgetWait(waitMs);
-  try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof MachinesApiError && e.kind === "rate_limited") ctx.budget.drain(action, scope, e.retryAfterMs ?? 1_000);
-    throw e;
-  }
+export function budgeted<T>(ctx: Pick<ServiceAppsContext, "budget">, key: string, action: BudgetAction, scope: string, fn: () => Promise<T>): Promise<T> {
+  return paced(ctx.budget, key, action, scope, fn);
 }
 
 /** Flycast (private) addresses are Fly's `fdaa:` ULAs; public v6 are anything else with a colon. */
@@ -59,7 +48,7 @@ const isFlycast = (ip: string) => ip.toLowerCase().startsWith("fdaa:");
  * The app's Flycast address on the org's default network: the one it has, else a new one. Always
  * listed first, so an allocation whose answer was lost is found instead of made twice.
  */
-export async function ensureFlycast(ctx: Pick<ServiceAppsContext, "fly" | "budget" | "reservations" | "now">, app: string): Promise<string> {
+export async function ensureFlycast(ctx: Pick<ServiceAppsContext, "fly" | "budget">, app: string): Promise<string> {
   const { ips } = await budgeted(ctx, app, "ips", app, () => ctx.fly.listIps(app));
   const found = ips.find((i) => isFlycast(i.ip));
   if (found) return found.ip;

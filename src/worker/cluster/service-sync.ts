@@ -18,7 +18,6 @@ export interface ServiceSyncDeps {
   /** The cluster app is usable (AppProvisioner.ensure): nothing is done before. */
   appReady(): Promise<boolean>;
   budget: RateBudget;
-  reservations: Map<string, number>;
   now: () => number;
   decide(d: Decision): void;
   /** These Services just got their address (pods waiting for their env variables may start). */
@@ -131,11 +130,11 @@ export class ServiceSync {
     const d = this.deps;
     const { meta } = d.state;
     const fly = d.fly();
-    const base = { fly, budget: d.budget, reservations: d.reservations, now: d.now };
+    const base = { fly, budget: d.budget, now: d.now };
     const clusterApp = d.clusterApp();
     const ready = await this.#attempt("cluster-app", `cluster app ${clusterApp}'s org and Flycast address`, async () => {
       if (meta.get("org") === undefined) {
-        const org = d.org ?? (await budgeted(base, "cluster-app", "get", clusterApp, () => fly.getApp(clusterApp))).organization?.slug;
+        const org = d.org ?? (await budgeted(base, "cluster-app", "get_app", clusterApp, () => fly.getApp(clusterApp))).organization?.slug;
         if (!org) throw new Error(`cannot tell the org of ${clusterApp}: set FLY_ORG`);
         meta.set("org", org);
       }

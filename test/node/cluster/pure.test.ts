@@ -56,6 +56,44 @@ describe("RateBudget: Fly's documented limits as reservations", () => {
     expect(b.reserve("create", "app")).toBe(9_000);
   });
 
+  it("a holder asking again keeps its slot: retries never spend a second token", () => {
+    const c = clock();
+    const b = new RateBudget(c.now);
+    for (let i = 0; i < 3; i++) expect(b.slotFor(`p${i}`, "create", "app")).toBe(0);
+    expect(b.slotFor("late", "create", "app")).toBe(2_000);
+    c.advance(500);
+    expect(b.slotFor("late", "create", "app")).toBe(1_500);
+    expect(b.slotFor("next", "create", "app")).toBe(2_500);
+    c.advance(1_500);
+    expect(b.slotFor("late", "create", "app")).toBe(0);
+    expect(b.reservations().has("late:create")).toBe(false);
+  });
+
+  it("a slot left unused past the margin has lapsed: the late call reserves anew", () => {
+    const c = clock();
+    const b = new RateBudget(c.now);
+    for (let i = 0; i < 3; i++) b.slotFor(`p${i}`, "get_volume", "app");
+    expect(b.slotFor("late", "get_volume", "app")).toBe(2_000);
+    c.advance(60_000); // the bucket is full again, as Fly's is: the old slot would be a fourth call in the burst
+    for (let i = 0; i < 3; i++) expect(b.slotFor(`q${i}`, "get_volume", "app")).toBe(0);
+    expect(b.slotFor("late", "get_volume", "app")).toBeGreaterThan(0);
+  });
+
+  it("forgo gives a queued slot back; a holder without one changes nothing", () => {
+    const b = new RateBudget(clock().now);
+    for (let i = 0; i < 3; i++) b.slotFor(`p${i}`, "create", "app");
+    expect(b.slotFor("gone", "create", "app")).toBe(2_000);
+    b.forgo("gone", "create", "app");
+    b.forgo("never", "create", "app");
+    expect(b.slotFor("next", "create", "app")).toBe(2_000);
+  });
+
+  it("a volume read is not a machine read: Get Volume has the default 1/s, burst 3", () => {
+    const b = new RateBudget(clock().now);
+    expect(Array.from({ length: 4 }, () => b.reserve("get_volume", "app"))).toEqual([0, 0, 0, 2_000]);
+    expect(Array.from({ length: 4 }, () => b.reserve("wait", "m"))).toEqual([0, 0, 0, 2_000]);
+  });
+
   it("after a 429 waits out the given time before the next slot", () => {
     const c = clock();
     const b = new RateBudget(c.now);

@@ -36,11 +36,12 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startSystem(opts: { cluster: string; relay?: Partial<RelayOptions> }): Promise<System> {
+/** `podNetwork`: the emulator's loopback network stands in for 6PN, and the relay port-forwards over it. */
+export async function startSystem(opts: { cluster: string; relay?: Partial<RelayOptions>; podNetwork?: boolean }): Promise<System> {
   const dir = await mkdtemp(join(tmpdir(), `machinelet-${opts.cluster}-`));
   const app = `fks-${opts.cluster}`;
   const secret = `${opts.cluster}-relay-secret`;
-  const emulator = await startEmulator({ tokens: ["e2e-token"], apps: [app], config: { bootMs: 50, transitionMs: 50 } });
+  const emulator = await startEmulator({ tokens: ["e2e-token"], apps: [app], config: { bootMs: 50, transitionMs: 50 }, loopback: opts.podNetwork ?? false });
   const worker = await startWorkerProcess({
     port: await freePort(),
     persistTo: join(dir, "worker-state"),
@@ -65,6 +66,7 @@ export async function startSystem(opts: { cluster: string; relay?: Partial<Relay
       nodeStatusIntervalMs: 1000,
       healthIntervalMs: 300,
       feedWaitSeconds: 2,
+      ...(opts.podNetwork ? { portForward: `emulator:${emulator.url}` } : {}),
       ...opts.relay,
     },
     { log: createLogger({ level: "warn" }) },

@@ -57,6 +57,14 @@ describe("stats", () => {
       calls: { [CREATE]: { 200: 1 }, [GET_MACHINE]: { 200: 1, 404: 1 }, "GET /v1/apps/{app_name}": { 401: 1 } },
     });
   });
+
+  it("?app= counts only the calls on that app's paths", async () => {
+    await h.createMachine({ skip_launch: true });
+    await h.fly("GET", "/v1/apps/fks-other/machines");
+    expect((await h.control("GET", `/_emulator/stats?app=${APP}`)).body).toEqual({ calls: { [CREATE]: { 200: 1 } } });
+    expect((await h.control("GET", "/_emulator/stats?app=fks-other")).body).toEqual({ calls: { "GET /v1/apps/{app_name}/machines": { 404: 1 } } });
+    expect((await h.control("GET", "/_emulator/stats?app=fks-none")).body).toEqual({ calls: {} });
+  });
 });
 
 describe("faults", () => {

@@ -20,6 +20,7 @@ describe("relay config", () => {
       nodeStatusIntervalMs: 60_000,
       feedWaitSeconds: 25,
       nodePods: "10000",
+      portForward: { kind: "off" },
     });
     expect(c.cursorFile).toBeUndefined();
   });
@@ -56,6 +57,12 @@ describe("relay config", () => {
     expect(() => resolveRelayConfig(optionsFromArgs([], { ...env, RELAY_CLUSTER: "Not_OK" }))).toThrow(/cluster: cluster must be/);
     expect(() => resolveRelayConfig(optionsFromArgs([], { ...env, RELAY_WORKER_URL: "ftp://x" }))).toThrow(/workerUrl/);
     expect(() => resolveRelayConfig(optionsFromArgs([], { ...env, RELAY_FEED_WAIT: "45s" }))).toThrow(/feedWaitSeconds/);
+  });
+
+  it("takes port-forward as off, 6pn or emulator:<url>, naming a bad value", () => {
+    expect(resolveRelayConfig(optionsFromArgs(["--port-forward", "6pn"], env)).portForward).toEqual({ kind: "6pn" });
+    expect(resolveRelayConfig(optionsFromArgs([], { ...env, RELAY_PORT_FORWARD: "emulator:http://127.0.0.1:4280/" })).portForward).toEqual({ kind: "emulator", url: "http://127.0.0.1:4280" });
+    expect(() => resolveRelayConfig(optionsFromArgs([], { ...env, RELAY_PORT_FORWARD: "wireguard" }))).toThrow(/invalid relay configuration: portForward: expected off, 6pn or emulator:<url>, got "wireguard"$/);
   });
 
   it("parses durations and taints", () => {

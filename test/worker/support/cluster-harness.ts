@@ -58,7 +58,6 @@ export async function withCluster(test: (h: Harness) => Promise<void>): Promise<
       cluster: CLUSTER,
       pods: state.pods,
       budget,
-      reservations: new Map(),
       imagePulls: new ImagePullBackoff(),
       now,
       refreshStatus: (rec) => status.refresh(rec),

@@ -1,4 +1,4 @@
-import { migrate } from "./migrations";
+import { migrate, POD_REFS_VERSION } from "./migrations";
 import { AppPortStore } from "./app-port-store";
 import { ClaimVolumeStore } from "./claim-volume-store";
 import { FlySecretStore } from "./fly-secret-store";
@@ -36,7 +36,9 @@ export interface ClusterState {
 }
 
 export function openClusterState(storage: DurableObjectStorage): ClusterState {
-  migrate(storage);
+  const from = migrate(storage);
   const sql = storage.sql;
-  return { pods: new PodStore(sql), work: new WorkQueue(sql), objects: new ObjectStore(sql), orphans: new OrphanStore(sql), meta: new MetaStore(sql), feed: new StatusFeed(sql), flySecrets: new FlySecretStore(sql), appPorts: new AppPortStore(sql), claimVolumes: new ClaimVolumeStore(sql), ops: new OpsStore(sql), serviceApps: new ServiceAppStore(sql) };
+  const pods = new PodStore(sql);
+  if (from > 0 && from < POD_REFS_VERSION) storage.transactionSync(() => pods.refs.rebuild(pods.all()));
+  return { pods, work: new WorkQueue(sql), objects: new ObjectStore(sql), orphans: new OrphanStore(sql), meta: new MetaStore(sql), feed: new StatusFeed(sql), flySecrets: new FlySecretStore(sql), appPorts: new AppPortStore(sql), claimVolumes: new ClaimVolumeStore(sql), ops: new OpsStore(sql), serviceApps: new ServiceAppStore(sql) };
 }

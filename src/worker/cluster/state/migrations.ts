@@ -1,7 +1,7 @@
 /**
  * Versioned schema of a cluster's SQLite storage: the only place tables are shaped. Each table has
  * one store in this directory that owns it (pods + tombstones: PodStore; work: WorkQueue; objects:
- * ObjectStore; orphans: OrphanStore; meta: MetaStore; status_feed: StatusFeed; fly_secrets: FlySecretStore; claim_volumes: ClaimVolumeStore; service_apps: ServiceAppStore); nothing else runs SQL.
+ * ObjectStore; orphans: OrphanStore; meta: MetaStore; status_feed: StatusFeed; fly_secrets: FlySecretStore; claim_volumes: ClaimVolumeStore; service_apps: ServiceAppStore; pod_refs: PodRefStore, through PodStore); nothing else runs SQL.
  * A new table: append a migration here, add its store beside the others, construct it in
  * `ClusterState`. Append only: a shipped migration never changes;
  * `user_version`-style bookkeeping lives in `schema_version` so a test can start from any older version.
@@ -135,7 +135,21 @@ export const MIGRATIONS: readonly string[] = [
    );`,
   // v11: "is any machine running?" (the exit watch, every alarm) is an index lookup, not a scan of every pod row
   `CREATE INDEX pods_by_machine_state ON pods(machine_state);`,
+  // v12: which objects each pod references (and which Fly secrets its config reads), so an object
+  // change touches only its pods; filled for existing pods by `openClusterState` (POD_REFS_VERSION)
+  `CREATE TABLE pod_refs (
+     uid TEXT NOT NULL,
+     namespace TEXT NOT NULL,
+     kind TEXT NOT NULL CHECK (kind IN ('Secret', 'ConfigMap', 'PersistentVolumeClaim', 'FlySecret')),
+     name TEXT NOT NULL,
+     key TEXT
+   );
+   CREATE INDEX pod_refs_by_pod ON pod_refs(uid);
+   CREATE INDEX pod_refs_by_object ON pod_refs(kind, namespace, name);`,
 ];
+
+/** The schema version that made `pod_refs`: a store migrated from before it has its pods indexed once. */
+export const POD_REFS_VERSION = 12;
 
 /** Brings `sql` to the newest schema; returns the version it started from. Each step is atomic. */
 export function migrate(storage: DurableObjectStorage, upTo = MIGRATIONS.length): number {

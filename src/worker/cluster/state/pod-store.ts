@@ -7,6 +7,7 @@ import type { Machine } from "../../../machines/schemas";
 import type { FeedEntry } from "../../../shared/contract";
 import type { Pod } from "../../../shared/k8s";
 import { MAY_RUN, observedDigest, type Problem } from "../../translate/machine-facts";
+import { PodRefStore } from "./pod-refs";
 import { PodRecord, type Desired, type DesiredView, type Lookup, type NewPod, type PodRow, type ReconcileEntry, type SpecRevision, type StatusToStore } from "./pod-record";
 
 export { PodRecord, type Desired, type DesiredView, type Lookup, type NewPod, type ReconcileEntry, type SpecRevision, type StatusToStore };
@@ -19,7 +20,12 @@ const listJson = (v: string[]): string | null => (v.length ? JSON.stringify(v) :
 const problemArgs = (p: Problem | null): [number, string | null, string | null] => (p ? [p.terminal ? 1 : 0, p.reason, p.message] : [0, null, null]);
 
 export class PodStore {
-  constructor(private readonly sql: SqlStorage) {}
+  /** The index of what each pod references, kept by the transitions below. */
+  readonly refs: PodRefStore;
+
+  constructor(private readonly sql: SqlStorage) {
+    this.refs = new PodRefStore(sql);
+  }
 
   // ---- reads
 
@@ -134,6 +140,7 @@ export class PodStore {
       row.uid, row.namespace, row.name, row.resource_version, row.pod_json, row.config_json, row.config_hash, row.min_secrets_version, row.region, row.machine_name,
       row.grace_s, terminal, reason, message, row.unhonoured_json, row.status_json, row.phase, now,
     );
+    this.refs.admitted(p.uid, p.namespace, p.pod, p.config);
     return new PodRecord(row, { pod: p.pod, config: p.config });
   }
 
@@ -147,13 +154,15 @@ export class PodStore {
       return this.one({ pod: r.pod }, "UPDATE pods SET resource_version = ?, pod_json = ?, grace_s = ?, unhonoured_json = ?, updated_at = ? WHERE uid = ? RETURNING *", ...common, uid)!;
     }
     const t = r.translation;
-    return this.one(
+    const rec = this.one(
       { pod: r.pod, config: t.config },
       `UPDATE pods SET resource_version = ?, pod_json = ?, grace_s = ?, unhonoured_json = ?, updated_at = ?,
                        config_json = ?, config_hash = ?, min_secrets_version = ?, region = ?, terminal = ?, problem_reason = ?, problem_message = ?
        WHERE uid = ? RETURNING *`,
       ...common, json(t.config), t.configHash, t.minSecretsVersion, t.region, ...problemArgs(t.problem), uid,
     )!;
+    this.refs.configChanged(uid, rec.namespace, t.config);
+    return rec;
   }
 
   /** The pod is terminating (`deletionTimestamp`): stop its machine with `graceS`, then destroy it. Only from `run`. */
@@ -277,6 +286,7 @@ export class PodStore {
   /** Forgets a pod for good: the row goes, a tombstone stays so the UID can never come back. */
   bury(uid: string, now: number): void {
     this.sql.exec("DELETE FROM pods WHERE uid = ?", uid);
+    this.refs.forget(uid);
     this.sql.exec("INSERT OR IGNORE INTO tombstones (uid, deleted_at) VALUES (?, ?)", uid, now);
   }
 
