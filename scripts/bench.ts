@@ -24,10 +24,11 @@ import { appLifecycle } from "../bench/scenarios/app-lifecycle";
 import { podRunning } from "../bench/scenarios/pod-running";
 import { reconcile10k } from "../bench/scenarios/reconcile-10k";
 import { secretRotation } from "../bench/scenarios/secret-rotation";
+import { services } from "../bench/scenarios/services";
 import { warm } from "../bench/scenarios/warm";
 
 /** In the order they run: the long burst last. */
-const SCENARIOS: Scenario[] = [intakeNoop, intakeCreate, podRunning, lifecycle, appLifecycle, secretRotation, reconcile10k, exitToStatus, burst, podIo, warm];
+const SCENARIOS: Scenario[] = [intakeNoop, intakeCreate, podRunning, lifecycle, appLifecycle, secretRotation, reconcile10k, exitToStatus, services, burst, podIo, warm];
 const RESULTS = join(import.meta.dirname, "..", "bench", "results.json");
 const TOKEN = "bench-token";
 const RELAY_SECRET = "bench-relay-secret";

@@ -8,6 +8,8 @@ import {
   feedPageSchema,
   podViewSchema,
   reconcileCountsSchema,
+  serviceViewSchema,
+  type ServiceView,
   type EventResult,
   type FeedPage as WireFeedPage,
   type PodView as WirePodView,
@@ -81,6 +83,13 @@ export class ClusterClient {
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw new Error(`GET pod ${uid} in ${this.name}: ${res.status} ${res.text}`);
     return podViewSchema.parse(JSON.parse(res.text)) as PodView;
+  }
+
+  async service(namespace: string, name: string): Promise<ServiceView | undefined> {
+    const res = await this.client.signed("GET", `/services/${namespace}/${name}`);
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw new Error(`GET service ${namespace}/${name} in ${this.name}: ${res.status} ${res.text}`);
+    return serviceViewSchema.parse(JSON.parse(res.text));
   }
 
   async feed(after: string, waitS: number): Promise<FeedPage> {

@@ -149,7 +149,7 @@ export class ClusterObject extends DurableObject<Env> {
       fromSnapshot = this.ctx.storage.transactionSync(() => applySnapshot(ctx, snapshot));
     }
     try {
-      const counts = await this.#reconcileNow();
+      const counts = await this.#reconcileNow("now");
       await this.#kick();
       return { counts: { ...counts, destroyed: Math.max(counts.destroyed, fromSnapshot.destroyed) } };
     } catch (e) {
@@ -224,7 +224,8 @@ export class ClusterObject extends DurableObject<Env> {
 
   // ---- schedule
 
-  #reconcileNow(): Promise<ReconcileCounts> {
+  /** `sweep`: whether the Service app sweep runs now (asked for) or when it is due (periodic). */
+  #reconcileNow(sweep: "now" | "due" = "due"): Promise<ReconcileCounts> {
     this.#reconciling ??= (async () => {
       const { meta, pods, orphans, work } = this.#state;
       try {
@@ -233,7 +234,7 @@ export class ClusterObject extends DurableObject<Env> {
         meta.set("reconcile_pass", pass);
         await this.#syncs.secrets(true).catch((e: unknown) => meta.set("reconcile_error", `secrets: ${e instanceof Error ? e.message : String(e)}`));
         await this.#syncs.volumes().catch((e: unknown) => meta.set("reconcile_error", `volumes: ${e instanceof Error ? e.message : String(e)}`));
-        await this.#services.run(true);
+        await this.#services.run(sweep);
         const c = this.#convergeContext();
         const started = Date.now();
         let calls = 0;

@@ -29,15 +29,21 @@ export interface ServiceSyncDeps {
 /**
  * Brings every addressed Service's Fly app, Flycast address, forwarder and public addresses to
  * the stored Services (service-apps.ts), deletes those of Services that are gone and, with
- * `sweep` (the reconcile pass), deletes Service apps of this cluster that no row records (state
- * lost) and whose Service does not exist. One run at a time; a run asked for meanwhile follows it.
+ * `sweep` (a reconcile asked for; the periodic pass at most every 5 minutes; only while the
+ * cluster has Services or Service apps), deletes Service apps of this cluster that no row records (state lost) and whose Service
+ * does not exist. One run at a time; a run asked for meanwhile follows it.
  * A Service waiting for budget or retrying after an error does not hold up the others; the next
  * run is due at the earliest of their times.
  */
+/** The sweep lists every app of the org: at most once in this long. */
+const SWEEP_INTERVAL_MS = 5 * 60_000;
+
 export class ServiceSync {
   #running: Promise<void> | undefined;
-  #rerun: { sweep: boolean } | undefined;
+  #rerun: { sweep: "now" | "due" | false } | undefined;
   #dueAt: number | undefined;
+  /** In memory: after an eviction the first pass sweeps. */
+  #nextSweepAt = 0;
   readonly #attempts = new Map<string, number>();
 
   constructor(private readonly deps: ServiceSyncDeps) {}
@@ -48,9 +54,10 @@ export class ServiceSync {
   }
 
   /** Never rejects: a run that fails as a whole leaves its reason in meta `reconcile_error`. */
-  run(sweep = false): Promise<void> {
+  run(sweep: "now" | "due" | false = false): Promise<void> {
     if (this.#running) {
-      this.#rerun = { sweep: sweep || (this.#rerun?.sweep ?? false) };
+      const before = this.#rerun?.sweep ?? false;
+      this.#rerun = { sweep: before === "now" || sweep === "now" ? "now" : before || sweep };
       return this.#running;
     }
     this.#running = (async () => {
@@ -71,11 +78,13 @@ export class ServiceSync {
     return this.#running;
   }
 
-  async #runOnce(sweep: boolean): Promise<void> {
+  async #runOnce(wants: "now" | "due" | false): Promise<void> {
     const { objects, serviceApps } = this.deps.state;
     const wanted = objects.listKind("Service").map((o) => o.object as Service).filter(isAddressed);
     const rows = serviceApps.all();
-    if (wanted.length === 0 && rows.length === 0 && !sweep) return;
+    // A cluster without Services costs no call (not even its Flycast address).
+    if (wanted.length === 0 && rows.length === 0) return;
+    const sweep = wants === "now" || (wants === "due" && this.deps.now() >= this.#nextSweepAt);
     this.#dueAt = undefined;
     const ctx = await this.#context();
     if (!ctx) return;
@@ -89,7 +98,7 @@ export class ServiceSync {
     for (const row of rows) {
       if (!live.has(row.serviceUid)) await this.#attempt(row.serviceUid, `Service ${row.namespace}/${row.name}`, () => deleteServiceApp(ctx, row));
     }
-    if (sweep) await this.#attempt("sweep", "the Service app sweep", () => this.#sweep(ctx, live));
+    if (sweep && (await this.#attempt("sweep", "the Service app sweep", () => this.#sweep(ctx, live)))) this.#nextSweepAt = this.deps.now() + SWEEP_INTERVAL_MS;
     if (addressed.length > 0) this.deps.addressed(addressed);
     if (this.#dueAt !== undefined) await this.deps.retryAt();
   }
@@ -142,7 +151,7 @@ export class ServiceSync {
    * and a Service UID that is not stored. An app with no such machine is left alone: nothing
    * proves it is this cluster's (another cluster's app may share the name prefix).
    */
-  async #sweep(ctx: ServiceAppsContext, live: ReadonlySet<string>): Promise<void> {
+  async #sweep(ctx: ServiceAppsContext, live: ReadonlySet<string>): Promise<true> {
     const prefix = `${ctx.clusterApp}-s-`;
     const recorded = new Set(ctx.rows.all().map((r) => r.app));
     const { apps } = await budgeted(ctx, "sweep", "list", ctx.org, () => ctx.fly.listApps(ctx.org));
@@ -154,5 +163,6 @@ export class ServiceSync {
       await budgeted(ctx, `sweep:${app.name}`, "app", ctx.org, () => ctx.fly.deleteApp(app.name, true));
       ctx.decide({ action: "delete-orphan-service-app", outcome: "done", reason: `${app.name} carries this cluster's forwarder for Service UID ${owner}, which no longer exists` });
     }
+    return true;
   }
 }
