@@ -23,9 +23,10 @@ import { podIo } from "../bench/scenarios/pod-io";
 import { appLifecycle } from "../bench/scenarios/app-lifecycle";
 import { podRunning } from "../bench/scenarios/pod-running";
 import { reconcile10k } from "../bench/scenarios/reconcile-10k";
+import { warm } from "../bench/scenarios/warm";
 
 /** In the order they run: the long burst last. */
-const SCENARIOS: Scenario[] = [intakeNoop, intakeCreate, podRunning, lifecycle, appLifecycle, reconcile10k, exitToStatus, burst, podIo];
+const SCENARIOS: Scenario[] = [intakeNoop, intakeCreate, podRunning, lifecycle, appLifecycle, reconcile10k, exitToStatus, burst, podIo, warm];
 const RESULTS = join(import.meta.dirname, "..", "bench", "results.json");
 const TOKEN = "bench-token";
 const RELAY_SECRET = "bench-relay-secret";

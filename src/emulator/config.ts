@@ -32,6 +32,8 @@ const configSchema = z.strictObject({
   latencyMs: z.number().int().nonnegative(),
   /** starting -> started. */
   bootMs: z.number().int().nonnegative(),
+  /** Added to a boot whose images the machine's host does not hold yet (a create's first boot, or a new image): the pull. */
+  imagePullMs: z.number().int().nonnegative(),
   /** stopping, suspending, restarting, replacing, destroying -> their resting state. */
   transitionMs: z.number().int().nonnegative(),
   /** Fly's documented per-action token buckets; 429 when exceeded. */
@@ -65,6 +67,7 @@ export type EmulatorConfig = z.infer<typeof configSchema>;
 export const DEFAULT_CONFIG: EmulatorConfig = {
   latencyMs: 0,
   bootMs: 300,
+  imagePullMs: 0,
   transitionMs: 100,
   rateLimits: true,
   faults: { apps: [], errorRate: {}, failNext: {}, errorStatus: 503, create408: 0, failBoots: 0 },
@@ -77,6 +80,13 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
   seed: 1,
   exitEventForm: "exit_event",
 };
+
+/**
+ * Timings as Fly publishes them (reference/fly-mapping.md §8): a create takes "low double digit
+ * seconds" (the image pull dominates), a start of a stopped machine "well under a second". The
+ * defaults above stay fast for tests; `npm run bench` and anyone who wants Fly's pace put these.
+ */
+export const FLY_TIMINGS = { bootMs: 500, imagePullMs: 10_000, transitionMs: 200 } satisfies Partial<EmulatorConfig>;
 
 /** Body of `PUT /_emulator/config`: any subset; `faults` and `exec` merge one level deep. */
 export const configPatchSchema = configSchema.extend({

@@ -27,10 +27,21 @@ function schedule(st: EmulatorState, m: MachineRecord, ms: number, fn: () => voi
   });
 }
 
-/** starting, then started after bootMs (or failed, when `faults.failBoots` says so). */
+/** The images a machine's config runs (the top-level one and each container's). */
+function imagesOf(config: MachineConfig): string[] {
+  return [config.image, ...(config.containers ?? []).map((c) => c.image)].filter((i): i is string => typeof i === "string" && i !== "");
+}
+
+/**
+ * starting, then started after bootMs, plus imagePullMs when the host lacks one of its images
+ * (or failed, when `faults.failBoots` says so).
+ */
 function boot(st: EmulatorState, m: MachineRecord, event?: EventSpec): void {
   transition(st, m, "starting", event);
-  schedule(st, m, st.config.bootMs, () => {
+  const images = imagesOf(m.config);
+  const pull = images.some((i) => !m.pulledImages.has(i)) ? st.config.imagePullMs : 0;
+  schedule(st, m, st.config.bootMs + pull, () => {
+    for (const i of images) m.pulledImages.add(i);
     const fails = st.config.faults.failBoots > 0 && faultsApply(st, m.app);
     if (fails) st.config.faults.failBoots -= 1;
     transition(st, m, fails ? "failed" : "started", { type: "start", source: "flyd" });
@@ -124,13 +135,15 @@ export function destroy(st: EmulatorState, app: AppRecord, m: MachineRecord, for
 }
 
 /**
- * An update: a new version with the new config. A running machine is stopped and booted into it;
- * any other machine is left stopped (or created, if it never ran), as Fly does.
+ * An update: a new version with the new config, booted into unless `skip_launch`: a running machine
+ * is stopped and booted, a stopped one started ("Update starts a stopped Machine unless
+ * skip_launch", fly-mapping.md §8; a never-launched `created` one is assumed to launch alike).
+ * With `skip_launch` it rests stopped (or created, if it never ran).
  */
 export function replace(st: EmulatorState, m: MachineRecord, config: MachineConfig, skipLaunch: boolean): void {
   if (m.state === "replacing") throw conflict("machine is already being replaced, retry once the update finished");
   if (m.state === "destroying") throw failedPrecondition(`unable to update machine from current state: '${m.state}'`);
-  const boots = RUNNING.has(m.state) && !skipLaunch;
+  const boots = !skipLaunch && (RUNNING.has(m.state) || STARTABLE.has(m.state) || m.state === "created");
   const resting: MachineState = m.state === "created" ? "created" : "stopped";
   m.version = st.newUlid();
   m.config = config;

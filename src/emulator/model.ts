@@ -65,6 +65,8 @@ export interface MachineRecord {
   autoRestarts: number[];
   /** Automatic restarts since the last user start, restart or update. */
   restartCount: number;
+  /** Images on the machine's host (pulled by its first boot of them): a boot of any other pays `imagePullMs`. */
+  pulledImages: Set<string>;
   destroyedAt?: number;
   /** The one pending lifecycle timer, replaced by each new transition. */
   pending?: ReturnType<typeof setTimeout>;

@@ -19,6 +19,10 @@ interface MachineletSettings {
   CLUSTER_DNS?: string;
   /** The cluster domain, default `cluster.local`. */
   CLUSTER_DOMAIN?: string;
+  /** Spares kept per pod template whose pods do not say (`machinelet.fly.io/spares`); unset: keep scaled-down ReplicaSet/StatefulSet machines, pre-warm none; "0": no spares. */
+  SPARES?: string;
+  /** How long spares wait for a pod of their template (Go duration, default 30m). */
+  SPARE_TTL?: string;
   /** Comma-separated clusters the status page lists and /metrics reports by default. */
   CLUSTERS?: string;
 }

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { expect, it } from "vitest";
 import { MIGRATIONS, POD_REFS_VERSION, migrate } from "../../src/worker/cluster/state/migrations";
-import { openClusterState, PodStore } from "../../src/worker/cluster/state";
+import { openClusterState, PodStore, SpareStore } from "../../src/worker/cluster/state";
 
 /** An empty database, as a first deployment of schema version `upTo` would have left it. */
 function freshAt(state: DurableObjectState, upTo: number): SqlStorage {
@@ -120,5 +120,25 @@ it("rejects a bad desired state at the storage layer", async () => {
         `INSERT INTO pods (uid, namespace, name, resource_version, desired, pod_json, machine_name, updated_at) VALUES ('u', 'd', 'n', '1', 'explode', '{}', 'n', 1)`,
       ),
     ).toThrow(/CHECK constraint/);
+  });
+});
+
+it("upgrades a v12 store (before warm capacity): pods keep their machines and have no spare key; the spare tables start empty", async () => {
+  const stub = env.CLUSTER.getByName(`migrations-${crypto.randomUUID()}`);
+  await runInDurableObject(stub, (_instance, state) => {
+    const sql = freshAt(state, 12);
+    sql.exec(
+      `INSERT INTO pods (uid, namespace, name, resource_version, desired, pod_json, machine_name, updated_at, machine_id, machine_state)
+       VALUES ('u1', 'default', 'web', '7', 'run', '{"spec":{"containers":[]}}', 'default-web', 1, 'm1', 'started')`,
+    );
+    expect(migrate(state.storage)).toBe(12);
+    const rec = new PodStore(sql).get("u1")!;
+    expect(rec).toMatchObject({ machineId: "m1", machineState: "started", spareKey: null, machineSince: null });
+    const spares = new SpareStore(sql);
+    expect(spares.all()).toEqual([]);
+    expect(spares.templates()).toEqual([]);
+    // A pod claims at most one spare.
+    sql.exec("INSERT INTO spares (machine_id, spare_key, state, claimed_by, kept_at, updated_at) VALUES ('s1', 'k', 'claiming', 'u1', 1, 1)");
+    expect(() => sql.exec("INSERT INTO spares (machine_id, spare_key, state, claimed_by, kept_at, updated_at) VALUES ('s2', 'k', 'claiming', 'u1', 1, 1)")).toThrow(/UNIQUE/);
   });
 });

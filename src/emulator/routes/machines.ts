@@ -88,6 +88,7 @@ async function createMachine(st: EmulatorState, c: Context<FlyEnv>) {
     cordoned: body.skip_service_registration ?? false,
     autoRestarts: [],
     restartCount: 0,
+    pulledImages: new Set(),
     listeners: new Set(),
   };
   app.machines.set(m.id, m);

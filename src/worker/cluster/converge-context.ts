@@ -3,8 +3,9 @@ import type { Problem } from "../translate/machine-facts";
 import { podIds, type Decision } from "./decision-log";
 import type { ImagePullBackoff } from "./image-pull-backoff";
 import type { MachinesPort } from "./machines-port";
+import type { SpareSettings } from "../translate/spare-template";
 import { BudgetWait, type BudgetAction, type RateBudget } from "./rate-budget";
-import type { PodRecord, PodStore } from "./state";
+import type { PodRecord, PodStore, SpareStore } from "./state";
 
 /**
  * What a convergence step (converge.ts) works with, and the small moves every part of it makes:
@@ -15,6 +16,9 @@ export interface ConvergeContext {
   app: string;
   cluster: string;
   pods: PodStore;
+  spares: SpareStore;
+  /** The cluster-wide spare policy (`SPARES`, `SPARE_TTL`); templates may override it. */
+  spareSettings: SpareSettings;
   /** The cluster's one budget: a pod's step holds its slots under the pod's UID. */
   budget: RateBudget;
   /** The kubelet's image pull back-off, per pod (in memory). */
@@ -22,7 +26,7 @@ export interface ConvergeContext {
   now(): number;
   /** Recomputes and publishes the pod's status from its row as just written. */
   refreshStatus(rec: PodRecord | undefined): void;
-  /** The machine is confirmed gone and the pod is to be forgotten (feed `gone`, tombstone). */
+  /** The machine is confirmed gone (or kept as a spare) and the pod is to be forgotten (feed `gone`, tombstone). */
   finish(uid: string): void;
   /** Logs and keeps a decision (decision-log.ts). */
   decide(d: Decision): void;

@@ -1,12 +1,14 @@
 import { MachinesApiError } from "../../machines/errors";
-import type { Machine, MachineConfig } from "../../machines/schemas";
-import { GONE, MACHINE_METADATA, MAY_RUN, SETTLING, STOPPED, waitingForBudget, wantsRestart } from "../translate/machine-facts";
+import type { MachineConfig } from "../../machines/schemas";
+import { GONE, SETTLING, STOPPED, wantsRestart } from "../translate/machine-facts";
 import { adoptedHash } from "./config-drift";
-import { again, BudgetWait, DONE, record, setProblem, vanished, type ConvergeContext, type StepResult } from "./converge-context";
+import { again, DONE, record, setProblem, vanished, type ConvergeContext, type StepResult } from "./converge-context";
 import { onError } from "./converge-errors";
+import { configOf, findMachine, secretsVersionOf, unlessWaitTimedOut, WAIT_TIMEOUT_S, within } from "./converge-step";
 import { podIds } from "./decision-log";
 import { podImages } from "./image-pull-backoff";
-import { paced, type BudgetAction } from "./rate-budget";
+import { ensureGone } from "./retire";
+import { claimSpare } from "./spare-claim";
 import type { PodRecord } from "./state";
 
 /**
@@ -19,8 +21,6 @@ export type { ConvergeContext, StepResult } from "./converge-context";
 
 /** Reads of a started machine whose checks do not pass yet, one a second, before the periodic reconcile takes over. */
 const CHECK_POLLS = 15;
-/** How long one `wait` call may block the step (Fly allows up to 60 s). */
-const WAIT_TIMEOUT_S = 10;
 
 export async function convergePod(ctx: ConvergeContext, uid: string, attempts: number): Promise<StepResult> {
   const rec = ctx.pods.get(uid);
@@ -41,20 +41,6 @@ function releaseCreateSlot(ctx: ConvergeContext, uid: string): void {
   ctx.budget.forgo(uid, "create", ctx.app);
 }
 
-/** Calls `fn` once the pod's slot for `action` on `scope` is open; otherwise says why the pod waits and throws the BudgetWait. */
-async function within<T>(ctx: ConvergeContext, rec: PodRecord, action: BudgetAction, scope: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await paced(ctx.budget, rec.uid, action, scope, fn);
-  } catch (e) {
-    if (e instanceof BudgetWait) {
-      ctx.budgetWaited(action, e.ms);
-      ctx.decide({ action, outcome: "waiting", reason: `rate budget: ${action} on ${scope} in ${Math.ceil(e.ms / 100) / 10} s`, pod: podIds(rec) });
-      setProblem(ctx, rec, waitingForBudget(action, scope === ctx.app ? `app ${scope}` : `machine ${scope}`, e.ms));
-    }
-    throw e;
-  }
-}
-
 async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: number): Promise<StepResult> {
   if (rec.problem?.terminal) return DONE;
   // Waiting for something (a Secret, a valid image name): nothing to apply until the spec or the
@@ -71,6 +57,9 @@ async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: num
         ctx.decide({ action: "adopt", outcome: "done", reason: "found the pod's machine by metadata after a create whose answer was lost", pod: podIds(rec), machine: found.id });
         return again(0);
       }
+    } else {
+      const claimed = imagePullBackoff(ctx, rec) ?? (await claimSpare(ctx, rec));
+      if (claimed) return claimed;
     }
     return await create(ctx, rec);
   }
@@ -81,7 +70,13 @@ async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: num
     if (backingOff) return backingOff;
     const started = ctx.now();
     const m = await within(ctx, rec, "update", id, () =>
-      ctx.machines.updateMachine(ctx.app, id, { config: configOf(rec), current_version: rec.machineVersion ?? undefined, ...secretsVersionOf(rec) }),
+      // A stopped machine stays stopped (Fly would boot it): whether it runs again is the restart policy's call below.
+      ctx.machines.updateMachine(ctx.app, id, {
+        config: configOf(rec),
+        current_version: rec.machineVersion ?? undefined,
+        ...secretsVersionOf(rec),
+        ...(STOPPED.has(rec.machineState ?? "") ? { skip_launch: true } : {}),
+      }),
     );
     ctx.imagePulls.forget(rec.uid);
     record(ctx, rec, m, rec.configHash);
@@ -90,13 +85,18 @@ async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: num
   }
   if (rec.machineState === null || SETTLING.has(rec.machineState)) return await observe(ctx, rec, attempts);
   if (GONE.has(rec.machineState)) return vanished(ctx, rec);
-  if (STOPPED.has(rec.machineState) && wantsRestart(rec.pod.spec.restartPolicy, rec.lastMachine?.events)) {
+  if (STOPPED.has(rec.machineState) && (wantsRestart(rec.pod.spec.restartPolicy, rec.lastMachine?.events) || awaitsFirstBoot(rec))) {
     await within(ctx, rec, "start", id, () => ctx.machines.startMachine(ctx.app, id));
     ctx.refreshStatus(ctx.pods.expectState(rec.uid, "starting", ctx.now()));
     ctx.decide({ action: "start", outcome: "done", reason: `machine ${rec.machineState}; restartPolicy ${rec.pod.spec.restartPolicy ?? "Always"} restarts it`, pod: podIds(rec), machine: id });
     return again(0);
   }
   return DONE;
+}
+
+/** A machine taken over from a spare that has not booted for this pod yet (its claim update left it stopped): start it, whatever the policy. */
+function awaitsFirstBoot(rec: PodRecord): boolean {
+  return rec.machineSince !== null && !(rec.lastMachine?.events ?? []).some((e) => e.type === "start" || e.type === "exit");
 }
 
 /** While a refused image pull backs off, the pod shows ImagePullBackOff and nothing is created or updated. */
@@ -148,7 +148,7 @@ async function observe(ctx: ConvergeContext, rec: PodRecord, attempts: number): 
         return DONE;
       }
     } catch (e) {
-      if (!(e instanceof MachinesApiError && e.kind === "transient" && e.status === 408)) throw e;
+      unlessWaitTimedOut(e);
     }
   }
   const m = await within(ctx, rec, "get", id, () => ctx.machines.getMachine(ctx.app, id));
@@ -165,70 +165,4 @@ async function observe(ctx: ConvergeContext, rec: PodRecord, attempts: number): 
 
 function hasChecks(config: MachineConfig | undefined): boolean {
   return Object.keys(config?.checks ?? {}).length > 0 || (config?.containers ?? []).some((c) => (c.healthchecks ?? []).length > 0);
-}
-
-async function ensureGone(ctx: ConvergeContext, rec: PodRecord): Promise<StepResult> {
-  if (!rec.machineId) {
-    const found = rec.createIntentAt !== null ? await findMachine(ctx, rec) : undefined;
-    if (found && !GONE.has(found.state)) {
-      record(ctx, rec, found);
-      return again(0);
-    }
-    ctx.finish(rec.uid);
-    return DONE;
-  }
-  const id = rec.machineId;
-  const state = rec.machineState ?? "unknown";
-  if (GONE.has(state)) {
-    // Delete until confirmed: only a 404 or `destroyed` ends it.
-    const m = await within(ctx, rec, "get", id, () => ctx.machines.getMachine(ctx.app, id));
-    if (m.state === "destroyed") {
-      ctx.finish(rec.uid);
-      return DONE;
-    }
-    record(ctx, rec, m);
-    return again(m.state === "destroying" ? 250 : 0);
-  }
-  const graceMs = rec.graceS * 1000;
-  if (rec.desired === "delete" && graceMs > 0 && MAY_RUN.has(state)) {
-    if (rec.stopRequestedAt === null) {
-      await within(ctx, rec, "stop", id, () => ctx.machines.stopMachine(ctx.app, id, { signal: "SIGTERM", timeout: `${rec.graceS}s` }));
-      ctx.pods.markStopRequested(rec.uid, ctx.now());
-      ctx.decide({ action: "stop", outcome: "done", reason: `pod deleted: SIGTERM with ${rec.graceS} s grace before destroying`, pod: podIds(rec), machine: id });
-      return again(0);
-    }
-    const stopAt = rec.stopRequestedAt + graceMs;
-    const left = stopAt - ctx.now();
-    if (left > 0) {
-      await within(ctx, rec, "wait", id, () =>
-        ctx.machines.waitMachine(ctx.app, id, { states: ["stopped", "failed", "destroyed"], timeoutS: Math.min(WAIT_TIMEOUT_S, Math.ceil(left / 1000)) }),
-      ).catch((e) => {
-        if (!(e instanceof MachinesApiError && e.kind === "transient" && e.status === 408)) throw e;
-      });
-      const m = await within(ctx, rec, "get", id, () => ctx.machines.getMachine(ctx.app, id));
-      record(ctx, rec, m);
-      if (MAY_RUN.has(m.state) && ctx.now() < stopAt) return again(500);
-    }
-  }
-  await within(ctx, rec, "delete", id, () => ctx.machines.deleteMachine(ctx.app, id, { force: true }));
-  ctx.refreshStatus(ctx.pods.expectState(rec.uid, "destroying", ctx.now()));
-  ctx.decide({ action: "destroy", outcome: "done", reason: rec.desired === "destroy" ? "pod deleted (no grace)" : "pod deleted: grace period over or machine already stopped", pod: podIds(rec), machine: id });
-  return again(0);
-}
-
-/** Finds this pod's machine by its metadata (never a machine of another cluster). */
-async function findMachine(ctx: ConvergeContext, rec: PodRecord): Promise<Machine | undefined> {
-  const { machines } = await within(ctx, rec, "list", ctx.app, () =>
-    ctx.machines.listMachines(ctx.app, { metadata: { [MACHINE_METADATA.cluster]: ctx.cluster, [MACHINE_METADATA.podUid]: rec.uid } }),
-  );
-  return machines.find((m) => m.state !== "destroyed");
-}
-
-/** A machine never boots with secret values older than those its pod's translation used. */
-function secretsVersionOf(rec: PodRecord): { min_secrets_version?: number } {
-  return rec.minSecretsVersion > 0 ? { min_secrets_version: rec.minSecretsVersion } : {};
-}
-
-function configOf(rec: PodRecord): MachineConfig {
-  return rec.config as MachineConfig;
 }

@@ -15,9 +15,11 @@ import { reviseWaiting } from "./dependents";
 import { serviceViewOf } from "./service-view";
 import { ServiceSync } from "./service-sync";
 import { clusterDnsFrom } from "../translate/pod-dns";
+import { spareSettingsFrom } from "../translate/spare-template";
 import { applyEvent, type EventResult, type IntakeContext, type WatchEvent } from "./intake";
 import { translateContextOf } from "./object-lookups";
 import { ExitWatcher } from "./exit-watch";
+import { Prewarmer } from "./prewarmer";
 import { RateBudget } from "./rate-budget";
 import { reconcilePass } from "./reconcile";
 import { ReferenceSyncs } from "./reference-syncs";
@@ -49,6 +51,7 @@ export class ClusterObject extends DurableObject<Env> {
   readonly #loop: WorkLoop;
   readonly #decisions: DecisionLog;
   readonly #recorder: OpsRecorder;
+  readonly #prewarmer: Prewarmer;
   readonly #syncs: ReferenceSyncs;
   readonly #exits: ExitWatcher;
   readonly #services: ServiceSync;
@@ -88,6 +91,11 @@ export class ClusterObject extends DurableObject<Env> {
       retryAt: () => this.#armAlarm(),
     });
     this.#loop = new WorkLoop(this.#state.work, () => this.#convergeContext(), Date.now);
+    this.#prewarmer = new Prewarmer(
+      () => ({ ...this.#convergeContext(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }),
+      () => this.#app.ensure(),
+      () => this.#state.spares.prewarmWanted(),
+    );
     this.#exits = new ExitWatcher({
       pods: this.#state.pods,
       now: Date.now,
@@ -180,6 +188,12 @@ export class ClusterObject extends DurableObject<Env> {
     return rec ? podViewOf(rec) : null;
   }
 
+  /** The pod's machine for logs and exec, and (taken over from a spare) when the pod's own time on it began (ms). */
+  podMachine(uid: string): { namespace: string; name: string; machineId: string | null; since: number | null } | null {
+    const rec = this.#state.pods.get(uid);
+    return rec ? { namespace: rec.namespace, name: rec.name, machineId: rec.machineId, since: rec.machineSince } : null;
+  }
+
   getService(namespace: string, name: string): ServiceView | null {
     return this.#state.meta.get("cluster") === undefined ? null : serviceViewOf(this.#state, this.#appName(), namespace, name);
   }
@@ -220,6 +234,7 @@ export class ClusterObject extends DurableObject<Env> {
           cluster: c.cluster,
           pods,
           orphans,
+          spares: this.#state.spares,
           budget: this.#budget,
           pass,
           now: Date.now,
@@ -231,7 +246,9 @@ export class ClusterObject extends DurableObject<Env> {
             this.#decisions.record(d);
           },
         });
-        return await this.#recorder.pass(pass, started, () => calls, tally, result);
+        const counts = await this.#recorder.pass(pass, started, () => calls, tally, result);
+        void this.#prewarmer.kick();
+        return counts;
       } finally {
         // Sooner while work is pending: a machine being repaired or waited for is looked at again soon.
         const interval = work.nextDueAt() === undefined ? this.#reconcileIntervalMs() : Math.min(PENDING_RECONCILE_INTERVAL_MS, this.#reconcileIntervalMs());
@@ -263,7 +280,10 @@ export class ClusterObject extends DurableObject<Env> {
   #drain(): Promise<void> {
     return this.#loop.drain(
       () => this.#app.ensure(),
-      () => this.#armAlarm(),
+      async () => {
+        void this.#prewarmer.kick(); // claims may have left a template short of spares
+        await this.#armAlarm();
+      },
     );
   }
 
@@ -303,6 +323,8 @@ export class ClusterObject extends DurableObject<Env> {
       app: this.#appName(),
       cluster: this.#cluster(),
       pods: this.#state.pods,
+      spares: this.#state.spares,
+      spareSettings: spareSettingsFrom(this.env),
       budget: this.#budget,
       imagePulls: this.#imagePulls,
       now: Date.now,

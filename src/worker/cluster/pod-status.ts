@@ -9,6 +9,8 @@ import type { PodRecord } from "./state";
 export const GUEST_CONDITION = "machinelet.fly.io/Guest";
 /** Pod condition listing what the machine does not honour of the pod, each with its field path. */
 export const UNHONOURED_CONDITION = "machinelet.fly.io/NotHonoured";
+/** Pod condition saying the pod's machine was a stopped spare of its template, taken over instead of created. */
+export const FROM_SPARE_CONDITION = "machinelet.fly.io/FromSpare";
 
 /** The pod's status from what its row holds: the pod, the machine last observed, the problem, the status last published. */
 export function podStatusOf(rec: PodRecord, now = new Date()): PodStatus {
@@ -26,6 +28,7 @@ export function podStatusOf(rec: PodRecord, now = new Date()): PodStatus {
   return withConditions(status, previous, at, [
     guest && { type: GUEST_CONDITION, reason: "GuestSized", message: guestName(guest) },
     unhonoured.length > 0 && { type: UNHONOURED_CONDITION, reason: "Unsupported", message: unhonoured.join("; ") },
+    rec.machineSince !== null && { type: FROM_SPARE_CONDITION, reason: "ServedFromSpare", message: `machine ${rec.machineId} was a stopped spare of the pod's template, taken over with one update instead of a create` },
   ]);
 }
 
@@ -49,6 +52,6 @@ function withConditions(status: PodStatus, previous: PodStatus | undefined, now:
     const before = previous?.conditions?.find((p) => p.type === c.type);
     added.push({ ...c, status: "True", lastTransitionTime: before?.message === c.message ? before.lastTransitionTime : now });
   }
-  const ours = new Set([GUEST_CONDITION, UNHONOURED_CONDITION]);
+  const ours = new Set([GUEST_CONDITION, UNHONOURED_CONDITION, FROM_SPARE_CONDITION]);
   return { ...status, conditions: [...(status.conditions ?? []).filter((c) => !ours.has(c.type)), ...added] };
 }

@@ -89,6 +89,24 @@ export class RateBudget {
   }
 
   /**
+   * Takes one call of `action` on `scope` only when it can go now and `keep` tokens stay for
+   * others afterwards; never queues. Work that must never delay a pod's call (pre-warming spares)
+   * uses it: it runs on what the pods leave over, and not at all while any pod is queued.
+   */
+  tryReserve(action: BudgetAction, scope: string, keep: number): boolean {
+    const limit = LIMITS[action] ?? DEFAULT_LIMIT;
+    const key = `${action}:${scope}`;
+    const now = this.now();
+    const b = this.buckets.get(key) ?? { tokens: limit.burst, at: now };
+    b.tokens = Math.min(limit.burst, b.tokens + ((now - b.at) / 1000) * limit.ratePerS);
+    b.at = now;
+    this.buckets.set(key, b);
+    if (b.tokens - 1 < keep) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+  /**
    * Gives back one slot reserved on `scope` whose call will never be made (its pod was deleted
    * first): every slot queued after it is one place earlier. Never above the burst.
    */

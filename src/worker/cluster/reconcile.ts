@@ -6,7 +6,9 @@ import { adoptedHash, configDrifted } from "./config-drift";
 import { podIds, type Decision } from "./decision-log";
 import type { MachinesPort } from "./machines-port";
 import type { BudgetAction, RateBudget } from "./rate-budget";
-import type { OrphanStore, PodRecord, PodStore } from "./state";
+import { reconcileSpares } from "./spare-pool";
+import { bindClaimed } from "./spare-claim";
+import type { OrphanStore, PodRecord, PodStore, SpareStore } from "./state";
 
 export type { ReconcileCounts };
 
@@ -16,6 +18,7 @@ export interface ReconcileContext {
   cluster: string;
   pods: PodStore;
   orphans: OrphanStore;
+  spares: SpareStore;
   budget: RateBudget;
   /** Pass number, increasing by one per pass; orphans must be seen on two consecutive ones. */
   pass: number;
@@ -41,6 +44,7 @@ export async function reconcilePass(ctx: ReconcileContext): Promise<ReconcileCou
   const machines = await listClusterMachines(ctx);
   const seen = new Set<string>();
   const candidates: Machine[] = [];
+  const spareMachines: Machine[] = [];
 
   const index = ctx.pods.reconcileIndex();
   let adopted = 0;
@@ -48,6 +52,10 @@ export async function reconcilePass(ctx: ReconcileContext): Promise<ReconcileCou
     const meta = m.config?.metadata ?? {};
     // Machines on their way out are neither owners nor orphans.
     if (meta[MACHINE_METADATA.cluster] !== ctx.cluster || GONE.has(m.state)) continue;
+    if (meta[MACHINE_METADATA.spare] !== undefined && meta[MACHINE_METADATA.podUid] === undefined) {
+      spareMachines.push(m);
+      continue;
+    }
     const uid = meta[MACHINE_METADATA.podUid] ?? "";
     const entry = index.get(uid);
     if (!entry || (entry.machineId !== null && entry.machineId !== m.id)) {
@@ -56,10 +64,12 @@ export async function reconcilePass(ctx: ReconcileContext): Promise<ReconcileCou
     }
     seen.add(uid);
     if (entry.machineId === null) {
-      // Created by a step that did not live to record it.
+      // Created (or claimed from a spare) by a step that did not live to record it.
       const prev = ctx.pods.get(uid)!;
-      const rec = ctx.pods.recordMachine(prev, m, ctx.now(), adoptedHash(prev, m.config));
-      ctx.refreshStatus(rec);
+      const claim = ctx.spares.claimedBy(uid);
+      if (claim?.machineId === m.id) bindClaimed(ctx, prev, claim, m);
+      else ctx.refreshStatus(ctx.pods.recordMachine(prev, m, ctx.now(), adoptedHash(prev, m.config)));
+      const rec = ctx.pods.get(uid);
       if (++adopted <= ADOPTIONS_DETAILED) ctx.decide({ action: "adopt", outcome: "done", reason: "found the pod's machine, created by a step that did not live to record it", pod: rec && podIds(rec), machine: m.id });
       ctx.schedule(uid);
       counts.updated++;
@@ -116,6 +126,7 @@ export async function reconcilePass(ctx: ReconcileContext): Promise<ReconcileCou
   if (adopted > ADOPTIONS_DETAILED) {
     ctx.decide({ action: "adopt", outcome: "done", reason: `found ${adopted - ADOPTIONS_DETAILED} more pods' machines (${adopted} in all) that no step had recorded, as after a loss of state` });
   }
+  candidates.push(...(await reconcileSpares(ctx, spareMachines)));
   counts.orphansDestroyed = await sweepOrphans(ctx, candidates);
   return counts;
 }

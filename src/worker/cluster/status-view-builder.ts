@@ -1,7 +1,7 @@
 import type { PodStatus } from "../../shared/k8s";
 import { parseQuantity } from "../../shared/k8s/quantity";
 import { claimNamesOf, secretNamesOf, selects } from "../ops/pod-references";
-import type { BudgetQueueView, ClusterStatusView, PodRowView, ServiceView, SecretUseView, VolumeView } from "../ops/status-view";
+import type { BudgetQueueView, ClusterStatusView, PodRowView, ServiceView, SecretUseView, SpareTemplateView, VolumeView } from "../ops/status-view";
 import { podRowFromStatus } from "../ops/pod-row";
 import type { ClusterState, PodRecord } from "./state";
 
@@ -10,7 +10,7 @@ const MAX_RETRIES_SHOWN = 100;
 export interface ViewInputs {
   cluster: string;
   app: { name: string; ready: boolean; error: string | null };
-  state: Pick<ClusterState, "pods" | "work" | "objects" | "ops" | "claimVolumes">;
+  state: Pick<ClusterState, "pods" | "work" | "objects" | "ops" | "claimVolumes" | "spares">;
   /** In-memory budget reservations `${uid}:${action}` -> when the slot opens. */
   reservations: ReadonlyMap<string, number>;
   now: number;
@@ -35,7 +35,17 @@ export function buildStatusView(i: ViewInputs): ClusterStatusView {
     passes: i.state.ops.passes(),
     decisions: i.state.ops.decisions(),
     ...resources(i.state.objects, i.state.claimVolumes, records),
+    spares: spareTemplates(i.state.spares),
   };
+}
+
+function spareTemplates(spares: ClusterState["spares"]): SpareTemplateView[] {
+  const all = spares.all();
+  return spares.templates().map((t) => {
+    const mine = all.filter((s) => s.key === t.key);
+    const ready = mine.filter((s) => s.state === "ready").length;
+    return { template: t.template, key: t.key, count: t.count, ttlS: t.ttlMs / 1000, ready, moving: mine.length - ready, ...t.tally };
+  });
 }
 
 function podRow(rec: PodRecord): PodRowView {

@@ -2,7 +2,7 @@ import { Hono, type Context } from "hono";
 import { MachinesClient } from "../../machines/client";
 import { isMachinesApiError } from "../../machines/errors";
 import { FlyLogsClient } from "../../machines/logs-client";
-import { podExecRequestSchema, podLogsQuerySchema, type PodView } from "../../shared/contract";
+import { podExecRequestSchema, podLogsQuerySchema } from "../../shared/contract";
 import { execInMachine, ExecRefused, flyFailure } from "../pod-io/exec";
 import { readPodLogs } from "../pod-io/logs";
 import type { ClusterVars } from "./cluster-auth";
@@ -12,14 +12,16 @@ type AppEnv = { Bindings: Env; Variables: ClusterVars };
 /** The cluster's Fly app: `APP_NAME_TEMPLATE` (default `fks-{cluster}`), as the cluster object names it. */
 const appNameOf = (env: Env, cluster: string) => (env.APP_NAME_TEMPLATE ?? "fks-{cluster}").replace("{cluster}", cluster);
 
-/** The pod's machine, or the answer that says why there is none. */
-async function machineOf(c: Context<AppEnv>): Promise<{ machineId: string } | Response> {
+/**
+ * The pod's machine, or the answer that says why there is none. `since` (ms): the pod took the
+ * machine over from a spare then; what the machine logged before belongs to an earlier pod.
+ */
+async function machineOf(c: Context<AppEnv>): Promise<{ machineId: string; since: number | null } | Response> {
   const uid = c.req.param("uid") ?? "";
-  // The RPC stub's type loses PodView (its status is open JSON); it is what getPod returns.
-  const pod = (await c.env.CLUSTER.getByName(c.get("cluster")).getPod(uid)) as Pick<PodView, "namespace" | "name" | "machineId"> | null;
+  const pod = await c.env.CLUSTER.getByName(c.get("cluster")).podMachine(uid);
   if (!pod) return c.json({ error: `pod ${uid} is not known to cluster ${c.get("cluster")}` }, 404);
   if (!pod.machineId) return c.json({ error: `pod ${pod.namespace}/${pod.name} has no machine yet` }, 409);
-  return { machineId: pod.machineId };
+  return { machineId: pod.machineId, since: pod.since };
 }
 
 function failure(c: Context<AppEnv>, e: unknown): Response {
@@ -41,7 +43,9 @@ export const podIoRoutes = new Hono<AppEnv>()
     if (target instanceof Response) return target;
     const logs = new FlyLogsClient({ baseUrl: c.env.FLY_API_URL, token: c.env.FLY_API_TOKEN });
     try {
-      return c.json(await readPodLogs(logs, appNameOf(c.env, c.get("cluster")), target.machineId, { ...q.data, platform: q.data.platform === "true" }));
+      // Fly's next_token is a time in ns: starting at the take-over leaves an earlier pod's lines out.
+      const after = q.data.after ?? (target.since === null ? undefined : String(target.since * 1_000_000));
+      return c.json(await readPodLogs(logs, appNameOf(c.env, c.get("cluster")), target.machineId, { ...q.data, after, platform: q.data.platform === "true" }));
     } catch (e) {
       return failure(c, e);
     }

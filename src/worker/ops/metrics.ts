@@ -44,6 +44,25 @@ function gauges(all: readonly ClusterMetrics[]): Family[] {
     { name: "machinelet_pods_with_problem", help: "Pods whose status names a problem, by cluster and reason.", type: "gauge", samples: tally((p) => p.problem?.reason ?? null, "reason") },
     { name: "machinelet_work_retrying", help: "Pods whose last convergence step failed and is retried with backoff.", type: "gauge", samples: all.map(({ view }) => ({ labels: { cluster: view.cluster }, value: view.waiting.retries.length })) },
     {
+      name: "machinelet_spares",
+      help: "Stopped spare machines by cluster, pod template and state (ready, moving: being claimed or kept).",
+      type: "gauge",
+      samples: all.flatMap(({ view }) =>
+        view.spares.flatMap((t) => [
+          { labels: { cluster: view.cluster, template: t.template, state: "ready" }, value: t.ready },
+          { labels: { cluster: view.cluster, template: t.template, state: "moving" }, value: t.moving },
+        ]),
+      ),
+    },
+    {
+      name: "machinelet_spare_events",
+      help: "What happened to a pod template's spares since the worker first kept one for it (created, parked, claimed, expired); restarts at 0 when a template is forgotten.",
+      type: "gauge",
+      samples: all.flatMap(({ view }) =>
+        view.spares.flatMap((t) => (["created", "parked", "claimed", "expired"] as const).map((event) => ({ labels: { cluster: view.cluster, template: t.template, event }, value: t[event] }))),
+      ),
+    },
+    {
       name: "machinelet_status_feed_lag_seconds",
       help: "Age of the oldest pod status change the relay has not yet acknowledged (0 when caught up).",
       type: "gauge",

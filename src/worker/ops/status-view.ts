@@ -17,6 +17,7 @@ export interface ClusterStatusView {
   services: ServiceView[];
   secrets: SecretUseView[];
   volumes: VolumeView[];
+  spares: SpareTemplateView[];
 }
 
 export interface PodRowView {
@@ -98,6 +99,22 @@ export interface VolumeView {
   sizeGb: number | null;
   region: string | null;
   pod: string | null;
+}
+
+/** A pod template's warm capacity: its policy, its spares now, and what happened to them. */
+export interface SpareTemplateView {
+  template: string;
+  key: string;
+  /** Spares it keeps ready (pre-warmed); null: what scale-downs leave, for `ttlS`. */
+  count: number | null;
+  ttlS: number;
+  ready: number;
+  /** Being taken over by a pod, or becoming a spare, right now. */
+  moving: number;
+  created: number;
+  parked: number;
+  claimed: number;
+  expired: number;
 }
 
 /** Pods by phase, every phase present (0 when none). */

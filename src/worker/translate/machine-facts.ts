@@ -14,6 +14,8 @@ export const MACHINE_METADATA = {
   podUid: "machinelet_pod_uid",
   namespace: "machinelet_namespace",
   pod: "machinelet_pod",
+  /** On a stopped spare instead of the pod keys: the key of the pod template it is kept for. */
+  spare: "machinelet_spare",
 } as const;
 
 // ---- states (reference/machines-api.md §5: persistent, transient, terminal)

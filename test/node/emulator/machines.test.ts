@@ -178,12 +178,24 @@ describe("machine update", () => {
     expect((await h.fly("GET", machinePath(m.id, "?version=01ARZ3NDEKTSV4RRFFQ69G5FAV"))).status).toBe(404);
   });
 
-  it("leaves a stopped machine stopped in its new version", async () => {
+  it("starts a stopped machine in its new version (Fly: an update starts a stopped machine)", async () => {
     const m = await h.createMachine();
     await h.waitFor(m.id, "started");
     await h.fly("POST", machinePath(m.id, "/stop"), { body: {} });
     await h.waitFor(m.id, "stopped");
     const res = await h.fly("POST", machinePath(m.id), { body: { config: { image: IMAGE, env: { B: "2" } } } });
+    await h.waitFor(m.id, "started");
+    const now = (await h.fly("GET", machinePath(m.id))).body;
+    expect(now).toMatchObject({ state: "started", version: res.body.version });
+    expect(now.events[0]).toMatchObject({ type: "start", status: "started", source: "flyd" });
+  });
+
+  it("leaves a stopped machine stopped in its new version with skip_launch", async () => {
+    const m = await h.createMachine();
+    await h.waitFor(m.id, "started");
+    await h.fly("POST", machinePath(m.id, "/stop"), { body: {} });
+    await h.waitFor(m.id, "stopped");
+    const res = await h.fly("POST", machinePath(m.id), { body: { config: { image: IMAGE, env: { B: "2" } }, skip_launch: true } });
     await h.waitFor(m.id, "settled");
     const now = (await h.fly("GET", machinePath(m.id))).body;
     expect(now).toMatchObject({ state: "stopped", version: res.body.version });

@@ -13,9 +13,11 @@ import { translateContextOf } from "../../../src/worker/cluster/object-lookups";
 import { ImagePullBackoff } from "../../../src/worker/cluster/image-pull-backoff";
 import { RateBudget } from "../../../src/worker/cluster/rate-budget";
 import { reconcilePass } from "../../../src/worker/cluster/reconcile";
+import { prewarmSpares } from "../../../src/worker/cluster/spare-pool";
 import { openClusterState, type ClusterState, type PodRecord } from "../../../src/worker/cluster/state";
 import { StatusPublisher } from "../../../src/worker/cluster/status-publisher";
 import { FakeMachines } from "./fake-machines";
+import { DEFAULT_SPARE_TTL_MS, type SpareSettings } from "../../../src/worker/translate/spare-template";
 
 export const CLUSTER = "table";
 const APP = `fks-${CLUSTER}`;
@@ -34,11 +36,14 @@ export interface Harness {
   /** One reconcile pass, then convergence of everything it scheduled. */
   pass(): Promise<ReconcileCounts>;
   pod(uid: string): PodRecord | undefined;
+  /** One pre-warming look (spare-pool.ts); returns how many spares are still missing. */
+  prewarm(): Promise<number>;
+  budget: RateBudget;
   /** Every decision the steps and passes logged, in order. */
   decisions: Decision[];
 }
 
-export async function withCluster(test: (h: Harness) => Promise<void>): Promise<void> {
+export async function withCluster(test: (h: Harness) => Promise<void>, spareSettings: SpareSettings = { count: null, ttlMs: DEFAULT_SPARE_TTL_MS }): Promise<void> {
   const stub = env.CLUSTER.getByName(`${CLUSTER}-${crypto.randomUUID()}`);
   await runInDurableObject(stub, async (_object, durable) => {
     const clock = { now: Date.UTC(2026, 0, 1) };
@@ -57,6 +62,8 @@ export async function withCluster(test: (h: Harness) => Promise<void>): Promise<
       app: APP,
       cluster: CLUSTER,
       pods: state.pods,
+      spares: state.spares,
+      spareSettings,
       budget,
       imagePulls: new ImagePullBackoff(),
       now,
@@ -97,6 +104,7 @@ export async function withCluster(test: (h: Harness) => Promise<void>): Promise<
           cluster: CLUSTER,
           pods: state.pods,
           orphans: state.orphans,
+          spares: state.spares,
           budget,
           pass: ++pass,
           now,
@@ -112,6 +120,8 @@ export async function withCluster(test: (h: Harness) => Promise<void>): Promise<
         return counts;
       },
       pod: (uid) => state.pods.get(uid),
+      prewarm: () => prewarmSpares({ machines: fly, app: APP, pods: state.pods, spares: state.spares, budget, now, sleep: async (ms) => void (clock.now += ms), decide }),
+      budget,
     });
   });
 }

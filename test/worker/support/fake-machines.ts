@@ -2,7 +2,7 @@
  * An in-memory stand-in for the Machines calls convergence and reconcile make (`MachinesPort`),
  * for table tests that need no HTTP. It follows the emulator's rules in miniature: a create
  * answers `created` and a wait boots it; stop, delete and update move through Fly's transient
- * states; a stale `current_version` is a 409; a machine being destroyed reads `destroying` once,
+ * states (an update boots a stopped machine unless `skip_launch`); a stale `current_version` is a 409; a machine being destroyed reads `destroying` once,
  * then `destroyed`, then 404. Errors are the adapter's own `MachinesApiError`s. Every call is logged.
  */
 import { MachinesApiError } from "../../../src/machines/errors";
@@ -18,6 +18,8 @@ export class FakeMachines implements MachinesPort {
   readonly calls: Call[] = [];
   /** The next N creates make the machine and then answer 408, as flyd sometimes does. */
   create408 = 0;
+  /** The next N updates change the machine and then answer 408 (the answer is lost). */
+  update408 = 0;
   /** Images that do not exist: a create or update using one is refused as Fly refuses it (422, emulator README "Images"). */
   readonly missingImages = new Set<string>();
   #seq = 0;
@@ -63,6 +65,13 @@ export class FakeMachines implements MachinesPort {
     this.#checkImages(req.config, "updateMachine");
     m.config = req.config;
     m.version = this.#version();
+    this.#event(m, "update", {});
+    // Fly starts a stopped machine it updates unless skip_launch.
+    if (!req.skip_launch && ["stopped", "created"].includes(m.state)) m.state = "starting";
+    if (this.update408 > 0) {
+      this.update408--;
+      throw fail("transient", 408, "updateMachine", "deadline_exceeded: timed out while updating the machine");
+    }
     return structuredClone(m);
   }
 

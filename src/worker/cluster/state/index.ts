@@ -8,6 +8,7 @@ import { OpsStore } from "./ops-store";
 import { OrphanStore } from "./orphan-store";
 import { PodStore } from "./pod-store";
 import { ServiceAppStore } from "./service-app-store";
+import { SpareStore } from "./spare-store";
 import { StatusFeed } from "./status-feed";
 import { WorkQueue } from "./work-queue";
 
@@ -18,7 +19,8 @@ export type { CounterSample } from "./ops-store";
 export type { WrittenKey } from "./fly-secret-store";
 export type { ClaimVolume } from "./claim-volume-store";
 export type { ServiceApp } from "./service-app-store";
-export { PodStore, WorkQueue, ObjectStore, OrphanStore, MetaStore, StatusFeed, FlySecretStore, AppPortStore, ClaimVolumeStore, OpsStore, ServiceAppStore };
+export type { Spare, SpareTemplate, SpareState, TallyEvent } from "./spare-store";
+export { PodStore, WorkQueue, ObjectStore, OrphanStore, MetaStore, StatusFeed, FlySecretStore, AppPortStore, ClaimVolumeStore, OpsStore, ServiceAppStore, SpareStore };
 
 /** Every store of one cluster's SQLite storage, on the newest schema. The only way in to its tables. */
 export interface ClusterState {
@@ -33,6 +35,7 @@ export interface ClusterState {
   claimVolumes: ClaimVolumeStore;
   ops: OpsStore;
   serviceApps: ServiceAppStore;
+  spares: SpareStore;
 }
 
 export function openClusterState(storage: DurableObjectStorage): ClusterState {
@@ -40,5 +43,18 @@ export function openClusterState(storage: DurableObjectStorage): ClusterState {
   const sql = storage.sql;
   const pods = new PodStore(sql);
   if (from > 0 && from < POD_REFS_VERSION) storage.transactionSync(() => pods.refs.rebuild(pods.all()));
-  return { pods, work: new WorkQueue(sql), objects: new ObjectStore(sql), orphans: new OrphanStore(sql), meta: new MetaStore(sql), feed: new StatusFeed(sql), flySecrets: new FlySecretStore(sql), appPorts: new AppPortStore(sql), claimVolumes: new ClaimVolumeStore(sql), ops: new OpsStore(sql), serviceApps: new ServiceAppStore(sql) };
+  return {
+    pods,
+    work: new WorkQueue(sql),
+    objects: new ObjectStore(sql),
+    orphans: new OrphanStore(sql),
+    meta: new MetaStore(sql),
+    feed: new StatusFeed(sql),
+    flySecrets: new FlySecretStore(sql),
+    appPorts: new AppPortStore(sql),
+    claimVolumes: new ClaimVolumeStore(sql),
+    ops: new OpsStore(sql),
+    serviceApps: new ServiceAppStore(sql),
+    spares: new SpareStore(sql),
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * Versioned schema of a cluster's SQLite storage: the only place tables are shaped. Each table has
  * one store in this directory that owns it (pods + tombstones: PodStore; work: WorkQueue; objects:
- * ObjectStore; orphans: OrphanStore; meta: MetaStore; status_feed: StatusFeed; fly_secrets: FlySecretStore; claim_volumes: ClaimVolumeStore; service_apps: ServiceAppStore; pod_refs: PodRefStore, through PodStore); nothing else runs SQL.
+ * ObjectStore; orphans: OrphanStore; meta: MetaStore; status_feed: StatusFeed; fly_secrets: FlySecretStore; claim_volumes: ClaimVolumeStore; service_apps: ServiceAppStore; pod_refs: PodRefStore, through PodStore; spares + spare_templates: SpareStore); nothing else runs SQL.
  * A new table: append a migration here, add its store beside the others, construct it in
  * `ClusterState`. Append only: a shipped migration never changes;
  * `user_version`-style bookkeeping lives in `schema_version` so a test can start from any older version.
@@ -146,6 +146,40 @@ export const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX pod_refs_by_pod ON pod_refs(uid);
    CREATE INDEX pod_refs_by_object ON pod_refs(kind, namespace, name);`,
+  // v13: warm capacity. Stopped machines kept as spares of a pod template (`parking` while one
+  // becomes a spare, `claiming` while a pod takes one over), the templates with their policy, and
+  // on each pod its template's key and, for a machine taken from a spare, when the pod's own
+  // events start (Fly clock, ms): what came before belongs to an earlier pod.
+  `CREATE TABLE spares (
+     machine_id TEXT PRIMARY KEY,
+     spare_key TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('parking', 'ready', 'claiming')),
+     claimed_by TEXT,
+     claim_update_at INTEGER,
+     machine_version TEXT,
+     kept_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE INDEX spares_by_key ON spares(spare_key, state);
+   CREATE UNIQUE INDEX spares_by_claimant ON spares(claimed_by);
+   CREATE TABLE spare_templates (
+     spare_key TEXT PRIMARY KEY,
+     template TEXT NOT NULL,
+     namespace TEXT NOT NULL,
+     region TEXT,
+     count INTEGER,
+     ttl_ms INTEGER NOT NULL,
+     config_json TEXT NOT NULL,
+     last_pod_at INTEGER NOT NULL,
+     created INTEGER NOT NULL DEFAULT 0,
+     parked INTEGER NOT NULL DEFAULT 0,
+     claimed INTEGER NOT NULL DEFAULT 0,
+     expired INTEGER NOT NULL DEFAULT 0,
+     updated_at INTEGER NOT NULL
+   );
+   ALTER TABLE pods ADD COLUMN spare_key TEXT;
+   ALTER TABLE pods ADD COLUMN machine_since INTEGER;
+   CREATE INDEX pods_by_spare_key ON pods(spare_key);`,
 ];
 
 /** The schema version that made `pod_refs`: a store migrated from before it has its pods indexed once. */

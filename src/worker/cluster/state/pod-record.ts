@@ -42,6 +42,8 @@ export interface PodRow {
   phase: string | null;
   reread: number;
   min_secrets_version: number;
+  spare_key: string | null;
+  machine_since: number | null;
 }
 
 /** The columns a reconcile pass compares for every pod, without any JSON (the rest is read where it acts). */
@@ -128,6 +130,13 @@ export class PodRecord {
   /** The status phase last published. */
   readonly phase: string | null;
   readonly problem: Problem | null;
+  /** Key of the pod template the pod's machine is kept for when the pod goes (null: none). */
+  readonly spareKey: string | null;
+  /**
+   * For a machine taken over from a spare: when (Fly's clock, ms) the pod's own events start.
+   * Everything older belongs to an earlier pod; `lastMachine` leaves it out.
+   */
+  readonly machineSince: number | null;
 
   /**
    * `parsed`: values already in hand for JSON columns of `row` (each must be what its column
@@ -141,7 +150,11 @@ export class PodRecord {
     const from = parsed.from;
     this.#pod = parsed.pod ?? (from && from.row.pod_json === row.pod_json ? from.#pod : undefined);
     this.#config = parsed.config !== undefined ? (parsed.config as MachineConfig | null) : from && from.row.config_json === row.config_json ? from.#config : undefined;
-    this.#lastMachine = parsed.machine ?? (from && from.row.machine_json === row.machine_json ? from.#lastMachine : undefined);
+    this.#lastMachine = parsed.machine
+      ? sinceClaim(parsed.machine, row.machine_since)
+      : from && from.row.machine_json === row.machine_json && from.row.machine_since === row.machine_since
+        ? from.#lastMachine
+        : undefined;
     this.#status = from && from.row.status_json === row.status_json ? from.#status : undefined;
     this.#unhonoured = from && from.row.unhonoured_json === row.unhonoured_json ? from.#unhonoured : undefined;
     this.uid = row.uid;
@@ -162,6 +175,8 @@ export class PodRecord {
     this.stopRequestedAt = row.stop_requested_at;
     this.observedDigest = row.observed_digest;
     this.phase = row.phase;
+    this.spareKey = row.spare_key;
+    this.machineSince = row.machine_since;
     this.problem = row.problem_reason === null ? null : { reason: row.problem_reason, message: row.problem_message ?? "", terminal: row.terminal === 1 };
   }
 
@@ -179,9 +194,13 @@ export class PodRecord {
   }
 
   #lastMachine: Machine | null | undefined;
-  /** The machine as last read whole (its state may be older than `machineState`). */
+  /**
+   * The machine as last read whole (its state may be older than `machineState`). A machine taken
+   * over from a spare shows only what happened since: its events from `machineSince` on, and that
+   * time as its creation (the pod's start time), so nothing of an earlier pod reaches this pod's status.
+   */
   get lastMachine(): Machine | null {
-    if (this.#lastMachine === undefined) this.#lastMachine = this.row.machine_json === null ? null : (JSON.parse(this.row.machine_json) as Machine);
+    if (this.#lastMachine === undefined) this.#lastMachine = this.row.machine_json === null ? null : sinceClaim(JSON.parse(this.row.machine_json) as Machine, this.row.machine_since);
     return this.#lastMachine;
   }
 
@@ -202,4 +221,9 @@ export class PodRecord {
   get unhonoured(): string[] {
     return (this.#unhonoured ??= this.row.unhonoured_json === null ? [] : (JSON.parse(this.row.unhonoured_json) as string[]));
   }
+}
+
+function sinceClaim(m: Machine, since: number | null): Machine {
+  if (since === null) return m;
+  return { ...m, created_at: new Date(since).toISOString(), events: (m.events ?? []).filter((e) => e.timestamp >= since) };
 }

@@ -126,7 +126,7 @@ export class PodStore {
       config_json: json(p.config), config_hash: p.configHash, region: p.region, machine_name: p.machineName, grace_s: p.graceS,
       machine_id: null, machine_version: null, applied_hash: null, machine_state: null, machine_json: null, create_intent_at: null,
       stop_requested_at: null, status_json: null, updated_at: now, unhonoured_json: listJson(p.unhonoured), observed_digest: null,
-      terminal, problem_reason: reason, problem_message: message, phase: null, reread: 0, min_secrets_version: p.minSecretsVersion,
+      terminal, problem_reason: reason, problem_message: message, phase: null, reread: 0, min_secrets_version: p.minSecretsVersion, spare_key: null, machine_since: null,
     };
     const status = statusOf(new PodRecord(row, { pod: p.pod, config: p.config }));
     if (status) {
@@ -213,6 +213,36 @@ export class PodStore {
     );
   }
 
+  /**
+   * The pod took over spare machine `m` (its claim update answered): bound as by `recordMachine`,
+   * with `since` (Fly's clock, ms) where the pod's own events start. The spare's row goes in the
+   * same transaction (the caller's).
+   */
+  bindSpare(from: PodRecord, m: Machine, since: number, now: number): PodRecord | undefined {
+    return this.one(
+      { machine: m, from },
+      `UPDATE pods SET machine_id = ?, machine_version = ?, machine_state = ?, machine_json = ?, observed_digest = ?, reread = 0, machine_since = ?,
+                       applied_hash = config_hash, create_intent_at = NULL, terminal = 0, problem_reason = NULL, problem_message = NULL, updated_at = ?
+       WHERE uid = ? RETURNING *`,
+      m.id, m.version ?? null, m.state, JSON.stringify(m), observedDigest(m), since, now, from.uid,
+    );
+  }
+
+  /** The template whose spares the pod may take and leave (null: none); noted when its machine is made or claimed. */
+  setSpareKey(uid: string, key: string | null, now: number): void {
+    this.sql.exec("UPDATE pods SET spare_key = ?, updated_at = ? WHERE uid = ? AND spare_key IS NOT ?", key, now, uid, key);
+  }
+
+  /** Whether a pod is bound to this machine. */
+  holdsMachine(machineId: string): boolean {
+    return this.sql.exec("SELECT 1 FROM pods WHERE machine_id = ? LIMIT 1", machineId).toArray().length > 0;
+  }
+
+  /** Keys of the templates that pods still run from (their spares stay in use). */
+  spareKeysInUse(): string[] {
+    return this.sql.exec<{ k: string }>("SELECT DISTINCT spare_key AS k FROM pods WHERE spare_key IS NOT NULL AND desired = 'run'").toArray().map((r) => r.k);
+  }
+
   /** The machine as a list showed it, changed since last recorded: observation only (binding and problem untouched). */
   recordObserved(uid: string, m: Machine, now: number): PodRecord | undefined {
     return this.one(
@@ -237,7 +267,7 @@ export class PodStore {
     return this.one(
       {},
       `UPDATE pods SET machine_id = NULL, machine_version = NULL, machine_state = NULL, applied_hash = NULL, create_intent_at = NULL,
-                       machine_json = NULL, reread = 0, updated_at = ? WHERE uid = ? RETURNING *`,
+                       machine_json = NULL, machine_since = NULL, reread = 0, updated_at = ? WHERE uid = ? RETURNING *`,
       now, uid,
     );
   }

@@ -117,6 +117,13 @@ export function Resources(props: { view: ClusterStatusView }) {
         rows={v.volumes.map((x) => [`${x.namespace}/${x.claim}`, dash(x.volumeId), x.sizeGb === null ? "—" : `${x.sizeGb} GB`, dash(x.region), dash(x.pod)])}
         empty="No volumes."
       />
+      <TableSection
+        id="spares"
+        title="Warm capacity (stopped spares by pod template)"
+        head={["Template", "Keeps", "Ready", "Moving", "Created", "Kept at scale-down", "Claimed", "Expired"]}
+        rows={v.spares.map((t) => [t.template, t.count === null ? `scaled-down ones, ${t.ttlS / 60} min` : `${t.count}`, t.ready, t.moving, t.created, t.parked, t.claimed, t.expired])}
+        empty="No pod template keeps spares."
+      />
     </>
   );
 }
