@@ -7,8 +7,8 @@ import type { FieldError } from "./api-errors";
 import { invalidValue, notSupported, required } from "./api-errors";
 import type { JsonObject } from "./k8s-object";
 import { cloneObject, isJsonObject } from "./k8s-object";
-import type { Strategy } from "./strategy";
-import { immutable, keepStatus, section } from "./strategy-parts";
+import { keepStatus, section, type Strategy } from "./strategy";
+import { immutable } from "./strategy-parts";
 import { CONDITION_TIMES, normalizeTimes } from "./time-fields";
 
 const SERVICE_TYPES = ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"] as const;

@@ -3,9 +3,10 @@
  * pkg/registry/<group>/<kind>/strategy.go: one module per family of kinds.
  */
 import { webhookConfigurationStrategy } from "./admission/webhook-configuration-strategy";
-import { eventStrategy, leaseStrategy, namespaceStrategy, nodeStrategy, pvcStrategy } from "./cluster-strategies";
+import { eventStrategy, leaseStrategy, namespaceStrategy, nodeStrategy } from "./cluster-strategies";
 import { configMapStrategy, secretStrategy } from "./config-strategies";
 import { podStrategy } from "./pod-strategy";
+import { pvcStrategy } from "./pvc-strategy";
 import type { ResourceType } from "./resources";
 import { serviceStrategy } from "./service-strategy";
 import type { Strategy } from "./strategy";

@@ -3,7 +3,7 @@
  * RESTCreateStrategy / RESTUpdateStrategy / RESTGracefulDeleteStrategy.
  */
 import type { FieldError } from "./api-errors";
-import type { K8sObject } from "./k8s-object";
+import { cloneObject, isJsonObject, type JsonObject, type K8sObject } from "./k8s-object";
 import type { NameRule } from "./validation";
 
 export interface WriteContext {
@@ -31,3 +31,14 @@ export interface Strategy {
    */
   gracePeriodForDelete?(obj: K8sObject, requested: number | undefined): number;
 }
+
+/** The object's `spec` or `status`, made an object when absent. */
+export function section(obj: K8sObject, key: "spec" | "status"): JsonObject {
+  if (!isJsonObject(obj[key])) obj[key] = {};
+  return obj[key] as JsonObject;
+}
+
+/** An update of the main resource keeps the stored status (the status subresource changes it). */
+export const keepStatus = (obj: K8sObject, old: K8sObject): void => {
+  obj.status = cloneObject(old.status);
+};
