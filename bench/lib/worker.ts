@@ -3,22 +3,14 @@
  * Object storage in a temporary directory that `stop()` removes.
  */
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../../src/dev/free-port";
 import { startWorkerProcess } from "../../src/dev/worker-process";
 
 export interface BenchWorker {
   url: string;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 export async function startBenchWorker(vars: Record<string, string>): Promise<BenchWorker> {

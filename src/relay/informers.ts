@@ -15,10 +15,11 @@
  * Each restart uses a fresh ListWatch and Watch ("run"): every callback of a superseded run is
  * ignored, so a late answer of an aborted request can never act on the current state.
  */
-import { ListWatch, Watch, type KubeConfig } from "@kubernetes/client-node";
+import { ListWatch } from "@kubernetes/client-node";
 import { Backoff, type BackoffPolicy } from "./backoff";
 import type { EventType, WatchEvent } from "./event-queue";
 import type { Snapshot } from "./forwarder";
+import { RunWatch, type Run } from "./informer-run";
 import type { KubeApi, KubeList, KubeObject } from "./kube-api";
 import { errorMessage, type Logger } from "./log";
 import type { RelayMetrics } from "./metrics";
@@ -28,15 +29,6 @@ export interface ResourceSpec {
   plural: string;
   snapshotKey: keyof Snapshot;
 }
-
-/** The kinds the relay forwards (all core/v1). */
-export const WATCHED_RESOURCES: readonly ResourceSpec[] = [
-  { kind: "Pod", plural: "pods", snapshotKey: "pods" },
-  { kind: "Service", plural: "services", snapshotKey: "services" },
-  { kind: "Secret", plural: "secrets", snapshotKey: "secrets" },
-  { kind: "ConfigMap", plural: "configmaps", snapshotKey: "configMaps" },
-  { kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", snapshotKey: "persistentVolumeClaims" },
-];
 
 export interface InformerOptions {
   api: KubeApi;
@@ -55,72 +47,9 @@ export interface InformerOptions {
   metrics?: RelayMetrics;
 }
 
-interface Run {
-  stale: boolean;
-  abort: AbortController;
-  lw: ListWatch<KubeObject>;
-  /** A list has been fetched and is being applied; the next watch() call means it is done. */
-  listing: boolean;
-  listedOnce: boolean;
-  /** Stopped on an error, waiting for its restart: its cache is no longer followed. */
-  failed: boolean;
-  /** The previous run's cache, for the first list of this run. */
-  baseline?: Map<string, KubeObject>;
-  /** Names whose cached object was replaced by one with another UID: their next `update` is an ADDED. */
-  replaced: Set<string>;
-}
-
 const nameKey = (o: KubeObject) => `${o.metadata.namespace ?? ""}/${o.metadata.name ?? ""}`;
 /** A promise that never settles; a fresh one each time, so nothing waiting on it outlives its run. */
 const never = () => new Promise<never>(() => {});
-
-function abortedController(): AbortController {
-  const c = new AbortController();
-  c.abort();
-  return c;
-}
-
-/** A Watch that reports activity and events to its run, and goes silent once the run is superseded. */
-class RunWatch extends Watch {
-  constructor(
-    kc: KubeConfig,
-    private readonly run: () => Run,
-    private readonly hooks: { beforeWatch: (run: Run) => void; onRawEvent: (run: Run, phase: string, obj: KubeObject) => void },
-  ) {
-    super(kc);
-  }
-
-  override async watch(
-    path: string,
-    query: Record<string, string | number | boolean | undefined>,
-    callback: (phase: string, obj: any, raw?: any) => void,
-    done: (err: any) => void,
-  ): Promise<AbortController> {
-    const run = this.run();
-    if (run.stale) return abortedController();
-    this.hooks.beforeWatch(run);
-    let controller: AbortController;
-    try {
-      controller = await super.watch(
-        path,
-        query,
-        (phase, obj, raw) => {
-          if (run.stale) return;
-          this.hooks.onRawEvent(run, phase, obj);
-          callback(phase, obj, raw);
-        },
-        (err) => {
-          if (!run.stale) done(err);
-        },
-      );
-    } catch (e) {
-      if (!run.stale) done(e);
-      return abortedController();
-    }
-    if (run.stale) controller.abort();
-    return controller;
-  }
-}
 
 export class ResourceInformer {
   private run: Run | undefined;
@@ -318,56 +247,5 @@ export class ResourceInformer {
 
   private emit(type: EventType, object: KubeObject): void {
     this.opts.onEvent({ type, object });
-  }
-}
-
-export interface InformerSetOptions extends Omit<InformerOptions, "resource" | "namespace" | "fieldSelector"> {
-  nodeName: string;
-  /** Empty: all namespaces. */
-  namespaces: readonly string[];
-}
-
-/** One informer per watched kind (and per namespace when namespaces are configured). */
-export class InformerSet {
-  private readonly informers: { spec: ResourceSpec; informer: ResourceInformer }[] = [];
-
-  constructor(opts: InformerSetOptions) {
-    const scopes = opts.namespaces.length ? opts.namespaces : [undefined];
-    for (const spec of WATCHED_RESOURCES) {
-      for (const namespace of scopes) {
-        const fieldSelector = spec.kind === "Pod" ? `spec.nodeName=${opts.nodeName}` : undefined;
-        this.informers.push({ spec, informer: new ResourceInformer({ ...opts, resource: spec, namespace, fieldSelector }) });
-      }
-    }
-  }
-
-  start(): void {
-    for (const { informer } of this.informers) informer.start();
-  }
-
-  async stop(): Promise<void> {
-    await Promise.all(this.informers.map(({ informer }) => informer.stop()));
-  }
-
-  get allSynced(): boolean {
-    return this.informers.every(({ informer }) => informer.synced);
-  }
-
-  /** The informer's copy of a pod on the virtual node, if it has one. */
-  pod(namespace: string, name: string): KubeObject | undefined {
-    for (const { spec, informer } of this.informers) {
-      if (spec.kind !== "Pod") continue;
-      const pod = informer.get(namespace, name);
-      if (pod) return pod;
-    }
-    return undefined;
-  }
-
-  /** The full current lists, or undefined until every informer has synced. */
-  snapshot(): Snapshot | undefined {
-    if (!this.allSynced) return undefined;
-    const snapshot: Snapshot = { pods: [], services: [], secrets: [], configMaps: [], persistentVolumeClaims: [] };
-    for (const { spec, informer } of this.informers) snapshot[spec.snapshotKey].push(...informer.list());
-    return snapshot;
   }
 }

@@ -11,7 +11,7 @@ import { fileCursorStore, memoryCursorStore } from "./cursor-store";
 import { Forwarder } from "./forwarder";
 import { EventRecorder } from "./events/event-recorder";
 import { PodEvents } from "./events/pod-events";
-import { InformerSet } from "./informers";
+import { InformerSet } from "./informer-set";
 import { KubeletAuth } from "./kubelet/authn";
 import { podDialer } from "./kubelet/pod-dialer";
 import { startKubeletServer, type KubeletServer } from "./kubelet/server";

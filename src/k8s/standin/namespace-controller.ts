@@ -5,7 +5,7 @@
  */
 import { ApiError } from "./api-errors";
 import type { Registry } from "./registry";
-import { NAMESPACES } from "./registry";
+import { NAMESPACES } from "./namespace-lifecycle";
 import { RESOURCES, qualifiedResource } from "./resources";
 import type { Change, Store } from "./store";
 

@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../../src/relay/log";
-import { startStack, type Stack } from "../../support/staging-stack";
 import { waitFor as waitUntil } from "../relay/helpers";
+import { startSystem, type System } from "./system";
 
 const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>) => waitUntil(what, check, 30_000);
 const CANARIES = { flyToken: "canary-fly-token-5f1e", relaySecret: "canary-relay-secret-a9c3", statusToken: "canary-status-token-77d0", secretValue: "canary-db-password-c0ffee" };
@@ -31,7 +31,7 @@ interface Pod {
 }
 
 describe("decision logs", () => {
-  let stack: Stack;
+  let stack: System;
   const workerLines: string[] = [];
   const relayLines: string[] = [];
   const decisions = () =>
@@ -49,7 +49,8 @@ describe("decision logs", () => {
   const getPod = (name: string) => stack.kube.request<Pod>("GET", podPath(name));
 
   beforeAll(async () => {
-    stack = await startStack("decisions", {
+    stack = await startSystem({
+      cluster: "decisions",
       ...CANARIES,
       workerVars: { LOG_LEVEL: "debug" },
       onWorkerLine: (l) => workerLines.push(l),
@@ -57,7 +58,7 @@ describe("decision logs", () => {
     });
     await waitFor("relay ready", async () => stack.relay.status().nodeReady && stack.relay.status().informersSynced);
   }, 120_000);
-  afterAll(() => stack?.close());
+  afterAll(() => stack?.stop());
 
   it("logs creates, refusals, recreation, orphans and deletes as one JSON line each", { timeout: 90_000 }, async () => {
     await stack.kube.request("POST", "/api/v1/namespaces/default/secrets", {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { freePort } from "../../support/staging-stack";
+import { freePort } from "../../../src/dev/free-port";
 import { HAS_KUBECTL, KUBECTL } from "../k8s-standin/kubectl-runner";
 
 if (!HAS_KUBECTL) console.warn(`NOTICE: skipping the README walk-through test: ${KUBECTL} not found`);

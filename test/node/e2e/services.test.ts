@@ -21,7 +21,7 @@ let sys: System;
 const getSvc = (name: string) => sys.kube.request<Svc>("GET", `/api/v1/namespaces/default/services/${name}`);
 const createSvc = (name: string, spec: Record<string, unknown>) => sys.kube.request<Svc>("POST", "/api/v1/namespaces/default/services", { body: { apiVersion: "v1", kind: "Service", metadata: { name }, spec } });
 const ips = async (app: string): Promise<string[]> => {
-  const res = await fetch(`${sys.emulator.url}/v1/apps/${app}/ip_assignments`, { headers: { authorization: "Bearer e2e-token" } });
+  const res = await fetch(`${sys.emulator.url}/v1/apps/${app}/ip_assignments`, { headers: { authorization: `Bearer ${sys.flyToken}` } });
   return res.ok ? ((await res.json()) as { ips: { ip: string }[] }).ips.map((i) => i.ip) : [];
 };
 
@@ -61,7 +61,7 @@ describe("the relay writes each Service's Fly address back", () => {
     expect((await getSvc("peers")).metadata.annotations?.[SERVICE_ADDRESS_ANNOTATION]).toBeUndefined();
 
     await sys.kube.request("DELETE", "/api/v1/namespaces/default/services/web");
-    await waitFor("web's Fly app is deleted", async () => (await fetch(`${sys.emulator.url}/v1/apps/${webApp}`, { headers: { authorization: "Bearer e2e-token" } })).status === 404);
+    await waitFor("web's Fly app is deleted", async () => (await fetch(`${sys.emulator.url}/v1/apps/${webApp}`, { headers: { authorization: `Bearer ${sys.flyToken}` } })).status === 404);
   });
 
   it("an IPv6 single-stack cluster, as machinelet deploys K3s: Services are IPv6 and their EndpointSlices list the pods' 6PN addresses", async () => {

@@ -5,26 +5,19 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startWorkerProcess, type WorkerProcess } from "../../../src/dev/worker-process";
-import { startEmulator, type RunningEmulator } from "../../../src/emulator/server";
-import { startK8sStandin, type K8sStandin } from "../../../src/k8s/standin/server";
-import { KubeApi, isStatus } from "../../../src/relay/kube-api";
-import { startRelay, type Relay } from "../../../src/relay/relay";
-import { VIRTUAL_NODE_TOLERATION, waitFor as waitUntil } from "../relay/helpers";
+import { isStatus } from "../../../src/relay/kube-api";
+import { waitFor as waitUntil } from "../relay/helpers";
+import { startSystem, type System } from "./system";
 
 const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>) => waitUntil(what, check, 20_000);
 
 const CLUSTER = "e2e";
 const APP = `fks-${CLUSTER}`;
-const NODE = "fks-e2e";
-const SECRET = "e2e-relay-secret";
+const NODE = APP;
 const KUBECTL = "/usr/bin/kubectl";
 
 interface Pod {
@@ -39,42 +32,14 @@ interface RawMachine {
   config: { image?: string; metadata?: Record<string, string> };
 }
 
-let dir: string;
-let emulator: RunningEmulator;
-let worker: WorkerProcess;
-let k8s: K8sStandin;
-let relay: Relay;
-let kube: KubeApi;
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-const relayOptions = () => ({
-  kubeconfigPath: join(dir, "kubeconfig"),
-  workerUrl: worker.url,
-  cluster: CLUSTER,
-  relaySecret: SECRET,
-  nodeName: NODE,
-  nodeAddress: "127.0.0.1",
-  leaseIntervalMs: 300,
-  nodeStatusIntervalMs: 1000,
-  healthIntervalMs: 300,
-  feedWaitSeconds: 2,
-  metricsPort: 0,
-  metricsHost: "127.0.0.1",
-});
+let sys: System;
 
 const machines = async (): Promise<RawMachine[]> => {
-  const res = await fetch(`${emulator.url}/_emulator/apps/${APP}/machines`);
+  const res = await fetch(`${sys.emulator.url}/_emulator/apps/${APP}/machines`);
   return res.ok ? ((await res.json()) as RawMachine[]) : [];
 };
 const machineOf = async (uid: string) => (await machines()).find((m) => m.config.metadata?.machinelet_pod_uid === uid && m.state !== "destroyed");
-const getPod = (name: string) => kube.request<Pod>("GET", `/api/v1/namespaces/default/pods/${name}`);
+const getPod = (name: string) => sys.kube.request<Pod>("GET", `/api/v1/namespaces/default/pods/${name}`);
 const podGone = async (name: string) => {
   try {
     await getPod(name);
@@ -84,34 +49,17 @@ const podGone = async (name: string) => {
   }
 };
 const createPod = (name: string, image = "nginx:1.27") =>
-  kube.request<Pod>("POST", "/api/v1/namespaces/default/pods", {
+  sys.kube.request<Pod>("POST", "/api/v1/namespaces/default/pods", {
     body: { apiVersion: "v1", kind: "Pod", metadata: { name, labels: { app: name } }, spec: { containers: [{ name: "main", image }], terminationGracePeriodSeconds: 2 } },
   });
-const deletePod = (name: string) => kube.request("DELETE", `/api/v1/namespaces/default/pods/${name}`);
+const deletePod = (name: string) => sys.kube.request("DELETE", `/api/v1/namespaces/default/pods/${name}`);
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "machinelet-e2e-"));
-  emulator = await startEmulator({ tokens: ["e2e-token"], apps: [APP], config: { bootMs: 50, transitionMs: 50 } });
-  worker = await startWorkerProcess({
-    port: await freePort(),
-    persistTo: join(dir, "worker-state"),
-    vars: { MACHINES_API_URL: emulator.url, FLY_API_URL: emulator.url, FLY_API_TOKEN: "e2e-token", RELAY_SECRET: SECRET, RECONCILE_INTERVAL_S: "2" },
-  });
-  k8s = await startK8sStandin({ defaultTolerations: [VIRTUAL_NODE_TOLERATION], kubeconfigPath: join(dir, "kubeconfig"), serviceFamily: "IPv6" });
-  relay = await startRelay(relayOptions());
-  const kc = new KubeConfig();
-  kc.loadFromString(k8s.kubeconfig);
-  kube = new KubeApi(kc, 10_000);
-  await waitFor("relay ready", async () => relay.status().nodeReady && relay.status().informersSynced);
+  sys = await startSystem({ cluster: CLUSTER });
+  await waitFor("relay ready", async () => sys.relay.status().nodeReady && sys.relay.status().informersSynced);
 }, 90_000);
 
-afterAll(async () => {
-  await relay?.stop();
-  await k8s?.close();
-  await worker?.stop();
-  await emulator?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => sys?.stop());
 
 describe("through the Kubernetes API", () => {
   it("a pod reaches Running with its machine's IPv6, follows an image change, and deletion removes machine and pod", async () => {
@@ -127,7 +75,7 @@ describe("through the Kubernetes API", () => {
     expect(running.status!.conditions).toContainEqual(expect.objectContaining({ type: "Ready", status: "True" }));
     expect(running.status!.conditions).toContainEqual(expect.objectContaining({ type: "PodScheduled", status: "True" }));
 
-    await kube.request("PATCH", "/api/v1/namespaces/default/pods/web", {
+    await sys.kube.request("PATCH", "/api/v1/namespaces/default/pods/web", {
       body: { spec: { containers: [{ name: "main", image: "nginx:1.28" }] } },
       contentType: "application/strategic-merge-patch+json",
     });
@@ -143,10 +91,10 @@ describe("through the Kubernetes API", () => {
 
   it("keeps the node Ready while its Lease is renewed", async () => {
     type Lease = { spec: { renewTime: string } };
-    const lease = () => kube.request<Lease>("GET", `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${NODE}`);
+    const lease = () => sys.kube.request<Lease>("GET", `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${NODE}`);
     const first = await lease();
     await waitFor("lease renewed", async () => (await lease()).spec.renewTime > first.spec.renewTime);
-    const node = await kube.request<{ status: { conditions: Array<{ type: string; status: string }> } }>("GET", `/api/v1/nodes/${NODE}`);
+    const node = await sys.kube.request<{ status: { conditions: Array<{ type: string; status: string }> } }>("GET", `/api/v1/nodes/${NODE}`);
     expect(node.status.conditions).toContainEqual(expect.objectContaining({ type: "Ready", status: "True" }));
   });
 
@@ -156,11 +104,11 @@ describe("through the Kubernetes API", () => {
     await waitFor("both running", async () => (await getPod("keep")).status?.phase === "Running" && (await getPod("drop")).status?.phase === "Running");
     const dropMachine = (await machineOf(b.metadata.uid))!;
 
-    await relay.stop();
+    await sys.relay.stop();
     // Force-delete while nobody watches: the relay will only learn it from its relist.
-    await kube.request("DELETE", "/api/v1/namespaces/default/pods/drop", { body: { gracePeriodSeconds: 0 } });
+    await sys.kube.request("DELETE", "/api/v1/namespaces/default/pods/drop", { body: { gracePeriodSeconds: 0 } });
     await waitFor("drop gone from the API", () => podGone("drop"));
-    relay = await startRelay(relayOptions());
+    await sys.startRelay();
 
     await waitFor("dropped pod's machine destroyed", async () => (await machines()).find((x) => x.id === dropMachine.id)?.state === "destroyed");
     expect((await machineOf(a.metadata.uid))?.state).toBe("started");
@@ -171,7 +119,7 @@ describe("through the Kubernetes API", () => {
 });
 
 describe.skipIf(!existsSync(KUBECTL))("with kubectl", () => {
-  const kubectl = (...args: string[]) => promisify(execFile)(KUBECTL, ["--kubeconfig", join(dir, "kubeconfig"), ...args], { timeout: 30_000 });
+  const kubectl = (...args: string[]) => promisify(execFile)(KUBECTL, ["--kubeconfig", sys.kubeconfigPath, ...args], { timeout: 30_000 });
 
   it("kubectl run, get and delete drive a machine", async () => {
     await kubectl("run", "kweb", "--image=nginx");
@@ -194,7 +142,7 @@ describe.skipIf(!existsSync(KUBECTL))("with kubectl", () => {
       { name: "web", image: "nginx", ports: [{ containerPort: 80 }], readinessProbe: probe(80) },
       { name: "side", image: "busybox", readinessProbe: probe(9000) },
     ];
-    const created = await kube.request<Pod>("POST", "/api/v1/namespaces/default/pods", {
+    const created = await sys.kube.request<Pod>("POST", "/api/v1/namespaces/default/pods", {
       body: { apiVersion: "v1", kind: "Pod", metadata: { name: "duo" }, spec: { containers, terminationGracePeriodSeconds: 1 } },
     });
     const ready = async () => (await kubectl("get", "pod", "duo", "--no-headers", "-o", "custom-columns=READY:.status.containerStatuses[*].ready,COND:.status.conditions[?(@.type=='Ready')].status")).stdout.trim();
@@ -202,7 +150,7 @@ describe.skipIf(!existsSync(KUBECTL))("with kubectl", () => {
     await waitFor("2/2", async () => (await readyColumn()) === "2/2");
     expect(await ready()).toBe("true,true   True");
     const m = (await machineOf(created.metadata.uid))!;
-    await fetch(`${emulator.url}/_emulator/apps/${APP}/machines/${m.id}/checks`, { method: "PUT", body: JSON.stringify({ "side-readiness": "critical" }) });
+    await fetch(`${sys.emulator.url}/_emulator/apps/${APP}/machines/${m.id}/checks`, { method: "PUT", body: JSON.stringify({ "side-readiness": "critical" }) });
     await waitFor("1/2", async () => (await readyColumn()) === "1/2");
     expect(await ready()).toBe("true,false   False");
     await kubectl("delete", "pod", "duo", "--wait=false");
@@ -212,7 +160,7 @@ describe.skipIf(!existsSync(KUBECTL))("with kubectl", () => {
   it("images: an invalid name is InvalidImageName and never reaches Fly; a missing image is ErrImagePull, then ImagePullBackOff; describe shows the events", async () => {
     const statusColumn = async (name: string) => (await kubectl("get", "pod", name, "--no-headers")).stdout.trim().split(/\s+/)[2];
     // (`kubectl run` refuses such a name itself; a manifest reaches the API server, which takes any non-blank image.)
-    const manifest = join(dir, "badname.json");
+    const manifest = join(sys.dir, "badname.json");
     await writeFile(manifest, JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "badname" }, spec: { containers: [{ name: "main", image: "Not A Valid/Image::name" }] } }));
     await kubectl("apply", "-f", manifest);
     await kubectl("run", "noimage", "--image=nginx:does-not-exist");

@@ -1,93 +1,138 @@
 /**
- * The whole system on loopback for end-to-end tests, as staging runs it: Machines emulator,
+ * The whole system on loopback for end-to-end tests, as staging composes it: Machines emulator,
  * worker (workerd via wrangler dev), K8s stand-in, and the relay joined to it with its kubelet API.
+ * Every port is ephemeral and the state lives in a temporary directory that `stop()` removes.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
+import { freePort } from "../../../src/dev/free-port";
 import { startWorkerProcess, type WorkerProcess } from "../../../src/dev/worker-process";
 import { startEmulator, type RunningEmulator } from "../../../src/emulator/server";
 import { startK8sStandin, type K8sStandin } from "../../../src/k8s/standin/server";
 import type { RelayOptions } from "../../../src/relay/config";
 import { KubeApi } from "../../../src/relay/kube-api";
-import { createLogger } from "../../../src/relay/log";
+import { createLogger, type Logger } from "../../../src/relay/log";
 import { startRelay, type Relay } from "../../../src/relay/relay";
 import { VIRTUAL_NODE_TOLERATION } from "../relay/helpers";
 
+export interface SystemOptions {
+  cluster: string;
+  /** Credentials (default: derived from the cluster name). */
+  flyToken?: string;
+  relaySecret?: string;
+  statusToken?: string;
+  /** Added to (or overriding) the worker's vars. */
+  workerVars?: Record<string, string>;
+  /** Every line the worker process prints (default: discarded). */
+  onWorkerLine?: (line: string) => void;
+  /** Added to (or overriding) the relay's options. */
+  relay?: Partial<RelayOptions>;
+  /** The relay's logger (default: warnings and errors to stdout). */
+  relayLog?: Logger;
+  /** The emulator's loopback network stands in for 6PN, and the relay port-forwards over it. */
+  podNetwork?: boolean;
+}
+
 export interface System {
-  dir: string;
+  cluster: string;
   app: string;
+  flyToken: string;
+  statusToken: string;
+  dir: string;
   emulator: RunningEmulator;
   worker: WorkerProcess;
   k8s: K8sStandin;
+  /** The running relay; replaced by `startRelay()`. */
   relay: Relay;
   kube: KubeApi;
   kubeconfigPath: string;
+  /** Starts a relay as the first was started (after the test stopped it) and makes it `relay`. */
+  startRelay(): Promise<Relay>;
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-/** `podNetwork`: the emulator's loopback network stands in for 6PN, and the relay port-forwards over it. */
-export async function startSystem(opts: { cluster: string; relay?: Partial<RelayOptions>; podNetwork?: boolean }): Promise<System> {
-  const dir = await mkdtemp(join(tmpdir(), `machinelet-${opts.cluster}-`));
-  const app = `fks-${opts.cluster}`;
-  const secret = `${opts.cluster}-relay-secret`;
-  const emulator = await startEmulator({ tokens: ["e2e-token"], apps: [app], config: { bootMs: 50, transitionMs: 50 }, loopback: opts.podNetwork ?? false });
-  const worker = await startWorkerProcess({
-    port: await freePort(),
-    persistTo: join(dir, "worker-state"),
-    vars: { MACHINES_API_URL: emulator.url, FLY_API_URL: emulator.url, FLY_API_TOKEN: "e2e-token", RELAY_SECRET: secret, RECONCILE_INTERVAL_S: "2" },
-  });
-  const kubeconfigPath = join(dir, "kubeconfig");
-  const k8s = await startK8sStandin({ defaultTolerations: [VIRTUAL_NODE_TOLERATION], kubeconfigPath, serviceFamily: "IPv6" });
-  await writeFile(join(dir, "kubelet-client-ca.crt"), k8s.kubeletClientCa);
-  const relay = await startRelay(
-    {
+export async function startSystem(o: SystemOptions): Promise<System> {
+  const { cluster } = o;
+  const dir = await mkdtemp(join(tmpdir(), `machinelet-${cluster}-`));
+  const app = `fks-${cluster}`;
+  const secret = o.relaySecret ?? `${cluster}-relay-secret`;
+  const statusToken = o.statusToken ?? `${cluster}-status-token`;
+  const flyToken = o.flyToken ?? `${cluster}-token`;
+  const closers: Array<() => Promise<unknown>> = [() => rm(dir, { recursive: true, force: true })];
+  const stop = async () => {
+    for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
+  };
+  try {
+    const emulator = await startEmulator({ tokens: [flyToken], apps: [app], config: { bootMs: 50, transitionMs: 50 }, loopback: o.podNetwork ?? false });
+    closers.push(() => emulator.close());
+    const worker = await startWorkerProcess({
+      port: await freePort(),
+      persistTo: join(dir, "worker-state"),
+      vars: {
+        MACHINES_API_URL: emulator.url,
+        FLY_API_URL: emulator.url,
+        FLY_API_TOKEN: flyToken,
+        RELAY_SECRET: secret,
+        STATUS_TOKEN: statusToken,
+        CLUSTERS: cluster,
+        RECONCILE_INTERVAL_S: "2",
+        ...o.workerVars,
+      },
+      ...(o.onWorkerLine ? { onLine: o.onWorkerLine } : {}),
+    });
+    closers.push(() => worker.stop());
+    const kubeconfigPath = join(dir, "kubeconfig");
+    // Every pod tolerates the relay's virtual-node taint (PodTolerationRestriction's cluster default).
+    const k8s = await startK8sStandin({ defaultTolerations: [VIRTUAL_NODE_TOLERATION], kubeconfigPath, serviceFamily: "IPv6" });
+    closers.push(() => k8s.close());
+    const kubeletClientCaFile = join(dir, "kubelet-client-ca.crt");
+    await writeFile(kubeletClientCaFile, k8s.kubeletClientCa);
+    const relayOptions: RelayOptions = {
       kubeconfigPath,
       workerUrl: worker.url,
-      cluster: opts.cluster,
+      cluster,
       relaySecret: secret,
-      nodeName: `fks-${opts.cluster}`,
+      nodeName: app,
       nodeAddress: "127.0.0.1",
       kubeletBindAddress: "127.0.0.1",
       kubeletPort: 0,
+      kubeletClientCaFile,
       metricsPort: 0,
-      kubeletClientCaFile: join(dir, "kubelet-client-ca.crt"),
+      metricsHost: "127.0.0.1",
       leaseIntervalMs: 300,
       nodeStatusIntervalMs: 1000,
       healthIntervalMs: 300,
       feedWaitSeconds: 2,
-      ...(opts.podNetwork ? { portForward: `emulator:${emulator.url}` } : {}),
-      ...opts.relay,
-    },
-    { log: createLogger({ level: "warn" }) },
-  );
-  const kc = new KubeConfig();
-  kc.loadFromString(k8s.kubeconfig);
-  return {
-    dir,
-    app,
-    emulator,
-    worker,
-    k8s,
-    relay,
-    kube: new KubeApi(kc, 10_000),
-    kubeconfigPath,
-    stop: async () => {
-      await relay.stop();
-      await k8s.close();
-      await worker.stop();
-      await emulator.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+      ...(o.podNetwork ? { portForward: `emulator:${emulator.url}` } : {}),
+      ...o.relay,
+    };
+    const log = o.relayLog ?? createLogger({ level: "warn" });
+    const kc = new KubeConfig();
+    kc.loadFromString(k8s.kubeconfig);
+    const system: System = {
+      cluster,
+      app,
+      flyToken,
+      statusToken,
+      dir,
+      emulator,
+      worker,
+      k8s,
+      relay: await startRelay(relayOptions, { log }),
+      kube: new KubeApi(kc, 10_000),
+      kubeconfigPath,
+      startRelay: async () => {
+        system.relay = await startRelay(relayOptions, { log });
+        return system.relay;
+      },
+      stop,
+    };
+    closers.push(() => system.relay.stop());
+    return system;
+  } catch (e) {
+    await stop();
+    throw e;
+  }
 }

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, skipBrowserTests } from "../../support/browser";
-import { startStack, type Stack } from "../../support/staging-stack";
+import { startSystem, type System } from "../e2e/system";
 import { waitFor as waitUntil } from "../relay/helpers";
 
 const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>) => waitUntil(what, check, 30_000);
@@ -23,7 +23,7 @@ interface Pod {
 const skip = skipBrowserTests("the status page browser test");
 
 describe.skipIf(skip)("status page in a browser", () => {
-  let stack: Stack;
+  let stack: System;
   let browser: Browser;
   let page: Page;
 
@@ -46,7 +46,7 @@ describe.skipIf(skip)("status page in a browser", () => {
   };
 
   beforeAll(async () => {
-    stack = await startStack("ui");
+    stack = await startSystem({ cluster: "ui" });
     await waitFor("relay ready", async () => stack.relay.status().nodeReady && stack.relay.status().informersSynced);
     await stack.kube.request("POST", "/api/v1/namespaces", { body: { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop" } } });
     const once = { restartPolicy: "Never", containers: [{ name: "main", image: "busybox:1.36", command: ["sh", "-c", "work"] }] };
@@ -64,7 +64,7 @@ describe.skipIf(skip)("status page in a browser", () => {
 
   afterAll(async () => {
     await browser?.close();
-    await stack?.close();
+    await stack?.stop();
   });
 
   it("asks for the token, then shows every pod with its phase", { timeout: 60_000 }, async () => {

@@ -11,7 +11,7 @@ import { badRequest } from "../api-errors";
 import type { JsonObject, K8sObject } from "../k8s-object";
 import { cloneObject, isJsonObject, jsonEqual } from "../k8s-object";
 import type { Registry } from "../registry";
-import { NAMESPACES } from "../registry";
+import { NAMESPACES } from "../namespace-lifecycle";
 import type { ResourceType } from "../resources";
 
 export const DEFAULT_TOLERATIONS_ANNOTATION = "scheduler.alpha.kubernetes.io/defaultTolerations";

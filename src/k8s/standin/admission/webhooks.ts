@@ -15,7 +15,7 @@ import { ApiError } from "../api-errors";
 import type { JsonObject, K8sObject } from "../k8s-object";
 import { cloneObject, isJsonObject } from "../k8s-object";
 import type { Registry } from "../registry";
-import { NAMESPACES } from "../registry";
+import { NAMESPACES } from "../namespace-lifecycle";
 import { resourceByKind } from "../resources";
 import { callWebhook } from "./webhook-client";
 import type { AdmissionAttributes } from "./webhook-rules";

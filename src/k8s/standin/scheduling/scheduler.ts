@@ -13,7 +13,8 @@ import { recordEvent } from "../controllers/events";
 import type { Controller } from "../controllers/loop";
 import { bestEffort } from "../controllers/loop";
 import type { Registry } from "../registry";
-import { PODS, setPodCondition } from "../registry";
+import { setPodCondition } from "../pod-conditions";
+import { PODS } from "../registry";
 import { resourceByKind } from "../resources";
 import { fitErrorMessage, whyNotFits } from "./node-fit";
 
