@@ -87,7 +87,7 @@ describe.skipIf(!HAS_KUBECTL)("kubectl apply of PostgreSQL with a ConfigMap, a S
     const grow = await kubectl("patch", "pvc", "postgres-data", "--type=merge", "-p", '{"spec":{"resources":{"requests":{"storage":"3Gi"}}}}');
     expect(grow.code, grow.stderr).toBe(0);
     await waitFor("the claim's capacity at 3Gi", async () => (await json<Claim>("get", "pvc", "postgres-data")).status.capacity?.storage === "3Gi");
-    const volumes = (await (await fetch(`${sys.emulator.url}/v1/apps/${sys.app}/volumes/${volumeId}`, { headers: { authorization: "Bearer e2e-token" } })).json()) as { size_gb: number };
+    const volumes = (await (await fetch(`${sys.emulator.url}/v1/apps/${sys.app}/volumes/${volumeId}`, { headers: { authorization: `Bearer ${sys.flyToken}` } })).json()) as { size_gb: number };
     expect(volumes.size_gb).toBe(3);
   }, 120_000);
 });
