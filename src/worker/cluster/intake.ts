@@ -8,7 +8,7 @@ import { appPortsAfter, isAddressed } from "../translate/service-plan";
 import type { Decision } from "./decision-log";
 import { isNewer } from "./resource-version";
 import { translatePod } from "./pod-translation";
-import type { AppPortStore, Lookup, ObjectStore, PodStore } from "./state";
+import type { AppPortStore, ClusterState, Lookup, ObjectStore, PodStore } from "./state";
 import type { StatusPublisher } from "./status-publisher";
 
 export type { EventResult, Outcome, WatchEvent };
@@ -34,6 +34,32 @@ export interface IntakeContext {
   /** Publishes the pod's status after each change. */
   status: Pick<StatusPublisher, "refresh" | "statusOf" | "announce">;
   decide(d: Decision): void;
+}
+
+/**
+ * The context one intake transaction runs in, over the cluster's stores: its `now` is fixed, and
+ * `scheduled` says afterwards whether any pod was scheduled (the caller then starts a drain).
+ */
+export function intakeContextOf(
+  state: Pick<ClusterState, "pods" | "objects" | "appPorts" | "work">,
+  cluster: string,
+  parts: Pick<IntakeContext, "lookups" | "status" | "decide">,
+): IntakeContext & { scheduled: boolean } {
+  const now = Date.now();
+  const ctx = {
+    pods: state.pods,
+    objects: state.objects,
+    appPorts: state.appPorts,
+    cluster,
+    now,
+    ...parts,
+    scheduled: false,
+    schedule: (uid: string) => {
+      state.work.schedule(uid, now);
+      ctx.scheduled = true;
+    },
+  };
+  return ctx;
 }
 
 /** Records one event's desired state. Never throws for a bad event: it is `rejected` with the field that is wrong. */

@@ -2,12 +2,10 @@ import { DurableObject } from "cloudflare:workers";
 import { MachinesClient } from "../../machines/client";
 import { isMachinesApiError } from "../../machines/errors";
 import type { ClaimView, FeedPage, PodView, ServiceView, ReconcileCounts, Snapshot } from "../../shared/contract";
-import type { PersistentVolumeClaim } from "../../shared/k8s";
-import { claimView } from "./claim-view";
 import type { ClusterStatusView } from "../ops/status-view";
 import { deferredWrite, logLevelOf } from "../log";
 import { AppProvisioner, AppUnavailable } from "./app-provisioner";
-import { DecisionLog, podIds, type Decision } from "./decision-log";
+import { DecisionLog, podIds } from "./decision-log";
 import { instrumentMachines } from "./instrumented-machines";
 import { OpsRecorder } from "./ops-recorder";
 import { buildStatusView } from "./status-view-builder";
@@ -18,21 +16,18 @@ import { serviceViewOf } from "./service-view";
 import { ServiceSync } from "./service-sync";
 import { clusterDnsFrom } from "../translate/pod-dns";
 import { spareSettingsFrom } from "../translate/spare-template";
-import { applyEvent, type EventResult, type IntakeContext, type WatchEvent } from "./intake";
+import { applyEvent, intakeContextOf, type EventResult, type IntakeContext, type WatchEvent } from "./intake";
 import { translateContextOf } from "./object-lookups";
 import { ExitWatcher } from "./exit-watch";
 import { Prewarmer } from "./prewarmer";
 import { RateBudget } from "./rate-budget";
-import { reconcilePass } from "./reconcile";
+import { ReconcileRunner } from "./reconcile-runner";
 import { ReferenceSyncs } from "./reference-syncs";
 import { applySnapshot } from "./snapshot";
 import { openClusterState, type ClusterState, type CounterSample } from "./state";
 import { StatusPublisher } from "./status-publisher";
-import { opsMetricsOf, podViewOf } from "./views";
+import { claimViewOf, opsMetricsOf, podMachineOf, podViewOf } from "./views";
 import { WorkLoop } from "./work-loop";
-
-const DEFAULT_RECONCILE_INTERVAL_S = 20;
-const PENDING_RECONCILE_INTERVAL_MS = 5_000;
 
 /**
  * All state of one cluster (= one Fly app): pods and their machines, tombstones, due work, the
@@ -57,7 +52,7 @@ export class ClusterObject extends DurableObject<Env> {
   readonly #syncs: ReferenceSyncs;
   readonly #exits: ExitWatcher;
   readonly #services: ServiceSync;
-  #reconciling: Promise<ReconcileCounts> | undefined;
+  readonly #reconciler: ReconcileRunner;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -120,6 +115,20 @@ export class ClusterObject extends DurableObject<Env> {
         if (ctx.scheduled) await this.#kick();
       },
     });
+    this.#reconciler = new ReconcileRunner({
+      state: this.#state,
+      app: this.#app,
+      syncs: this.#syncs,
+      services: this.#services,
+      budget: this.#budget,
+      status: this.#status,
+      decisions: this.#decisions,
+      recorder: this.#recorder,
+      prewarmer: this.#prewarmer,
+      converge: () => this.#convergeContext(),
+      armAlarm: () => this.#armAlarm(),
+      intervalS: env.RECONCILE_INTERVAL_S,
+    });
   }
 
   // ---- RPC (called by the worker's routes)
@@ -149,7 +158,7 @@ export class ClusterObject extends DurableObject<Env> {
       fromSnapshot = this.ctx.storage.transactionSync(() => applySnapshot(ctx, snapshot));
     }
     try {
-      const counts = await this.#reconcileNow("now");
+      const counts = await this.#reconciler.run("now");
       await this.#kick();
       return { counts: { ...counts, destroyed: Math.max(counts.destroyed, fromSnapshot.destroyed) } };
     } catch (e) {
@@ -190,18 +199,15 @@ export class ClusterObject extends DurableObject<Env> {
     return rec ? podViewOf(rec) : null;
   }
 
-  /** The pod's machine for logs and exec, and (taken over from a spare) when the pod's own time on it began (ms). */
-  podMachine(uid: string): { namespace: string; name: string; machineId: string | null; since: number | null } | null {
+  /** The pod's machine for logs and exec (views.ts). */
+  podMachine(uid: string): ReturnType<typeof podMachineOf> | null {
     const rec = this.#state.pods.get(uid);
-    return rec ? { namespace: rec.namespace, name: rec.name, machineId: rec.machineId, since: rec.machineSince } : null;
+    return rec ? podMachineOf(rec) : null;
   }
 
-  /** A claim with the status the PV controller would give it (claim-view.ts). */
+  /** A claim with the status the PV controller would give it. */
   getClaim(namespace: string, name: string): ClaimView | null {
-    const stored = this.#state.objects.find("PersistentVolumeClaim", namespace, name);
-    if (!stored) return null;
-    const mounted = this.#state.pods.refs.anyRunnableReferencing("PersistentVolumeClaim", namespace, name);
-    return claimView(stored.object as PersistentVolumeClaim, this.#state.claimVolumes.get(stored.uid), mounted);
+    return claimViewOf(this.#state, namespace, name);
   }
 
   getService(namespace: string, name: string): ServiceView | null {
@@ -214,67 +220,15 @@ export class ClusterObject extends DurableObject<Env> {
     const reconcileDue = Date.now() >= (meta.get("next_reconcile_at") ?? 0);
     // A pass may wait for list budget; due work does not wait for it.
     await Promise.all([
-      reconcileDue ? this.#reconcileNow().catch((e: unknown) => meta.set("reconcile_error", e instanceof Error ? e.message : String(e))) : undefined,
+      reconcileDue ? this.#reconciler.run().catch((e: unknown) => meta.set("reconcile_error", e instanceof Error ? e.message : String(e))) : undefined,
       this.#drain(),
-      !this.#reconciling && this.#exits.due() ? this.#exits.run() : undefined,
+      !this.#reconciler.running && this.#exits.due() ? this.#exits.run() : undefined,
       Date.now() >= (this.#services.nextDueAt() ?? Infinity) ? this.#services.run(false) : undefined,
     ]);
     await this.#armAlarm();
   }
 
   // ---- schedule
-
-  /** `sweep`: whether the Service app sweep runs now (asked for) or when it is due (periodic). */
-  #reconcileNow(sweep: "now" | "due" = "due"): Promise<ReconcileCounts> {
-    this.#reconciling ??= (async () => {
-      const { meta, pods, orphans, work } = this.#state;
-      try {
-        if (!(await this.#app.ensure())) throw new AppUnavailable(this.#app.lastError() ?? "app not ready");
-        const pass = (meta.get("reconcile_pass") ?? 0) + 1;
-        meta.set("reconcile_pass", pass);
-        await this.#syncs.secrets(true).catch((e: unknown) => meta.set("reconcile_error", `secrets: ${e instanceof Error ? e.message : String(e)}`));
-        await this.#syncs.volumes().catch((e: unknown) => meta.set("reconcile_error", `volumes: ${e instanceof Error ? e.message : String(e)}`));
-        await this.#services.run(sweep);
-        const c = this.#convergeContext();
-        const started = Date.now();
-        let calls = 0;
-        const tally: Record<string, number> = {};
-        const result = reconcilePass({
-          machines: instrumentMachines(c.machines, () => calls++),
-          app: c.app,
-          cluster: c.cluster,
-          pods,
-          orphans,
-          spares: this.#state.spares,
-          budget: this.#budget,
-          pass,
-          now: Date.now,
-          sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-          schedule: (uid) => work.schedule(uid, Date.now()),
-          refreshStatus: (rec) => this.#status.refresh(rec),
-          decide: (d) => {
-            tally[d.action] = (tally[d.action] ?? 0) + 1;
-            this.#decisions.record(d);
-          },
-        });
-        const counts = await this.#recorder.pass(pass, started, () => calls, tally, result);
-        void this.#prewarmer.kick();
-        return counts;
-      } finally {
-        // Sooner while work is pending: a machine being repaired or waited for is looked at again soon.
-        const interval = work.nextDueAt() === undefined ? this.#reconcileIntervalMs() : Math.min(PENDING_RECONCILE_INTERVAL_MS, this.#reconcileIntervalMs());
-        meta.set("next_reconcile_at", Date.now() + interval);
-        this.#reconciling = undefined;
-        await this.#armAlarm();
-      }
-    })();
-    return this.#reconciling;
-  }
-
-  #reconcileIntervalMs(): number {
-    const s = Number(this.env.RECONCILE_INTERVAL_S ?? DEFAULT_RECONCILE_INTERVAL_S);
-    return (Number.isFinite(s) && s > 0 ? s : DEFAULT_RECONCILE_INTERVAL_S) * 1000;
-  }
 
   /**
    * Starts draining due work now. The alarm is the backstop should this instance die mid-drain; it
@@ -300,33 +254,15 @@ export class ClusterObject extends DurableObject<Env> {
 
   /** Next alarm: the earliest due work, Service step or periodic reconcile (a pass under way arms its successor itself). */
   async #armAlarm(): Promise<void> {
-    const reconcileAt = this.#reconciling ? Infinity : (this.#state.meta.get("next_reconcile_at") ?? Date.now() + this.#reconcileIntervalMs());
+    const reconcileAt = this.#reconciler.nextAt(Date.now());
     const next = Math.min(this.#state.work.nextDueAt() ?? Infinity, reconcileAt, this.#exits.nextAt(), this.#services.nextDueAt() ?? Infinity);
     // Nothing runs before the app's next check: waking sooner would only find it unusable again.
     if (next !== Infinity) await this.ctx.storage.setAlarm(Math.max(next, Date.now(), this.#app.notBefore()));
   }
 
   #intakeContext(cluster: string): IntakeContext & { scheduled: boolean } {
-    const now = Date.now();
-    const ctx = {
-      pods: this.#state.pods,
-      objects: this.#state.objects,
-      cluster,
-      appPorts: this.#state.appPorts,
-      lookups: translateContextOf(cluster, this.#state, clusterDnsFrom(this.env)),
-      now,
-      scheduled: false,
-      schedule: (uid: string) => {
-        this.#state.work.schedule(uid, now);
-        ctx.scheduled = true;
-      },
-      status: this.#status,
-      decide: (d: Decision) => this.#decisions.record(d),
-    };
-    return ctx;
+    return intakeContextOf(this.#state, cluster, { lookups: translateContextOf(cluster, this.#state, clusterDnsFrom(this.env)), status: this.#status, decide: (d) => this.#decisions.record(d) });
   }
-
-  readonly #refresh = (rec: Parameters<StatusPublisher["refresh"]>[0]) => this.#status.refresh(rec);
 
   #convergeContext(): ConvergeContext {
     return {
@@ -339,7 +275,7 @@ export class ClusterObject extends DurableObject<Env> {
       budget: this.#budget,
       imagePulls: this.#imagePulls,
       now: Date.now,
-      refreshStatus: this.#refresh,
+      refreshStatus: (rec) => this.#status.refresh(rec),
       finish: (uid) => {
         const rec = this.#state.pods.get(uid);
         if (rec) this.#decisions.record({ action: "forget", outcome: "done", reason: "the machine is confirmed destroyed (or kept as a spare): the pod may go", pod: podIds(rec), machine: rec.machineId });

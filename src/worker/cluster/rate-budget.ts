@@ -77,13 +77,7 @@ export class RateBudget {
    * order instead of all waking at once and racing for the next token.
    */
   reserve(action: BudgetAction, scope: string): number {
-    const limit = LIMITS[action] ?? DEFAULT_LIMIT;
-    const key = `${action}:${scope}`;
-    const now = this.now();
-    const b = this.buckets.get(key) ?? { tokens: limit.burst, at: now };
-    b.tokens = Math.min(limit.burst, b.tokens + ((now - b.at) / 1000) * limit.ratePerS);
-    b.at = now;
-    this.buckets.set(key, b);
+    const { b, limit } = this.#refilled(action, scope);
     b.tokens -= 1;
     return b.tokens >= 0 ? 0 : Math.ceil((-b.tokens / limit.ratePerS) * 1000) + SLOT_MARGIN_MS;
   }
@@ -94,13 +88,7 @@ export class RateBudget {
    * uses it: it runs on what the pods leave over, and not at all while any pod is queued.
    */
   tryReserve(action: BudgetAction, scope: string, keep: number): boolean {
-    const limit = LIMITS[action] ?? DEFAULT_LIMIT;
-    const key = `${action}:${scope}`;
-    const now = this.now();
-    const b = this.buckets.get(key) ?? { tokens: limit.burst, at: now };
-    b.tokens = Math.min(limit.burst, b.tokens + ((now - b.at) / 1000) * limit.ratePerS);
-    b.at = now;
-    this.buckets.set(key, b);
+    const { b } = this.#refilled(action, scope);
     if (b.tokens - 1 < keep) return false;
     b.tokens -= 1;
     return true;
@@ -159,6 +147,18 @@ export class RateBudget {
   /** Reserved slots still to open, `${holder}:${action}` -> when (the status page's queues). */
   reservations(): ReadonlyMap<string, number> {
     return this.slots;
+  }
+
+  /** The bucket of `action` on `scope`, refilled up to now (created full). */
+  #refilled(action: BudgetAction, scope: string): { b: Bucket; limit: Limit } {
+    const limit = LIMITS[action] ?? DEFAULT_LIMIT;
+    const key = `${action}:${scope}`;
+    const now = this.now();
+    const b = this.buckets.get(key) ?? { tokens: limit.burst, at: now };
+    b.tokens = Math.min(limit.burst, b.tokens + ((now - b.at) / 1000) * limit.ratePerS);
+    b.at = now;
+    this.buckets.set(key, b);
+    return { b, limit };
   }
 }
 

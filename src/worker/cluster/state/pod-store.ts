@@ -4,112 +4,26 @@
  * callers publish status after return the row as written (`RETURNING`), so nobody reads it again.
  */
 import type { Machine } from "../../../machines/schemas";
-import type { FeedEntry } from "../../../shared/contract";
 import type { Pod } from "../../../shared/k8s";
-import { MAY_RUN, observedDigest, type Problem } from "../../translate/machine-facts";
+import { observedDigest, type Problem } from "../../translate/machine-facts";
+import { PodReads } from "./pod-reads";
 import { PodRefStore } from "./pod-refs";
 import { PodRecord, type Desired, type DesiredView, type Lookup, type NewPod, type PodRow, type ReconcileEntry, type SpecRevision, type StatusToStore } from "./pod-record";
 
 export { PodRecord, type Desired, type DesiredView, type Lookup, type NewPod, type ReconcileEntry, type SpecRevision, type StatusToStore };
 
 type Row = Record<string, SqlStorageValue>;
-/** MAY_RUN as an SQL list (machine facts own the states; the store only queries them). */
-const MAY_RUN_SQL = [...MAY_RUN].map((s) => `'${s}'`).join(", ");
 const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 const listJson = (v: string[]): string | null => (v.length ? JSON.stringify(v) : null);
 const problemArgs = (p: Problem | null): [number, string | null, string | null] => (p ? [p.terminal ? 1 : 0, p.reason, p.message] : [0, null, null]);
 
-export class PodStore {
+export class PodStore extends PodReads {
   /** The index of what each pod references, kept by the transitions below. */
   readonly refs: PodRefStore;
 
-  constructor(private readonly sql: SqlStorage) {
+  constructor(sql: SqlStorage) {
+    super(sql);
     this.refs = new PodRefStore(sql);
-  }
-
-  // ---- reads
-
-  get(uid: string): PodRecord | undefined {
-    const row = this.sql.exec<Row>("SELECT * FROM pods WHERE uid = ?", uid).toArray()[0];
-    return row ? new PodRecord(row as unknown as PodRow) : undefined;
-  }
-
-  lookup(uid: string): Lookup {
-    const row = this.sql
-      .exec<Row>(
-        `SELECT p.resource_version AS resourceVersion, p.desired AS desired, p.config_hash AS configHash,
-                EXISTS (SELECT 1 FROM tombstones WHERE uid = ?) AS tombstoned
-         FROM (SELECT ? AS uid) AS k LEFT JOIN pods AS p ON p.uid = k.uid`,
-        uid,
-        uid,
-      )
-      .one();
-    if (row.resourceVersion !== null) return { resourceVersion: row.resourceVersion as string, desired: row.desired as Desired, configHash: row.configHash as string | null };
-    return row.tombstoned ? "tombstoned" : undefined;
-  }
-
-  /** The machine a pod owns and the digest of its last observation (what the exit watch compares). */
-  observedOf(uid: string): { machineId: string | null; observedDigest: string | null; desired: string } | undefined {
-    return this.sql
-      .exec<Row>("SELECT machine_id AS machineId, observed_digest AS observedDigest, desired FROM pods WHERE uid = ?", uid)
-      .toArray()[0] as { machineId: string | null; observedDigest: string | null; desired: string } | undefined;
-  }
-
-  /** Whether any pod's machine is (as last observed) running or about to: the exit watch has something to watch. */
-  anyMachineMayRun(): boolean {
-    return this.sql.exec(`SELECT 1 FROM pods WHERE machine_state IN (${MAY_RUN_SQL}) LIMIT 1`).toArray().length > 0;
-  }
-
-  isTombstoned(uid: string): boolean {
-    return this.sql.exec("SELECT 1 FROM tombstones WHERE uid = ?", uid).toArray().length > 0;
-  }
-
-  reconcileIndex(): Map<string, ReconcileEntry> {
-    const index = new Map<string, ReconcileEntry>();
-    for (const r of this.sql.exec<Row>(
-      `SELECT uid, desired, machine_id, machine_version, CASE WHEN reread = 1 THEN NULL ELSE machine_state END AS machine_state,
-              applied_hash, config_hash, observed_digest, terminal FROM pods`,
-    )) {
-      index.set(r.uid as string, {
-        uid: r.uid as string,
-        desired: r.desired as Desired,
-        machineId: r.machine_id as string | null,
-        machineVersion: r.machine_version as string | null,
-        machineState: r.machine_state as string | null,
-        appliedHash: r.applied_hash as string | null,
-        configHash: r.config_hash as string | null,
-        observedDigest: r.observed_digest as string | null,
-        terminal: r.terminal === 1,
-      });
-    }
-    return index;
-  }
-
-  /** UIDs of the pods not already being destroyed (what a snapshot may delete). */
-  liveUids(): string[] {
-    return this.sql.exec<{ uid: string }>("SELECT uid FROM pods WHERE desired != 'destroy'").toArray().map((r) => r.uid);
-  }
-
-  /** Every pod's current status, as the feed's first page after `after=0` gives it. */
-  statuses(): FeedEntry[] {
-    return this.sql
-      .exec<{ uid: string; namespace: string; name: string; status_json: string | null }>("SELECT uid, namespace, name, status_json FROM pods")
-      .toArray()
-      .map((r) => ({ uid: r.uid, namespace: r.namespace, name: r.name, status: r.status_json ? (JSON.parse(r.status_json) as Record<string, unknown>) : {}, gone: false }));
-  }
-
-  /** The pods of `namespace` that want to run and have no terminal problem: those whose translation an object change may change. */
-  runnableIn(namespace: string): PodRecord[] {
-    return this.sql.exec<Row>("SELECT * FROM pods WHERE namespace = ? AND desired = 'run' AND terminal = 0", namespace).toArray().map((r) => new PodRecord(r as unknown as PodRow));
-  }
-
-  /** Every pod (what Fly secrets their specs and stored configs name). */
-  all(): PodRecord[] {
-    return this.sql.exec<Row>("SELECT * FROM pods").toArray().map((r) => new PodRecord(r as unknown as PodRow));
-  }
-
-  count(): number {
-    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM pods").one().n;
   }
 
   // ---- desired state (intake)
@@ -231,16 +145,6 @@ export class PodStore {
   /** The template whose spares the pod may take and leave (null: none); noted when its machine is made or claimed. */
   setSpareKey(uid: string, key: string | null, now: number): void {
     this.sql.exec("UPDATE pods SET spare_key = ?, updated_at = ? WHERE uid = ? AND spare_key IS NOT ?", key, now, uid, key);
-  }
-
-  /** Whether a pod is bound to this machine. */
-  holdsMachine(machineId: string): boolean {
-    return this.sql.exec("SELECT 1 FROM pods WHERE machine_id = ? LIMIT 1", machineId).toArray().length > 0;
-  }
-
-  /** Keys of the templates that pods still run from (their spares stay in use). */
-  spareKeysInUse(): string[] {
-    return this.sql.exec<{ k: string }>("SELECT DISTINCT spare_key AS k FROM pods WHERE spare_key IS NOT NULL AND desired = 'run'").toArray().map((r) => r.k);
   }
 
   /** The machine as a list showed it, changed since last recorded: observation only (binding and problem untouched). */

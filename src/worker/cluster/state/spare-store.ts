@@ -22,13 +22,8 @@ export interface Spare {
   keptAt: number;
 }
 
-export interface SpareTemplate {
-  key: string;
-  template: string;
-  namespace: string;
-  region: string | null;
-  count: number | null;
-  ttlMs: number;
+/** A template in use: its plan, the config its spares get, when a pod last ran from it, what happened to its spares. */
+export interface SpareTemplate extends SparePlan {
   config: MachineConfig;
   lastPodAt: number;
   tally: { created: number; parked: number; claimed: number; expired: number };

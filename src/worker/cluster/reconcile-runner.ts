@@ -1,0 +1,107 @@
+import type { ReconcileCounts } from "../../shared/contract";
+import { AppUnavailable, type AppProvisioner } from "./app-provisioner";
+import type { ConvergeContext } from "./converge";
+import type { DecisionLog } from "./decision-log";
+import { instrumentMachines } from "./instrumented-machines";
+import type { OpsRecorder } from "./ops-recorder";
+import type { Prewarmer } from "./prewarmer";
+import type { RateBudget } from "./rate-budget";
+import { reconcilePass } from "./reconcile";
+import type { ReferenceSyncs } from "./reference-syncs";
+import type { ServiceSync } from "./service-sync";
+import type { ClusterState } from "./state";
+import type { StatusPublisher } from "./status-publisher";
+
+const DEFAULT_RECONCILE_INTERVAL_S = 20;
+const PENDING_RECONCILE_INTERVAL_MS = 5_000;
+
+export interface ReconcileRunnerDeps {
+  state: ClusterState;
+  app: AppProvisioner;
+  syncs: ReferenceSyncs;
+  services: ServiceSync;
+  budget: RateBudget;
+  status: StatusPublisher;
+  decisions: DecisionLog;
+  recorder: OpsRecorder;
+  prewarmer: Prewarmer;
+  converge(): ConvergeContext;
+  /** Re-arms the object's alarm once a pass has set the next one's time. */
+  armAlarm(): Promise<void>;
+  /** RECONCILE_INTERVAL_S as configured (seconds; invalid or unset: 20). */
+  intervalS: string | undefined;
+}
+
+/**
+ * Runs reconcile passes, one at a time (concurrent calls share the pass under way): the secret,
+ * volume and Service syncs, then the pass over every machine, recorded for operators. Owns when
+ * the next periodic pass is due (`next_reconcile_at`).
+ */
+export class ReconcileRunner {
+  #running: Promise<ReconcileCounts> | undefined;
+
+  constructor(private readonly d: ReconcileRunnerDeps) {}
+
+  get running(): boolean {
+    return this.#running !== undefined;
+  }
+
+  /** When the next periodic pass is due (Infinity while one runs: it arms its successor itself). */
+  nextAt(now: number): number {
+    return this.#running ? Infinity : (this.d.state.meta.get("next_reconcile_at") ?? now + this.#intervalMs());
+  }
+
+  /** `sweep`: whether the Service app sweep runs now (asked for) or when it is due (periodic). */
+  run(sweep: "now" | "due" = "due"): Promise<ReconcileCounts> {
+    this.#running ??= this.#pass(sweep).finally(async () => {
+      const { meta, work } = this.d.state;
+      // Sooner while work is pending: a machine being repaired or waited for is looked at again soon.
+      const interval = work.nextDueAt() === undefined ? this.#intervalMs() : Math.min(PENDING_RECONCILE_INTERVAL_MS, this.#intervalMs());
+      meta.set("next_reconcile_at", Date.now() + interval);
+      this.#running = undefined;
+      await this.d.armAlarm();
+    });
+    return this.#running;
+  }
+
+  async #pass(sweep: "now" | "due"): Promise<ReconcileCounts> {
+    const { state, app, syncs, services, decisions } = this.d;
+    const { meta, pods, orphans, work } = state;
+    if (!(await app.ensure())) throw new AppUnavailable(app.lastError() ?? "app not ready");
+    const pass = (meta.get("reconcile_pass") ?? 0) + 1;
+    meta.set("reconcile_pass", pass);
+    await syncs.secrets(true).catch((e: unknown) => meta.set("reconcile_error", `secrets: ${e instanceof Error ? e.message : String(e)}`));
+    await syncs.volumes().catch((e: unknown) => meta.set("reconcile_error", `volumes: ${e instanceof Error ? e.message : String(e)}`));
+    await services.run(sweep);
+    const c = this.d.converge();
+    const started = Date.now();
+    let calls = 0;
+    const tally: Record<string, number> = {};
+    const result = reconcilePass({
+      machines: instrumentMachines(c.machines, () => calls++),
+      app: c.app,
+      cluster: c.cluster,
+      pods,
+      orphans,
+      spares: state.spares,
+      budget: this.d.budget,
+      pass,
+      now: Date.now,
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      schedule: (uid) => work.schedule(uid, Date.now()),
+      refreshStatus: (rec) => this.d.status.refresh(rec),
+      decide: (d) => {
+        tally[d.action] = (tally[d.action] ?? 0) + 1;
+        decisions.record(d);
+      },
+    });
+    const counts = await this.d.recorder.pass(pass, started, () => calls, tally, result);
+    void this.d.prewarmer.kick();
+    return counts;
+  }
+
+  #intervalMs(): number {
+    const s = Number(this.d.intervalS ?? DEFAULT_RECONCILE_INTERVAL_S);
+    return (Number.isFinite(s) && s > 0 ? s : DEFAULT_RECONCILE_INTERVAL_S) * 1000;
+  }
+}
