@@ -17,3 +17,12 @@ export function busyMs(calls: readonly LoggedCall[]): number {
   }
   return open ? total + (open.end - open.start) : total;
 }
+
+/** The most of `calls` ever inside the emulator at once. */
+export function maxOpen(calls: readonly LoggedCall[]): number {
+  const edges = calls.flatMap((c) => [{ at: c.start, d: 1 }, { at: c.end, d: -1 }]).sort((a, b) => a.at - b.at || a.d - b.d);
+  let open = 0;
+  let most = 0;
+  for (const e of edges) most = Math.max(most, (open += e.d));
+  return most;
+}

@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import { FLY_TIMINGS } from "../../src/emulator/config";
 import { canonicalJson } from "../../src/worker/translate/machine-config-hash";
 import type { ClusterClient } from "../lib/cluster";
+import { callsOfApp, maxOpen } from "../lib/intervals";
 import { PhaseTracker } from "../lib/phases";
 import { batches } from "../lib/pods";
 import { metric, type Metric } from "../lib/results";
@@ -41,6 +42,8 @@ type Replica = ReturnType<typeof replica>;
 
 interface Phase {
   seconds: number;
+  /** The most `wait` calls open at once (a Worker has six connections; waits must leave some free). */
+  waitsOpenMax: number;
   creates: number;
   updates: number;
   calls: number;
@@ -49,6 +52,7 @@ interface Phase {
 
 async function scaleUp(ctx: BenchContext, cluster: ClusterClient, pods: Replica[], label: string): Promise<Phase> {
   const before = await ctx.emulator.stats();
+  const stop = ctx.emulator.record();
   const uids = pods.map((p) => p.metadata.uid);
   const t0 = performance.now();
   for (const batch of batches(pods)) await cluster.postEvents(batch.map((object) => ({ type: "ADDED", object })));
@@ -59,10 +63,12 @@ async function scaleUp(ctx: BenchContext, cluster: ClusterClient, pods: Replica[
     progress: () => ctx.log(`warm: ${label}: ${tracker.count("Running", uids)}/${pods.length} Running after ${Math.round((performance.now() - t0) / 1000)} s`),
   });
   const seconds = (performance.now() - t0) / 1000;
+  const waitsOpenMax = maxOpen(callsOfApp(stop(), cluster.app).filter((c) => c.path.endsWith("/wait")));
   const d = diffCalls(before, await ctx.emulator.stats());
   ctx.log(`warm: ${label}: ${seconds.toFixed(1)} s; Machines API calls: ${describeCalls(d)}`);
   return {
     seconds,
+    waitsOpenMax,
     creates: countCalls(d, (r, s) => r === CREATE && s === 200),
     updates: countCalls(d, (r, s) => r === UPDATE && s === 200),
     calls: countCalls(d),
@@ -131,6 +137,8 @@ export const warm: Scenario = {
       metric("warm_cold_calls_per_pod", coldPhase.calls / n, "calls", "every Machines API call per pod, cold"),
       metric("warm_spares_calls_per_pod", warmPhase.calls / n, "calls", "every Machines API call per pod, with spares"),
       metric("warm_cold_429s", coldPhase.rateLimited, "calls", "429 answers, cold"),
+      metric("warm_cold_waits_open_max", coldPhase.waitsOpenMax, "calls", "the most `wait` calls open at once, cold (a Worker may have 6 connections waiting)"),
+      metric("warm_spares_waits_open_max", warmPhase.waitsOpenMax, "calls", "the most `wait` calls open at once, with spares"),
       metric("warm_spares_429s", warmPhase.rateLimited, "calls", "429 answers, with spares"),
       metric("warm_configs_identical", identical ? 1 : 0, "bool", "every pod's machine config is what a create makes (1: all identical but for the pod's name and uid)"),
       metric("warm_pods", n, "pods", "BENCH_WARM_PODS"),

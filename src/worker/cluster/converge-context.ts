@@ -6,6 +6,7 @@ import type { MachinesPort } from "./machines-port";
 import type { SpareSettings } from "../translate/spare-template";
 import { BudgetWait, type BudgetAction, type RateBudget } from "./rate-budget";
 import type { PodRecord, PodStore, SpareStore } from "./state";
+import type { WaitLanes } from "./wait-lanes";
 
 /**
  * What a convergence step (converge.ts) works with, and the small moves every part of it makes:
@@ -21,6 +22,8 @@ export interface ConvergeContext {
   spareSettings: SpareSettings;
   /** The cluster's one budget: a pod's step holds its slots under the pod's UID. */
   budget: RateBudget;
+  /** The object's `wait` calls open at once are bounded (wait-lanes.ts). */
+  waits: WaitLanes;
   /** The kubelet's image pull back-off, per pod (in memory). */
   imagePulls: ImagePullBackoff;
   now(): number;

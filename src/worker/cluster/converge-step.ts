@@ -1,4 +1,5 @@
 import { MachinesApiError } from "../../machines/errors";
+import type { WaitState } from "../../machines/client";
 import type { Machine, MachineConfig } from "../../machines/schemas";
 import { MACHINE_METADATA, waitingForBudget } from "../translate/machine-facts";
 import { BudgetWait, setProblem, type ConvergeContext } from "./converge-context";
@@ -31,6 +32,30 @@ export async function within<T>(ctx: ConvergeContext, rec: PodRecord, action: Bu
 /** A 408 from `wait` only says the machine did not get there yet. */
 export function unlessWaitTimedOut(e: unknown): void {
   if (!(e instanceof MachinesApiError && e.kind === "transient" && e.status === 408)) throw e;
+}
+
+/**
+ * When a settling machine is looked at again while every wait lane is taken: no call is made, the
+ * machine watch's list (every second while a machine settles) schedules the pod sooner once it
+ * sees the machine settled; this is the fallback, which tries for a lane again.
+ */
+export const SETTLE_LOOK_MS = 2_000;
+
+/**
+ * Waits in one of the object's wait lanes (wait-lanes.ts) for the machine to reach `states`:
+ * the answer, "timeout" when the wait ran out (408), or "no-lane" when every lane is taken (no call made).
+ */
+export async function waitInLane(ctx: ConvergeContext, rec: PodRecord, id: string, states: WaitState[], timeoutS: number): Promise<{ state?: string; version?: string } | "timeout" | "no-lane"> {
+  const give = ctx.waits.tryTake();
+  if (!give) return "no-lane";
+  try {
+    return await within(ctx, rec, "wait", id, () => ctx.machines.waitMachine(ctx.app, id, { states, timeoutS }));
+  } catch (e) {
+    unlessWaitTimedOut(e);
+    return "timeout";
+  } finally {
+    give();
+  }
 }
 
 /** Finds this pod's machine by its metadata (never a machine of another cluster). */

@@ -4,7 +4,7 @@ import { GONE, SETTLING, STOPPED, wantsRestart } from "../translate/machine-fact
 import { adoptedHash } from "./config-drift";
 import { again, DONE, record, setProblem, vanished, type ConvergeContext, type StepResult } from "./converge-context";
 import { onError } from "./converge-errors";
-import { configOf, findMachine, secretsVersionOf, unlessWaitTimedOut, WAIT_TIMEOUT_S, within } from "./converge-step";
+import { configOf, findMachine, secretsVersionOf, SETTLE_LOOK_MS, WAIT_TIMEOUT_S, waitInLane, within } from "./converge-step";
 import { podIds } from "./decision-log";
 import { podImages } from "./image-pull-backoff";
 import { ensureGone } from "./retire";
@@ -134,21 +134,17 @@ async function create(ctx: ConvergeContext, rec: PodRecord): Promise<StepResult>
  * Waits briefly for the machine to settle, then reads it whole (state, IP, checks, events). A
  * machine that settled as `started` with no checks to report skips the read: the wait answer and
  * what create or update returned say all its status needs (the next reconcile fills in events).
+ * While every wait lane is taken, no call: the machine watch sees the machine settle.
  */
 async function observe(ctx: ConvergeContext, rec: PodRecord, attempts: number): Promise<StepResult> {
   const id = rec.machineId!;
   if (rec.machineState !== null && SETTLING.has(rec.machineState)) {
-    try {
-      const w = await within(ctx, rec, "wait", id, () =>
-        ctx.machines.waitMachine(ctx.app, id, { states: ["started", "stopped", "failed", "destroyed"], timeoutS: WAIT_TIMEOUT_S }),
-      );
-      const last = rec.lastMachine;
-      if (w.state === "started" && last && !hasChecks(last.config)) {
-        record(ctx, rec, { ...last, state: "started", version: w.version ?? last.version });
-        return DONE;
-      }
-    } catch (e) {
-      unlessWaitTimedOut(e);
+    const w = await waitInLane(ctx, rec, id, ["started", "stopped", "failed", "destroyed"], WAIT_TIMEOUT_S);
+    if (w === "no-lane") return again(SETTLE_LOOK_MS);
+    const last = rec.lastMachine;
+    if (w !== "timeout" && w.state === "started" && last && !hasChecks(last.config)) {
+      record(ctx, rec, { ...last, state: "started", version: w.version ?? last.version });
+      return DONE;
     }
   }
   const m = await within(ctx, rec, "get", id, () => ctx.machines.getMachine(ctx.app, id));

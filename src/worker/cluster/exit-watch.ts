@@ -1,22 +1,28 @@
 /**
- * Exits seen in seconds. Between full reconcile passes (every RECONCILE_INTERVAL_S), the object
- * lists only this cluster's machines that are `stopped` or `suspended` (Fly's list `state` filter
- * plus the `machinelet_cluster` metadata filter: one call, whatever the cluster's size, since a
- * stopped machine is the exception) and records each one whose observation changed, with its exit
- * events, so the pod's phase and exit code follow within one watch interval. The call is made only
- * when a list token is free: it never queues, so a full pass's pages keep their slots.
+ * Exits and boots seen in seconds. Between full reconcile passes (every RECONCILE_INTERVAL_S), the
+ * object lists only this cluster's machines that are `stopped` or `suspended` (Fly's list `state`
+ * filter plus the `machinelet_cluster` metadata filter: one call, whatever the cluster's size, since
+ * a stopped machine is the exception) and records each one whose observation changed, with its exit
+ * events, so the pod's phase and exit code follow within one watch interval. While any pod's
+ * machine is settling (booting, stopping), the list takes `started` machines too, every second
+ * (Fly's list budget), one page per look (the next look takes the next page): one call observes
+ * every machine that settled, where a `wait` per machine would hold a connection each
+ * (wait-lanes.ts); each pod whose machine settled is scheduled for its next step. The call is made
+ * only when a list token is free: it never queues, so a full pass's pages keep their slots.
  *
- * Measured by `npm run bench` (`exit_to_status_p50_ms` / `p99`). Not covered: a machine that
- * flyd restarts in place (restart policy always/on-failure) and check results of running machines
- * show at the next full pass.
+ * Measured by `npm run bench` (`exit_to_status_p50_ms` / `p99`, `warm_cold_s`). Not covered: a
+ * machine that flyd restarts in place (restart policy always/on-failure) and check results of
+ * running machines show at the next full pass, unless a machine is settling meanwhile.
  */
 import type { Machine } from "../../machines/schemas";
-import { MACHINE_METADATA, observedDigest, STOPPED, wantsRestart } from "../translate/machine-facts";
+import { MACHINE_METADATA, observedDigest, SETTLING, STOPPED, wantsRestart } from "../translate/machine-facts";
 import type { MachinesPort } from "./machines-port";
 import type { RateBudget } from "./rate-budget";
 import type { PodRecord, PodStore } from "./state";
 
 export const EXIT_WATCH_INTERVAL_MS = 2_000;
+/** While a machine settles: Fly allows one list a second per app (burst 3), the pass keeps the burst. */
+export const SETTLE_WATCH_INTERVAL_MS = 1_000;
 const PAGE_LIMIT = 1000;
 
 export interface ExitWatchContext {
@@ -30,30 +36,44 @@ export interface ExitWatchContext {
   refreshStatus(rec: PodRecord | undefined): void;
 }
 
-/** One look; returns how many pods it updated, or undefined when no list token was free. */
-export async function exitWatchPass(ctx: ExitWatchContext): Promise<number | undefined> {
+export interface ExitWatchLook {
+  /** Pods whose observation changed. */
+  updated: number;
+  /** Whether a machine was settling (the list took started machines, and the next look comes sooner). */
+  settling: boolean;
+  /** The next page of started machines, for the next look. */
+  nextCursor?: string;
+}
+
+/** One look (from `cursor`, a page a look while settling); undefined when no list token was free. */
+export async function exitWatchPass(ctx: ExitWatchContext, cursor?: string): Promise<ExitWatchLook | undefined> {
   if (ctx.budget.reserve("list", ctx.app) > 0) {
     ctx.budget.release("list", ctx.app);
     return undefined;
   }
-  const { machines } = await ctx.machines.listMachines(ctx.app, {
+  const settling = ctx.pods.anySettling();
+  const { machines, nextCursor } = await ctx.machines.listMachines(ctx.app, {
     metadata: { [MACHINE_METADATA.cluster]: ctx.cluster },
-    state: ["stopped", "suspended"],
+    state: settling ? ["started", "stopped", "suspended"] : ["stopped", "suspended"],
     limit: PAGE_LIMIT,
+    cursor: settling ? cursor : undefined,
   });
   let updated = 0;
-  for (const m of machines) if (noteStopped(ctx, m)) updated++;
-  return updated;
+  for (const m of machines) if (noteObserved(ctx, m)) updated++;
+  return { updated, settling, nextCursor: settling ? nextCursor : undefined };
 }
 
-function noteStopped(ctx: ExitWatchContext, m: Machine): boolean {
+function noteObserved(ctx: ExitWatchContext, m: Machine): boolean {
   const uid = m.config?.metadata?.[MACHINE_METADATA.podUid];
   if (!uid || m.config?.metadata?.[MACHINE_METADATA.cluster] !== ctx.cluster) return false;
   const seen = ctx.pods.observedOf(uid);
   if (!seen || seen.machineId !== m.id || seen.observedDigest === observedDigest(m)) return false;
+  const settled = seen.machineState !== null && SETTLING.has(seen.machineState);
   const rec = ctx.pods.recordObserved(uid, m, ctx.now());
+  // Checks still coming up: the pod's step reads the machine and follows them (converge.ts).
+  if (rec && settled && m.state === "started" && (m.checks ?? []).some((c) => c.status !== "passing")) ctx.pods.requestReread(uid, ctx.now());
   ctx.refreshStatus(rec);
-  if (rec && (rec.desired !== "run" || (STOPPED.has(m.state) && wantsRestart(rec.pod.spec.restartPolicy, rec.lastMachine?.events)))) ctx.schedule(uid);
+  if (rec && (settled || rec.desired !== "run" || (STOPPED.has(m.state) && wantsRestart(rec.pod.spec.restartPolicy, rec.lastMachine?.events)))) ctx.schedule(uid);
   return true;
 }
 
@@ -70,8 +90,10 @@ export interface ExitWatcherDeps {
 
 /** The watch's schedule in the cluster object: when it is due, and its loop while work drains. */
 export class ExitWatcher {
-  /** In memory only: after an eviction the first alarm simply looks at once. */
+  /** In memory only: after an eviction the first alarm simply looks at once (from the first page). */
   #nextAt = 0;
+  #interval = EXIT_WATCH_INTERVAL_MS;
+  #cursor: string | undefined;
 
   constructor(private readonly d: ExitWatcherDeps) {}
 
@@ -85,21 +107,26 @@ export class ExitWatcher {
   }
 
   /**
-   * Looks now, and again every interval while due work drains (steps may wait up to 10 s on a
-   * settling machine, and no other alarm fires meanwhile). A failed look waits for the next one.
+   * Looks now, and again every interval while due work drains (a step may wait on a settling
+   * machine, and no other alarm fires meanwhile). A failed look waits for the next one.
    */
   async run(): Promise<void> {
     do {
       await this.#once();
-      if (this.d.draining()) await new Promise((r) => setTimeout(r, EXIT_WATCH_INTERVAL_MS));
+      if (this.d.draining()) await new Promise((r) => setTimeout(r, this.#interval));
     } while (this.d.draining() && this.d.pods.anyMachineMayRun());
   }
 
   async #once(): Promise<void> {
-    this.#nextAt = this.d.now() + EXIT_WATCH_INTERVAL_MS;
+    this.#nextAt = this.d.now() + this.#interval;
     const ctx = this.d.context();
     if (!ctx) return;
-    await exitWatchPass(ctx).catch(() => undefined);
+    const look = await exitWatchPass(ctx, this.#cursor).catch(() => undefined);
+    if (look) {
+      this.#cursor = look.nextCursor;
+      this.#interval = look.settling ? SETTLE_WATCH_INTERVAL_MS : EXIT_WATCH_INTERVAL_MS;
+      this.#nextAt = this.d.now() + this.#interval;
+    }
     this.d.drain();
   }
 }

@@ -27,6 +27,7 @@ import { applySnapshot } from "./snapshot";
 import { openClusterState, type ClusterState, type CounterSample } from "./state";
 import { StatusPublisher } from "./status-publisher";
 import { claimViewOf, opsMetricsOf, podMachineOf, podViewOf } from "./views";
+import { WaitLanes } from "./wait-lanes";
 import { WorkLoop } from "./work-loop";
 
 /**
@@ -46,6 +47,7 @@ export class ClusterObject extends DurableObject<Env> {
   readonly #status: StatusPublisher;
   readonly #app: AppProvisioner;
   readonly #loop: WorkLoop;
+  readonly #waits = new WaitLanes();
   readonly #decisions: DecisionLog;
   readonly #recorder: OpsRecorder;
   readonly #prewarmer: Prewarmer;
@@ -273,6 +275,7 @@ export class ClusterObject extends DurableObject<Env> {
       spares: this.#state.spares,
       spareSettings: spareSettingsFrom(this.env),
       budget: this.#budget,
+      waits: this.#waits,
       imagePulls: this.#imagePulls,
       now: Date.now,
       refreshStatus: (rec) => this.#status.refresh(rec),

@@ -2,7 +2,7 @@ import type { Machine } from "../../machines/schemas";
 import { GONE, MACHINE_METADATA, MAY_RUN, SETTLING } from "../translate/machine-facts";
 import { spareConfigOf, spareEligibility, type SparePlan } from "../translate/spare-template";
 import { again, DONE, record, type ConvergeContext, type StepResult } from "./converge-context";
-import { findMachine, unlessWaitTimedOut, WAIT_TIMEOUT_S, within } from "./converge-step";
+import { findMachine, SETTLE_LOOK_MS, WAIT_TIMEOUT_S, waitInLane, within } from "./converge-step";
 import { podIds } from "./decision-log";
 import { settleClaim } from "./spare-claim";
 import type { PodRecord } from "./state";
@@ -48,6 +48,7 @@ export async function ensureGone(ctx: ConvergeContext, rec: PodRecord): Promise<
     const stopAt = rec.stopRequestedAt + graceMs;
     if (stopAt > ctx.now()) {
       const m = await waitStopped(ctx, rec, id, stopAt - ctx.now());
+      if (!m) return again(Math.min(SETTLE_LOOK_MS, stopAt - ctx.now()));
       if (MAY_RUN.has(m.state) && ctx.now() < stopAt) return again(500);
     }
   }
@@ -66,11 +67,14 @@ async function stopGracefully(ctx: ConvergeContext, rec: PodRecord, id: string):
   return again(0);
 }
 
-/** Waits (at most WAIT_TIMEOUT_S, at most `leftMs`) for the machine to stop, then reads and records it. */
-async function waitStopped(ctx: ConvergeContext, rec: PodRecord, id: string, leftMs: number): Promise<Machine> {
-  await within(ctx, rec, "wait", id, () =>
-    ctx.machines.waitMachine(ctx.app, id, { states: ["stopped", "failed", "destroyed"], timeoutS: Math.max(1, Math.min(WAIT_TIMEOUT_S, Math.ceil(leftMs / 1000))) }),
-  ).catch(unlessWaitTimedOut);
+/**
+ * Waits (at most WAIT_TIMEOUT_S, at most `leftMs`) for the machine to stop, then reads and records
+ * it. Undefined, with no call made, while every wait lane is taken: the machine watch lists
+ * stopped machines and schedules the pod once its machine has stopped.
+ */
+async function waitStopped(ctx: ConvergeContext, rec: PodRecord, id: string, leftMs: number): Promise<Machine | undefined> {
+  const w = await waitInLane(ctx, rec, id, ["stopped", "failed", "destroyed"], Math.max(1, Math.min(WAIT_TIMEOUT_S, Math.ceil(leftMs / 1000))));
+  if (w === "no-lane") return undefined;
   const m = await within(ctx, rec, "get", id, () => ctx.machines.getMachine(ctx.app, id));
   record(ctx, rec, m);
   return m;
@@ -112,12 +116,12 @@ async function keepAsSpare(ctx: ConvergeContext, rec: PodRecord, id: string, pla
     if (rec.stopRequestedAt === null) return await stopGracefully(ctx, rec, id);
     const stopAt = rec.stopRequestedAt + (rec.desired === "destroy" ? 0 : rec.graceS * 1000) + PARK_STOP_MARGIN_MS;
     if (ctx.now() >= stopAt) return undefined;
-    await waitStopped(ctx, rec, id, stopAt - ctx.now());
-    return again(0);
+    const m = await waitStopped(ctx, rec, id, stopAt - ctx.now());
+    return again(m ? 0 : Math.min(SETTLE_LOOK_MS, stopAt - ctx.now()));
   }
   if (SETTLING.has(state)) {
-    await waitStopped(ctx, rec, id, WAIT_TIMEOUT_S * 1000);
-    return again(0);
+    const m = await waitStopped(ctx, rec, id, WAIT_TIMEOUT_S * 1000);
+    return again(m ? 0 : SETTLE_LOOK_MS);
   }
   ctx.spares.beginParking(id, plan.key, ctx.now());
   const m = await within(ctx, rec, "update", id, () =>

@@ -1,16 +1,27 @@
 import { convergePod, type ConvergeContext } from "./converge";
-import type { WorkQueue } from "./state";
+import type { WorkQueue, WorkItem } from "./state";
 
 /** Pods converging at once; each holds at most one API request (or one short `wait`) open. */
 const CONCURRENCY = 32;
+/** While steps are in flight, how often the idle lane looks for work that has come due since. */
+const IDLE_LOOK_MS = 250;
 
 /**
  * Drains due work: up to CONCURRENCY lanes each take the earliest due pod no other lane holds,
  * run one convergence step, and record when to look again. One drain at a time; a new trigger
- * while one runs joins it.
+ * while one runs joins it and adds lanes for what is due.
+ *
+ * While any step is in flight (a `wait` may block for seconds), one idle lane stays and looks
+ * every IDLE_LOOK_MS for work that came due meanwhile (a create whose budget slot opened), adding
+ * lanes for it: no alarm can fire while the drain holds the alarm handler, so without it such
+ * work would wait for the slowest step in flight.
  */
 export class WorkLoop {
   readonly #inflight = new Set<string>();
+  readonly #lanes = new Set<Promise<void>>();
+  #idle = false;
+  /** The drain under way has found the app ready: triggers that join it may add lanes. */
+  #running = false;
   #draining: Promise<void> | undefined;
 
   constructor(
@@ -26,22 +37,50 @@ export class WorkLoop {
 
   /** Runs due work until none is left; `ready` gates it (the app must be usable). */
   drain(ready: () => Promise<boolean>, afterwards: () => Promise<void>): Promise<void> {
-    this.#draining ??= (async () => {
+    if (this.#draining) {
+      if (this.#running) this.#addLanes();
+      return this.#draining;
+    }
+    this.#draining = (async () => {
       try {
         if (!(await ready())) return;
-        await Promise.all(Array.from({ length: CONCURRENCY }, () => this.#lane()));
+        this.#running = true;
+        this.#addLanes();
+        while (this.#lanes.size > 0) await Promise.all([...this.#lanes]);
+        this.#running = false;
         await afterwards();
       } finally {
+        this.#running = false;
         this.#draining = undefined;
       }
     })();
     return this.#draining;
   }
 
+  /** Starts one lane per due pod no lane holds, up to CONCURRENCY lanes. */
+  #addLanes(): void {
+    const room = CONCURRENCY - this.#lanes.size;
+    if (room <= 0) return;
+    const due = this.#pending(this.now(), room).length;
+    for (let i = 0; i < due; i++) {
+      const lane: Promise<void> = this.#lane().finally(() => this.#lanes.delete(lane));
+      this.#lanes.add(lane);
+    }
+  }
+
+  /** Up to `limit` work items due by `at` that no lane holds, earliest first. */
+  #pending(at: number, limit: number): WorkItem[] {
+    return this.work.due(at, this.#inflight.size + limit).filter((w) => !this.#inflight.has(w.uid)).slice(0, limit);
+  }
+
   async #lane(): Promise<void> {
     for (;;) {
-      const item = this.work.due(this.now(), this.#inflight.size + 1).find((w) => !this.#inflight.has(w.uid));
-      if (!item) return;
+      const [item] = this.#pending(this.now(), 1);
+      if (!item) {
+        if (this.#idle || this.#inflight.size === 0) return;
+        await this.#idleLook();
+        continue;
+      }
       this.#inflight.add(item.uid);
       try {
         const r = await convergePod(this.converge(), item.uid, item.attempts);
@@ -51,5 +90,18 @@ export class WorkLoop {
         this.#inflight.delete(item.uid);
       }
     }
+  }
+
+  /** The one idle lane: sleeps until the next work is due (at most IDLE_LOOK_MS), then adds lanes for what is due. */
+  async #idleLook(): Promise<void> {
+    this.#idle = true;
+    try {
+      const [next] = this.#pending(Number.MAX_SAFE_INTEGER, 1);
+      const ms = next ? Math.min(IDLE_LOOK_MS, Math.max(0, next.dueAt - this.now())) : IDLE_LOOK_MS;
+      await new Promise((r) => setTimeout(r, ms));
+    } finally {
+      this.#idle = false;
+    }
+    this.#addLanes();
   }
 }

@@ -16,6 +16,7 @@ import { reconcilePass } from "../../../src/worker/cluster/reconcile";
 import { prewarmSpares } from "../../../src/worker/cluster/spare-pool";
 import { openClusterState, type ClusterState, type PodRecord } from "../../../src/worker/cluster/state";
 import { StatusPublisher } from "../../../src/worker/cluster/status-publisher";
+import { WaitLanes } from "../../../src/worker/cluster/wait-lanes";
 import { FakeMachines } from "./fake-machines";
 import { DEFAULT_SPARE_TTL_MS, type SpareSettings } from "../../../src/worker/translate/spare-template";
 
@@ -43,6 +44,26 @@ export interface Harness {
   decisions: Decision[];
 }
 
+/** The convergence context of one cluster's real stores, calling `fly`. */
+export function convergeContextOf(state: ClusterState, fly: FakeMachines, budget: RateBudget, status: StatusPublisher, now: () => number, decide: (d: Decision) => void, spareSettings: SpareSettings): ConvergeContext {
+  return {
+    machines: fly,
+    app: APP,
+    cluster: CLUSTER,
+    pods: state.pods,
+    spares: state.spares,
+    spareSettings,
+    budget,
+    waits: new WaitLanes(),
+    imagePulls: new ImagePullBackoff(),
+    now,
+    refreshStatus: (rec) => status.refresh(rec),
+    finish: (uid) => status.finish(uid),
+    decide,
+    budgetWaited: () => {},
+  };
+}
+
 export async function withCluster(test: (h: Harness) => Promise<void>, spareSettings: SpareSettings = { count: null, ttlMs: DEFAULT_SPARE_TTL_MS }): Promise<void> {
   const stub = env.CLUSTER.getByName(`${CLUSTER}-${crypto.randomUUID()}`);
   await runInDurableObject(stub, async (_object, durable) => {
@@ -57,21 +78,7 @@ export async function withCluster(test: (h: Harness) => Promise<void>, spareSett
     const decisions: Decision[] = [];
     const decide = (d: Decision) => void decisions.push(d);
 
-    const converge: ConvergeContext = {
-      machines: fly,
-      app: APP,
-      cluster: CLUSTER,
-      pods: state.pods,
-      spares: state.spares,
-      spareSettings,
-      budget,
-      imagePulls: new ImagePullBackoff(),
-      now,
-      refreshStatus: (rec) => status.refresh(rec),
-      finish: (uid) => status.finish(uid),
-      decide,
-      budgetWaited: () => {},
-    };
+    const converge = convergeContextOf(state, fly, budget, status, now, decide, spareSettings);
     const runSteps = async (uid: string): Promise<StepResult[]> => {
       const results: StepResult[] = [];
       let attempts = 0;

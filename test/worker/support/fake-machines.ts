@@ -20,6 +20,11 @@ export class FakeMachines implements MachinesPort {
   create408 = 0;
   /** The next N updates change the machine and then answer 408 (the answer is lost). */
   update408 = 0;
+  /** While set, every `wait` blocks until it resolves (machines that take long to boot). */
+  waitsBlockUntil: Promise<void> | undefined;
+  /** `wait` calls in flight now, and the most there ever were at once. */
+  waitsOpen = 0;
+  maxWaitsOpen = 0;
   /** Images that do not exist: a create or update using one is refused as Fly refuses it (422, emulator README "Images"). */
   readonly missingImages = new Set<string>();
   #seq = 0;
@@ -101,6 +106,12 @@ export class FakeMachines implements MachinesPort {
   /** Settles a transient state at once (boot, stop, destroy), or answers 408 when none of `states` is reached. */
   async waitMachine(_app: string, id: string, opts: Parameters<MachinesPort["waitMachine"]>[2]): Promise<{ ok?: boolean; state?: string; version?: string }> {
     this.calls.push({ op: "wait", id, args: opts });
+    this.maxWaitsOpen = Math.max(this.maxWaitsOpen, ++this.waitsOpen);
+    try {
+      await this.waitsBlockUntil;
+    } finally {
+      this.waitsOpen--;
+    }
     const m = this.#live(id, "waitMachine");
     const settled: Record<string, string> = { created: "started", starting: "started", stopping: "stopped", destroying: "destroyed" };
     if (settled[m.state]) this.#settle(m, settled[m.state]!);
@@ -111,7 +122,7 @@ export class FakeMachines implements MachinesPort {
   async listMachines(_app: string, p: Parameters<MachinesPort["listMachines"]>[1] = {}): Promise<{ machines: Machine[]; nextCursor?: string }> {
     this.calls.push({ op: "list", args: p });
     const wanted = Object.entries(p.metadata ?? {});
-    const machines = [...this.machines.values()].filter((m) => wanted.every(([k, v]) => m.config?.metadata?.[k] === v));
+    const machines = [...this.machines.values()].filter((m) => wanted.every(([k, v]) => m.config?.metadata?.[k] === v) && (!p.state || p.state.includes(m.state)));
     return { machines: machines.map((m) => structuredClone(m)) };
   }
 

@@ -1,10 +1,18 @@
 import type { FeedEntry } from "../../../shared/contract";
-import { MAY_RUN } from "../../translate/machine-facts";
+import { MAY_RUN, SETTLING } from "../../translate/machine-facts";
 import { PodRecord, type Desired, type Lookup, type PodRow, type ReconcileEntry } from "./pod-record";
 
 type Row = Record<string, SqlStorageValue>;
 /** MAY_RUN as an SQL list (machine facts own the states; the store only queries them). */
 const MAY_RUN_SQL = [...MAY_RUN].map((s) => `'${s}'`).join(", ");
+const SETTLING_SQL = [...SETTLING].map((s) => `'${s}'`).join(", ");
+
+interface Observed {
+  machineId: string | null;
+  machineState: string | null;
+  observedDigest: string | null;
+  desired: string;
+}
 
 /** The queries over the `pods` and `tombstones` tables; PodStore adds the transitions that write them. */
 export class PodReads {
@@ -30,11 +38,16 @@ export class PodReads {
     return row.tombstoned ? "tombstoned" : undefined;
   }
 
-  /** The machine a pod owns and the digest of its last observation (what the exit watch compares). */
-  observedOf(uid: string): { machineId: string | null; observedDigest: string | null; desired: string } | undefined {
+  /** The machine a pod owns, its state and the digest of its last observation (what the exit watch compares). */
+  observedOf(uid: string): Observed | undefined {
     return this.sql
-      .exec<Row>("SELECT machine_id AS machineId, observed_digest AS observedDigest, desired FROM pods WHERE uid = ?", uid)
-      .toArray()[0] as { machineId: string | null; observedDigest: string | null; desired: string } | undefined;
+      .exec<Row>("SELECT machine_id AS machineId, machine_state AS machineState, observed_digest AS observedDigest, desired FROM pods WHERE uid = ?", uid)
+      .toArray()[0] as Observed | undefined;
+  }
+
+  /** Whether any pod's machine is (as last observed) booting, stopping or otherwise settling: the exit watch looks at started machines too. */
+  anySettling(): boolean {
+    return this.sql.exec(`SELECT 1 FROM pods WHERE reread = 0 AND machine_state IN (${SETTLING_SQL}) LIMIT 1`).toArray().length > 0;
   }
 
   /** Whether any pod's machine is (as last observed) running or about to: the exit watch has something to watch. */
