@@ -142,3 +142,31 @@ it("upgrades a v12 store (before warm capacity): pods keep their machines and ha
     expect(() => sql.exec("INSERT INTO spares (machine_id, spare_key, state, claimed_by, kept_at, updated_at) VALUES ('s2', 'k', 'claiming', 'u1', 1, 1)")).toThrow(/UNIQUE/);
   });
 });
+
+it("upgrades a v13 store (before claim tombstones): a claim row whose claim is gone becomes its tombstone, a live one stays live", async () => {
+  const stub = env.CLUSTER.getByName(`migrations-${crypto.randomUUID()}`);
+  await runInDurableObject(stub, (_instance, state) => {
+    const sql = freshAt(state, 13);
+    const row = (uid: string, volumeId: string) =>
+      sql.exec(`INSERT INTO claim_volumes (claim_uid, namespace, name, volume_name, volume_id, region, size_gb, updated_at) VALUES (?, 'default', ?, ?, ?, 'ams', 1, 7)`, uid, uid, `pvc_${uid}`, volumeId);
+    row("live", "vol_live");
+    row("gone", "vol_gone");
+    sql.exec(`INSERT INTO objects (uid, kind, namespace, name, resource_version, object_json, updated_at) VALUES ('live', 'PersistentVolumeClaim', 'default', 'live', '1', '{}', 1)`);
+
+    expect(migrate(state.storage)).toBe(13);
+    const { claimVolumes, volumeOrphans } = openClusterState(state.storage);
+    expect(claimVolumes.get("live")).toMatchObject({ volumeId: "vol_live", releasedAt: null, volumeGoneAt: null });
+    expect(claimVolumes.get("gone")).toMatchObject({ volumeId: "vol_gone", releasedAt: 7, volumeGoneAt: null });
+    expect(claimVolumes.isReleased("gone")).toBe(true);
+    expect(claimVolumes.unsettledReleases()).toBe(1);
+    claimVolumes.setRetain("gone", true, 8);
+    expect(claimVolumes.unsettledReleases()).toBe(0);
+    expect(volumeOrphans.all()).toEqual([]);
+    // A tombstone goes one retention after its volume is confirmed gone, not before.
+    claimVolumes.volumeGone("gone", 100);
+    expect(claimVolumes.pruneTombstones(100)).toBe(0);
+    expect(claimVolumes.pruneTombstones(101)).toBe(1);
+    expect(claimVolumes.get("gone")).toBeUndefined();
+    expect(() => sql.exec("INSERT INTO volume_orphans (volume_id, name, disposition, first_seen_at, last_pass) VALUES ('v', 'n', 'lost', 1, 1)")).toThrow(/CHECK constraint/);
+  });
+});

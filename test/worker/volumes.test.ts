@@ -1,8 +1,9 @@
 // PersistentVolumeClaims as Fly Volumes: created per claim in the pod's region, kept across pod
 // recreation, grown, and released only once no machine holds them.
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { claimViewSchema } from "../../src/shared/contract";
+import { parseScrape, sampleValue } from "../support/prometheus";
 import { emulatorUrl, eventually, fly, getPod, newCluster, pod, podPhase, postEvents, signedFetch } from "./helpers";
 
 let rv = 5_000;
@@ -22,9 +23,15 @@ const mounting = (claimName: string, name: string) =>
     },
   });
 
+/** A reconcile pass that completes (one answered 503 for a list 429 from Fly's 1/s budget is tried again). */
 async function reconcile(cluster: string): Promise<void> {
-  const res = await signedFetch(`/v1/clusters/${cluster}/reconcile`, { body: {} });
-  expect(res.status, await res.clone().text()).toBe(200);
+  await eventually(`reconcile of ${cluster}`, async () => (await signedFetch(`/v1/clusters/${cluster}/reconcile`, { body: {} })).status === 200);
+}
+
+async function scrape(cluster: string) {
+  const res = await exports.default.fetch(`http://worker/metrics?cluster=${cluster}`, { headers: { authorization: "Bearer test-status-token" } });
+  expect(res.status).toBe(200);
+  return parseScrape(await res.text());
 }
 
 async function bootMounts(app: string, machineId: string): Promise<Array<{ path: string; volume_id: string; size_gb: number }>> {
@@ -123,5 +130,128 @@ describe("claims and Fly Volumes", () => {
     const shared = { ...claim("shared", "1Gi", crypto.randomUUID()), spec: { accessModes: ["ReadWriteMany"], resources: { requests: { storage: "1Gi" } } } };
     await postEvents(cluster, [{ type: "ADDED", object: shared }]);
     expect((await view("shared"))?.event).toMatchObject({ type: "Warning", reason: "ProvisioningFailed", message: expect.stringContaining("ReadWriteMany is not available") });
+  });
+});
+
+describe("the volume sweep", () => {
+  const volumeName = (claimUid: string) => `pvc_${claimUid.replace(/-/g, "").slice(0, 26)}`;
+  const view = (cluster: string) => env.CLUSTER.getByName(cluster).statusView(cluster);
+  const orphan = async (cluster: string, volumeId: string) => (await view(cluster)).orphanVolumes.find((o) => o.volumeId === volumeId);
+  /** A volume made behind the worker's back (as by a create whose answer was lost, or before a loss of state). */
+  const made = (app: string, name: string) => eventually(`volume ${name} created`, () => fly.createVolume(app, { name, size_gb: 1, region: "ams" }).catch(() => undefined));
+  /** The app exists once the worker has handled one event of the cluster. */
+  const withApp = async (cluster: string, app: string) => {
+    await postEvents(cluster, [{ type: "ADDED", object: claim("unrelated", "1Gi", crypto.randomUUID()) }]);
+    await reconcile(cluster);
+    await eventually("app", () => fly.getApp(app).catch(() => undefined));
+  };
+
+  it("a deleted claim's volume is kept while attached, reported, and destroyed only when two consecutive passes find it free", async () => {
+    const { cluster, app } = newCluster();
+    const claimUid = crypto.randomUUID();
+    const c = claim("data", "1Gi", claimUid);
+    const p = mounting("data", "db");
+    await postEvents(cluster, [{ type: "ADDED", object: c }, { type: "ADDED", object: p }]);
+    const running = await podPhase(cluster, p.metadata.uid, "Running");
+    const volumeId = (await bootMounts(app, running.machineId!))[0]!.volume_id;
+
+    await postEvents(cluster, [deleted(c)]);
+    await reconcile(cluster);
+    await reconcile(cluster);
+    await reconcile(cluster);
+    expect(await orphan(cluster, volumeId)).toMatchObject({ claimUid, disposition: "attached", machine: running.machineId });
+    expect((await eventually("volume read", () => volumeOf(app, volumeId))).state).toBe("created");
+
+    await postEvents(cluster, [deleted(p)]);
+    await eventually("pod gone", async () => (await getPod(cluster, p.metadata.uid)) === undefined);
+    // The first pass that finds it free reports it; only a later one destroys it.
+    const releasing = await eventually("reported free", async () => {
+      await reconcile(cluster);
+      return (await orphan(cluster, volumeId))?.disposition === "releasing" || (await volumeOf(app, volumeId))?.state === "pending_destroy" ? await orphan(cluster, volumeId) : undefined;
+    });
+    expect(releasing, "destroyed without being reported free first").toMatchObject({ disposition: "releasing" });
+    await eventually("volume destroyed", async () => {
+      await reconcile(cluster);
+      return (await volumeOf(app, volumeId))?.state === "pending_destroy";
+    });
+    const after = await view(cluster);
+    expect(after.orphanVolumes.find((o) => o.volumeId === volumeId)).toBeUndefined();
+    const actions = after.decisions.filter((d) => d.reason.includes(volumeId)).map((d) => d.action);
+    expect(actions).toContain("destroy-orphan-volume");
+    expect(actions).toContain("orphan-volume");
+    expect(sampleValue(await scrape(cluster), "machinelet_reconcile_repairs_total", { cluster, kind: "orphan_volumes" })).toBe(1);
+  });
+
+  it("Retain, unknown claims and foreign volumes are kept; only this cluster's marks are reported", async () => {
+    const { cluster, app } = newCluster();
+    const claimUid = crypto.randomUUID();
+    const kept = claim("keep", "1Gi", claimUid, { "machinelet.fly.io/reclaim-policy": "Retain" });
+    const p = mounting("keep", "k");
+    await postEvents(cluster, [{ type: "ADDED", object: kept }, { type: "ADDED", object: p }]);
+    const running = await podPhase(cluster, p.metadata.uid, "Running");
+    const retainedId = (await bootMounts(app, running.machineId!))[0]!.volume_id;
+    const foreign = await made(app, "data_foreign");
+    const lookalike = await made(app, "pvc_notours");
+    const unknown = await made(app, volumeName(crypto.randomUUID()));
+    await postEvents(cluster, [deleted(p), deleted(kept)]);
+    await eventually("pod gone", async () => (await getPod(cluster, p.metadata.uid)) === undefined);
+    for (let i = 0; i < 4; i++) await reconcile(cluster);
+
+    for (const id of [retainedId, foreign.id!, lookalike.id!, unknown.id!]) expect((await eventually(`volume ${id}`, () => volumeOf(app, id))).state).toBe("created");
+    const orphans = (await view(cluster)).orphanVolumes;
+    expect(orphans.map((o) => [o.volumeId, o.disposition]).sort()).toEqual(
+      [
+        [retainedId, "retained"],
+        [unknown.id, "unknown"],
+      ].sort(),
+    );
+    const metrics = await scrape(cluster);
+    expect(sampleValue(metrics, "machinelet_orphan_volumes", { cluster, disposition: "retained" })).toBe(1);
+    expect(sampleValue(metrics, "machinelet_orphan_volumes", { cluster, disposition: "unknown" })).toBe(1);
+  });
+
+  it("a volume already named for a claim (a lost create, or state lost) is adopted, never made twice", async () => {
+    const { cluster, app } = newCluster();
+    await withApp(cluster, app);
+    // Mounted by a pod: found by name before any create.
+    const mountedUid = crypto.randomUUID();
+    const before = await made(app, volumeName(mountedUid));
+    const p = mounting("data", "db");
+    await postEvents(cluster, [{ type: "ADDED", object: claim("data", "1Gi", mountedUid) }, { type: "ADDED", object: p }]);
+    const running = await podPhase(cluster, p.metadata.uid, "Running");
+    expect((await bootMounts(app, running.machineId!))[0]!.volume_id).toBe(before.id);
+    // Not mounted yet: the sweep of a pass asked for (a relist) binds it, and the claim shows it.
+    const idleUid = crypto.randomUUID();
+    const idle = await made(app, volumeName(idleUid));
+    await postEvents(cluster, [{ type: "ADDED", object: claim("idle", "1Gi", idleUid) }]);
+    await reconcile(cluster);
+    const res = await signedFetch(`/v1/clusters/${cluster}/claims/default/idle`);
+    expect(claimViewSchema.parse(await res.json())).toMatchObject({ phase: "Bound", volume: { id: idle.id } });
+    const names = (await eventually("list", () => fly.listVolumes(app).catch(() => undefined))).map((v) => v.name);
+    expect(names.filter((n) => n === volumeName(mountedUid))).toHaveLength(1);
+    expect(names.filter((n) => n === volumeName(idleUid))).toHaveLength(1);
+    expect((await view(cluster)).orphanVolumes).toEqual([]);
+  });
+
+  it("a deleted claim never comes back: a stale copy is refused and its pods get no volume", async () => {
+    const { cluster, app } = newCluster();
+    const claimUid = crypto.randomUUID();
+    const c = claim("data", "1Gi", claimUid);
+    await postEvents(cluster, [{ type: "ADDED", object: c }]);
+    await postEvents(cluster, [deleted(c)]);
+    const [stale] = await postEvents(cluster, [{ type: "MODIFIED", object: c }]);
+    expect(stale).toMatchObject({ uid: claimUid, outcome: "unchanged", message: "claim UID was deleted; a deleted claim never comes back" });
+    // Never seen alive, deleted: still remembered.
+    const unseen = claim("ghost", "1Gi", crypto.randomUUID());
+    await postEvents(cluster, [deleted(unseen)]);
+    expect((await postEvents(cluster, [{ type: "ADDED", object: unseen }]))[0]).toMatchObject({ outcome: "unchanged" });
+
+    const p = mounting("data", "db");
+    await postEvents(cluster, [{ type: "ADDED", object: p }]);
+    await reconcile(cluster);
+    expect((await getPod(cluster, p.metadata.uid))?.status?.phase).toBe("Pending");
+    expect((await signedFetch(`/v1/clusters/${cluster}/claims/default/data`)).status).toBe(404);
+    const volumes = await eventually("list", () => fly.listVolumes(app).catch(() => undefined));
+    expect(volumes.filter((v) => v.name === volumeName(claimUid))).toEqual([]);
   });
 });

@@ -1,14 +1,14 @@
 import type { EventResult, Outcome, WatchEvent } from "../../shared/contract";
 import { parseK8sObject, type PersistentVolumeClaim, type Pod, type Service } from "../../shared/k8s";
 import type { TranslateContext } from "../translate/context";
-import { claimToVolumeRequest } from "../translate/claim-to-volume";
+import { claimToVolumeRequest, reclaimPolicyOf, volumeNameForClaim } from "../translate/claim-to-volume";
 import { podReferences } from "../translate/pod-references";
 import { reviseDependents, reviseSelected, reviseWaiting, translationOf } from "./dependents";
 import { appPortsAfter, isAddressed } from "../translate/service-plan";
 import type { Decision } from "./decision-log";
 import { isNewer } from "./resource-version";
 import { translatePod } from "./pod-translation";
-import type { AppPortStore, ClusterState, Lookup, ObjectStore, PodStore } from "./state";
+import type { AppPortStore, ClaimVolumeStore, ClusterState, Lookup, ObjectStore, PodStore } from "./state";
 import type { StatusPublisher } from "./status-publisher";
 
 export type { EventResult, Outcome, WatchEvent };
@@ -18,6 +18,8 @@ export const KINDS = ["Pod", "Service", "Secret", "ConfigMap", "PersistentVolume
 export interface IntakeContext {
   pods: PodStore;
   objects: ObjectStore;
+  /** Claims' volumes: a deleted claim's row is its tombstone. */
+  claims: ClaimVolumeStore;
   cluster: string;
   /** The translation's view of the stored Secrets, ConfigMaps and claims. */
   lookups: TranslateContext;
@@ -41,7 +43,7 @@ export interface IntakeContext {
  * `scheduled` says afterwards whether any pod was scheduled (the caller then starts a drain).
  */
 export function intakeContextOf(
-  state: Pick<ClusterState, "pods" | "objects" | "appPorts" | "work">,
+  state: Pick<ClusterState, "pods" | "objects" | "appPorts" | "work" | "claimVolumes">,
   cluster: string,
   parts: Pick<IntakeContext, "lookups" | "status" | "decide">,
 ): IntakeContext & { scheduled: boolean } {
@@ -49,6 +51,7 @@ export function intakeContextOf(
   const ctx = {
     pods: state.pods,
     objects: state.objects,
+    claims: state.claimVolumes,
     appPorts: state.appPorts,
     cluster,
     now,
@@ -207,7 +210,12 @@ function applyOtherEvent(
     } else reviseDependents(ctx, kind as "Secret" | "ConfigMap" | "PersistentVolumeClaim", namespace, obj.metadata.name);
     return "applied";
   };
-  if (type === "DELETED") return { uid, kind, outcome: ctx.objects.remove(uid) ? changed(undefined) : "unchanged" };
+  if (kind === "PersistentVolumeClaim") {
+    if (ctx.claims.isReleased(uid)) return { uid, kind, outcome: "unchanged", ...(type === "DELETED" ? {} : { message: "claim UID was deleted; a deleted claim never comes back" }) };
+    // Even a claim never seen alive is remembered, so a late copy cannot bring it back and a volume of its name is known to be a deleted claim's.
+    if (type === "DELETED") ctx.claims.release({ claimUid: uid, namespace, name: obj.metadata.name, volumeName: volumeNameForClaim(uid) }, reclaimPolicyOf(obj as PersistentVolumeClaim) === "Retain", ctx.now);
+  }
+  if (type === "DELETED") return { uid, kind, outcome: ctx.objects.remove(uid) ? changed(undefined) : kind === "PersistentVolumeClaim" ? "applied" : "unchanged" };
   const stored = ctx.objects.resourceVersionOf(uid);
   if (stored !== undefined && !isNewer(resourceVersion, stored)) return { uid, kind, outcome: "unchanged" };
   ctx.objects.put({ uid, kind, namespace, name: obj.metadata.name, resourceVersion, object: obj }, ctx.now);

@@ -111,6 +111,7 @@ export class ClusterObject extends DurableObject<Env> {
       client: () => this.#client(),
       app: () => this.#appName(),
       now: Date.now,
+      decide: (d) => this.#decisions.record(d),
       revise: async (change) => {
         const ctx = this.#intakeContext(this.#cluster());
         this.ctx.storage.transactionSync(() => change(ctx));

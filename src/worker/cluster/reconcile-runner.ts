@@ -71,7 +71,7 @@ export class ReconcileRunner {
     const pass = (meta.get("reconcile_pass") ?? 0) + 1;
     meta.set("reconcile_pass", pass);
     await syncs.secrets(true).catch((e: unknown) => meta.set("reconcile_error", `secrets: ${e instanceof Error ? e.message : String(e)}`));
-    await syncs.volumes().catch((e: unknown) => meta.set("reconcile_error", `volumes: ${e instanceof Error ? e.message : String(e)}`));
+    await syncs.volumes({ pass, asked: sweep === "now" }).catch((e: unknown) => meta.set("reconcile_error", `volumes: ${e instanceof Error ? e.message : String(e)}`));
     await services.run(sweep);
     const c = this.d.converge();
     const started = Date.now();

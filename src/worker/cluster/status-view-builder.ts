@@ -10,7 +10,7 @@ const MAX_RETRIES_SHOWN = 100;
 export interface ViewInputs {
   cluster: string;
   app: { name: string; ready: boolean; error: string | null };
-  state: Pick<ClusterState, "pods" | "work" | "objects" | "ops" | "claimVolumes" | "spares">;
+  state: Pick<ClusterState, "pods" | "work" | "objects" | "ops" | "claimVolumes" | "volumeOrphans" | "spares">;
   /** In-memory budget reservations `${uid}:${action}` -> when the slot opens. */
   reservations: ReadonlyMap<string, number>;
   now: number;
@@ -35,6 +35,7 @@ export function buildStatusView(i: ViewInputs): ClusterStatusView {
     passes: i.state.ops.passes(),
     decisions: i.state.ops.decisions(),
     ...resources(i.state.objects, i.state.claimVolumes, records),
+    orphanVolumes: i.state.volumeOrphans.all().map((o) => ({ volumeId: o.volumeId, name: o.name, claimUid: o.claimUid, disposition: o.disposition, machine: o.machineId, since: new Date(o.firstSeenAt).toISOString() })),
     spares: spareTemplates(i.state.spares),
   };
 }

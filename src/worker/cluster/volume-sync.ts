@@ -5,16 +5,13 @@ import type { PersistentVolumeClaim } from "../../shared/k8s";
 import { claimSizeGb, claimToVolumeRequest, reclaimPolicyOf } from "../translate/claim-to-volume";
 import { REGION_ANNOTATION } from "../translate/region";
 import { BudgetWait, paced, type BudgetAction, type RateBudget } from "./rate-budget";
-import type { ClaimVolume, ClaimVolumeStore, ObjectStore, PodStore } from "./state";
+import { TOMBSTONE_RETENTION_MS, type PodStore } from "./state";
+import { sweepVolumes, type VolumeSweepContext } from "./volume-sweep";
 
-export interface VolumeSyncContext {
-  volumes: Pick<MachinesClient, "createVolume" | "listVolumes" | "getVolume" | "deleteVolume" | "extendVolume">;
-  app: string;
+export interface VolumeSyncContext extends VolumeSweepContext {
+  volumes: Pick<MachinesClient, "createVolume" | "listVolumes" | "deleteVolume" | "extendVolume">;
   pods: PodStore;
-  objects: ObjectStore;
-  claims: ClaimVolumeStore;
   budget: RateBudget;
-  now(): number;
 }
 
 export interface VolumeSyncResult {
@@ -22,6 +19,8 @@ export interface VolumeSyncResult {
   bound: { namespace: string; name: string }[];
   /** Pods whose machine must restart to see a grown volume (`needs_restart`). */
   restart: string[];
+  /** Volumes of deleted claims the sweep destroyed. */
+  destroyed: number;
   /** ms until the volume budget allows the next call, when some work had to wait */
   waitMs?: number;
 }
@@ -31,17 +30,19 @@ type Demand = { claim: PersistentVolumeClaim; users: string[] };
 
 /**
  * Brings Fly Volumes to the claims pods use: creates one per claim a runnable pod mounts (in that
- * pod's `fly.io/region`, crash-safe: the intent is recorded first and a retry finds the volume by
- * name), extends it when the claim grows, and destroys a deleted claim's volume (reclaim Delete)
- * once no machine holds it, or lets it go (Retain). Every call is paced by the cluster's budget,
- * each claim holding its own slots: a claim that waits for one does not hold up the others.
+ * pod's `fly.io/region`, crash-safe: the app's volumes are looked up by the claim's name before
+ * any create, so neither a retry nor a claim whose row was lost makes a second one), and extends
+ * it when the claim grows. With `sweep` (reconcile pass `sweep.pass`) it first sweeps the app's
+ * volumes (volume-sweep.ts: adopts, reports orphans, destroys deleted claims' volumes). Every call
+ * is paced by the cluster's budget, each claim holding its own slots: a claim that waits for one
+ * does not hold up the others.
  */
-export async function syncVolumes(ctx: VolumeSyncContext): Promise<VolumeSyncResult> {
-  const result: VolumeSyncResult = { bound: [], restart: [] };
+export async function syncVolumes(ctx: VolumeSyncContext, sweep?: { pass: number }): Promise<VolumeSyncResult> {
+  const result: VolumeSyncResult = { bound: [], restart: [], destroyed: 0 };
   const call: Call = (holder, action, fn) => paced(ctx.budget, holder, action, ctx.app, fn);
-  let listed: Promise<Awaited<ReturnType<VolumeSyncContext["volumes"]["listVolumes"]>>> | undefined;
-  const findByName = async (name: string) =>
-    (await (listed ??= call("volume-sync", "list_volumes", () => ctx.volumes.listVolumes(ctx.app)))).find((v) => v.name === name && v.state !== "pending_destroy" && v.state !== "destroyed");
+  let listed: Promise<Volume[]> | undefined;
+  const list = () => (listed ??= call("volume-sync", "list_volumes", () => ctx.volumes.listVolumes(ctx.app)));
+  const findByName = async (name: string) => (await list()).find((v) => v.name === name && v.state !== "pending_destroy" && v.state !== "destroyed");
   const step = async (work: () => Promise<void>) => {
     try {
       await work();
@@ -50,15 +51,17 @@ export async function syncVolumes(ctx: VolumeSyncContext): Promise<VolumeSyncRes
       result.waitMs = Math.min(result.waitMs ?? Infinity, e.ms);
     }
   };
+  if (sweep) await step(async () => void (result.destroyed = await sweepVolumes(ctx, call, await list(), sweep.pass)));
   for (const demand of demandedClaims(ctx)) await step(() => provide(ctx, call, findByName, demand, result));
-  for (const row of ctx.claims.all()) if (!ctx.objects.get(row.claimUid)) await step(() => release(ctx, call, row));
+  ctx.claims.pruneTombstones(ctx.now() - TOMBSTONE_RETENTION_MS);
   return result;
 }
 
-/** A claim in use: its volume made (or found again after a lost answer), or grown to the claim's size. */
+/** A claim in use: its volume made (or found by name first), or grown to the claim's size. */
 async function provide(ctx: VolumeSyncContext, call: Call, findByName: (name: string) => Promise<Volume | undefined>, { claim, users }: Demand, result: VolumeSyncResult): Promise<void> {
   const uid = claim.metadata.uid;
   const row = ctx.claims.get(uid);
+  if (row?.releasedAt != null) return; // a deleted claim's UID never gets a volume again
   const retain = reclaimPolicyOf(claim) === "Retain";
   if (row && row.retain !== retain) ctx.claims.setRetain(uid, retain, ctx.now());
   if (row?.volumeId) {
@@ -73,40 +76,22 @@ async function provide(ctx: VolumeSyncContext, call: Call, findByName: (name: st
   const region = ctx.pods.get(users[0]!)?.pod.metadata.annotations?.[REGION_ANNOTATION];
   const req = claimToVolumeRequest(claim, region);
   if (!req.ok) return; // intake told the claim's sender why; its pods keep waiting for a volume
-  const found = row?.createIntentAt != null ? await findByName(req.name) : undefined;
-  const volume =
-    found ??
-    (await call(`claim:${uid}`, "create_volume", async () => {
-      ctx.claims.markCreateIntent({ claimUid: uid, namespace: claim.metadata.namespace, name: claim.metadata.name, volumeName: req.name }, retain, ctx.now());
+  const identity = { claimUid: uid, namespace: claim.metadata.namespace, name: claim.metadata.name, volumeName: req.name };
+  const found = await findByName(req.name);
+  if (found) ctx.claims.adopt(identity, retain, { id: found.id!, region: found.region!, sizeGb: found.size_gb ?? req.sizeGb }, ctx.now());
+  else {
+    const volume = await call(`claim:${uid}`, "create_volume", async () => {
+      ctx.claims.markCreateIntent(identity, retain, ctx.now());
       try {
         return await ctx.volumes.createVolume(ctx.app, { name: req.name, size_gb: req.sizeGb, encrypted: true, ...(req.region ? { region: req.region } : {}) });
       } catch (e) {
         if (e instanceof MachinesApiError && !e.mayHaveSucceeded) ctx.claims.clearCreateIntent(uid);
         throw e;
       }
-    }));
-  ctx.claims.bind(uid, volume.id!, volume.region!, volume.size_gb ?? req.sizeGb, ctx.now());
+    });
+    ctx.claims.bind(uid, volume.id!, volume.region!, volume.size_gb ?? req.sizeGb, ctx.now());
+  }
   result.bound.push({ namespace: claim.metadata.namespace, name: claim.metadata.name });
-}
-
-/** A claim whose object is gone: destroy the volume (never while a machine holds it), or let it go when retained. */
-async function release(ctx: VolumeSyncContext, call: Call, row: ClaimVolume): Promise<void> {
-  if (!row.volumeId || row.retain) {
-    if (!row.volumeId && row.createIntentAt !== null) return; // a create may still land: the next pass finds it by name
-    ctx.claims.forget(row.claimUid);
-    return;
-  }
-  try {
-    const holder = `claim:${row.claimUid}`;
-    const v = await call(holder, "get_volume", () => ctx.volumes.getVolume(ctx.app, row.volumeId!));
-    if (v.attached_machine_id) return;
-    if (v.state !== "pending_destroy" && v.state !== "destroyed") await call(holder, "delete_volume", () => ctx.volumes.deleteVolume(ctx.app, row.volumeId!));
-  } catch (e) {
-    // Gone already; a 412 means a machine still holds it: try again on a later pass.
-    if (e instanceof MachinesApiError && e.kind === "precondition") return;
-    if (!(e instanceof MachinesApiError && e.kind === "not_found")) throw e;
-  }
-  ctx.claims.forget(row.claimUid);
 }
 
 /** Each stored claim a runnable pod mounts, with every pod using it (from the reference index). */

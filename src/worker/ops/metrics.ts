@@ -9,7 +9,7 @@ const COUNTERS: ReadonlyArray<{ name: string; help: string }> = [
   { name: "machinelet_machines_api_rate_limited_total", help: "Machines API requests answered 429, by action." },
   { name: "machinelet_intake_events_total", help: "Watch events received from the relay, by kind and outcome." },
   { name: "machinelet_reconcile_passes_total", help: "Reconcile passes, by result (ok, failed)." },
-  { name: "machinelet_reconcile_repairs_total", help: "What reconcile passes repaired, by kind (orphans, drift, recreated, restarted)." },
+  { name: "machinelet_reconcile_repairs_total", help: "What reconcile passes repaired, by kind (orphans, drift, recreated, restarted, orphan_volumes)." },
   { name: "machinelet_decisions_total", help: "Decisions logged, by action and outcome." },
 ];
 
@@ -61,6 +61,16 @@ function gauges(all: readonly ClusterMetrics[]): Family[] {
       samples: all.flatMap(({ view }) =>
         view.spares.flatMap((t) => (["created", "parked", "claimed", "expired"] as const).map((event) => ({ labels: { cluster: view.cluster, template: t.template, event }, value: t[event] }))),
       ),
+    },
+    {
+      name: "machinelet_orphan_volumes",
+      help: "Volumes of the cluster that no live claim owns, by disposition (unknown, duplicate, retained, attached, releasing), as the last volume sweep found them.",
+      type: "gauge",
+      samples: all.flatMap(({ view }) => {
+        const by = new Map<string, number>();
+        for (const o of view.orphanVolumes) by.set(o.disposition, (by.get(o.disposition) ?? 0) + 1);
+        return [...by].map(([disposition, n]) => ({ labels: { cluster: view.cluster, disposition }, value: n }));
+      }),
     },
     {
       name: "machinelet_status_feed_lag_seconds",

@@ -17,6 +17,8 @@ export interface ClusterStatusView {
   services: ServiceView[];
   secrets: SecretUseView[];
   volumes: VolumeView[];
+  /** Volumes of this cluster (`pvc_…`) that no live claim owns, as the last volume sweep found them. */
+  orphanVolumes: OrphanVolumeView[];
   spares: SpareTemplateView[];
 }
 
@@ -99,6 +101,17 @@ export interface VolumeView {
   sizeGb: number | null;
   region: string | null;
   pod: string | null;
+}
+
+export interface OrphanVolumeView {
+  volumeId: string;
+  name: string;
+  /** The deleted claim's UID when its tombstone is known; null: no record of its claim. */
+  claimUid: string | null;
+  /** unknown, duplicate, retained, attached, releasing (README: Claims). */
+  disposition: string;
+  machine: string | null;
+  since: string;
 }
 
 /** A pod template's warm capacity: its policy, its spares now, and what happened to them. */

@@ -99,7 +99,7 @@ export async function withCluster(test: (h: Harness) => Promise<void>, spareSett
       clock,
       event: (type, object) =>
         applyEvent(
-          { pods: state.pods, objects: state.objects, appPorts: state.appPorts, cluster: CLUSTER, lookups: translateContextOf(CLUSTER, state), now: clock.now, schedule: (uid) => scheduled.add(uid), status, decide },
+          { pods: state.pods, objects: state.objects, claims: state.claimVolumes, appPorts: state.appPorts, cluster: CLUSTER, lookups: translateContextOf(CLUSTER, state), now: clock.now, schedule: (uid) => scheduled.add(uid), status, decide },
           { type, object },
         ),
       converge: runSteps,

@@ -10,6 +10,7 @@ import { PodStore } from "./pod-store";
 import { ServiceAppStore } from "./service-app-store";
 import { SpareStore } from "./spare-store";
 import { StatusFeed } from "./status-feed";
+import { VolumeOrphanStore } from "./volume-orphan-store";
 import { WorkQueue } from "./work-queue";
 
 export { PodRecord, type Desired, type DesiredView, type Lookup, type NewPod, type ReconcileEntry, type SpecRevision, type StatusToStore } from "./pod-store";
@@ -17,10 +18,11 @@ export type { WorkItem } from "./work-queue";
 export type { Meta } from "./meta-store";
 export type { CounterSample } from "./ops-store";
 export type { WrittenKey } from "./fly-secret-store";
-export type { ClaimVolume } from "./claim-volume-store";
+export { TOMBSTONE_RETENTION_MS, type ClaimVolume } from "./claim-volume-store";
+export type { OrphanDisposition, VolumeOrphan } from "./volume-orphan-store";
 export type { ServiceApp } from "./service-app-store";
 export type { Spare, SpareTemplate, SpareState, TallyEvent } from "./spare-store";
-export { PodStore, WorkQueue, ObjectStore, OrphanStore, MetaStore, StatusFeed, FlySecretStore, AppPortStore, ClaimVolumeStore, OpsStore, ServiceAppStore, SpareStore };
+export { PodStore, WorkQueue, ObjectStore, OrphanStore, MetaStore, StatusFeed, FlySecretStore, AppPortStore, ClaimVolumeStore, VolumeOrphanStore, OpsStore, ServiceAppStore, SpareStore };
 
 /** Every store of one cluster's SQLite storage, on the newest schema. The only way in to its tables. */
 export interface ClusterState {
@@ -33,6 +35,7 @@ export interface ClusterState {
   flySecrets: FlySecretStore;
   appPorts: AppPortStore;
   claimVolumes: ClaimVolumeStore;
+  volumeOrphans: VolumeOrphanStore;
   ops: OpsStore;
   serviceApps: ServiceAppStore;
   spares: SpareStore;
@@ -53,6 +56,7 @@ export function openClusterState(storage: DurableObjectStorage): ClusterState {
     flySecrets: new FlySecretStore(sql),
     appPorts: new AppPortStore(sql),
     claimVolumes: new ClaimVolumeStore(sql),
+    volumeOrphans: new VolumeOrphanStore(sql),
     ops: new OpsStore(sql),
     serviceApps: new ServiceAppStore(sql),
     spares: new SpareStore(sql),

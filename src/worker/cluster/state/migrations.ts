@@ -1,7 +1,7 @@
 /**
  * Versioned schema of a cluster's SQLite storage: the only place tables are shaped. Each table has
  * one store in this directory that owns it (pods + tombstones: PodStore; work: WorkQueue; objects:
- * ObjectStore; orphans: OrphanStore; meta: MetaStore; status_feed: StatusFeed; fly_secrets: FlySecretStore; claim_volumes: ClaimVolumeStore; service_apps: ServiceAppStore; pod_refs: PodRefStore, through PodStore; spares + spare_templates: SpareStore); nothing else runs SQL.
+ * ObjectStore; orphans: OrphanStore; meta: MetaStore; status_feed: StatusFeed; fly_secrets: FlySecretStore; claim_volumes: ClaimVolumeStore; volume_orphans: VolumeOrphanStore; service_apps: ServiceAppStore; pod_refs: PodRefStore, through PodStore; spares + spare_templates: SpareStore); nothing else runs SQL.
  * A new table: append a migration here, add its store beside the others, construct it in
  * `ClusterState`. Append only: a shipped migration never changes;
  * `user_version`-style bookkeeping lives in `schema_version` so a test can start from any older version.
@@ -180,6 +180,21 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE pods ADD COLUMN spare_key TEXT;
    ALTER TABLE pods ADD COLUMN machine_since INTEGER;
    CREATE INDEX pods_by_spare_key ON pods(spare_key);`,
+  // v14: a deleted claim's row stays as its tombstone (released_at; volume_gone_at once its volume is
+  // confirmed destroyed or no longer listed), and the sweep's volumes that no live claim owns, with
+  // the pass that last saw each (one of a deleted claim is destroyed when seen on two consecutive ones)
+  `ALTER TABLE claim_volumes ADD COLUMN released_at INTEGER;
+   ALTER TABLE claim_volumes ADD COLUMN volume_gone_at INTEGER;
+   UPDATE claim_volumes SET released_at = updated_at WHERE claim_uid NOT IN (SELECT uid FROM objects);
+   CREATE TABLE volume_orphans (
+     volume_id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     claim_uid TEXT,
+     disposition TEXT NOT NULL CHECK (disposition IN ('unknown', 'duplicate', 'retained', 'attached', 'releasing')),
+     machine_id TEXT,
+     first_seen_at INTEGER NOT NULL,
+     last_pass INTEGER NOT NULL
+   );`,
 ];
 
 /** The schema version that made `pod_refs`: a store migrated from before it has its pods indexed once. */

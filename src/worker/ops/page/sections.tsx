@@ -118,6 +118,13 @@ export function Resources(props: { view: ClusterStatusView }) {
         empty="No volumes."
       />
       <TableSection
+        id="orphan-volumes"
+        title="Volumes no live claim owns"
+        head={["Volume", "Name", "Deleted claim", "Disposition", "Held by", "Since"]}
+        rows={v.orphanVolumes.map((o) => [o.volumeId, o.name, dash(o.claimUid), o.disposition, dash(o.machine), o.since])}
+        empty="None."
+      />
+      <TableSection
         id="spares"
         title="Warm capacity (stopped spares by pod template)"
         head={["Template", "Keeps", "Ready", "Moving", "Created", "Kept at scale-down", "Claimed", "Expired"]}
