@@ -32,7 +32,7 @@ async function withBlockedWaits(n: number, check: (fly: FakeMachines) => Promise
     const status = new StatusPublisher(state, now);
     const decide = () => {};
     const ctx = convergeContextOf(state, fly, new RateBudget(now), status, now, decide, { count: null, ttlMs: DEFAULT_SPARE_TTL_MS });
-    const intake = { pods: state.pods, objects: state.objects, appPorts: state.appPorts, cluster: CLUSTER, lookups: translateContextOf(CLUSTER, state), now: now(), schedule: (uid: string) => state.work.schedule(uid, now()), status, decide };
+    const intake = { pods: state.pods, objects: state.objects, claims: state.claimVolumes, appPorts: state.appPorts, cluster: CLUSTER, lookups: translateContextOf(CLUSTER, state), now: now(), schedule: (uid: string) => state.work.schedule(uid, now()), status, decide };
     for (let i = 0; i < n; i++) applyEvent(intake, { type: "ADDED", object: pod() });
 
     const loop = new WorkLoop(state.work, () => ctx, now);
