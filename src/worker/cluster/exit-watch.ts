@@ -69,6 +69,8 @@ function noteObserved(ctx: ExitWatchContext, m: Machine): boolean {
   const seen = ctx.pods.observedOf(uid);
   if (!seen || seen.machineId !== m.id || seen.observedDigest === observedDigest(m)) return false;
   const settled = seen.machineState !== null && SETTLING.has(seen.machineState);
+  // Fly's list is eventually consistent: while our own update (a claim) settles, a listing of another version is older than what we hold.
+  if (settled && seen.machineVersion !== null && m.version !== seen.machineVersion) return false;
   const rec = ctx.pods.recordObserved(uid, m, ctx.now());
   // Checks still coming up: the pod's step reads the machine and follows them (converge.ts).
   if (rec && settled && m.state === "started" && (m.checks ?? []).some((c) => c.status !== "passing")) ctx.pods.requestReread(uid, ctx.now());
@@ -94,6 +96,7 @@ export class ExitWatcher {
   #nextAt = 0;
   #interval = EXIT_WATCH_INTERVAL_MS;
   #cursor: string | undefined;
+  #running = false;
 
   constructor(private readonly d: ExitWatcherDeps) {}
 
@@ -107,14 +110,21 @@ export class ExitWatcher {
   }
 
   /**
-   * Looks now, and again every interval while due work drains (a step may wait on a settling
-   * machine, and no other alarm fires meanwhile). A failed look waits for the next one.
+   * Looks now if due, and again every interval while due work drains (a step may wait on a
+   * settling machine, and no alarm fires while the drain holds the alarm handler). One loop at a
+   * time: a call while it runs returns at once. A failed look waits for the next one.
    */
   async run(): Promise<void> {
-    do {
-      await this.#once();
-      if (this.d.draining()) await new Promise((r) => setTimeout(r, this.#interval));
-    } while (this.d.draining() && this.d.pods.anyMachineMayRun());
+    if (this.#running) return;
+    this.#running = true;
+    try {
+      do {
+        if (this.due()) await this.#once();
+        if (this.d.draining()) await new Promise((r) => setTimeout(r, this.#interval));
+      } while (this.d.draining());
+    } finally {
+      this.#running = false;
+    }
   }
 
   async #once(): Promise<void> {

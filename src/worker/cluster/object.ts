@@ -244,15 +244,20 @@ export class ClusterObject extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(Date.now());
   }
 
-  /** Without the app no call can succeed; the provisioner has armed the alarm for its retry. */
+  /**
+   * Without the app no call can succeed; the provisioner has armed the alarm for its retry. The
+   * exit watch follows the drain (machines it starts settle meanwhile, and no alarm fires until it ends).
+   */
   #drain(): Promise<void> {
-    return this.#loop.drain(
+    const drained = this.#loop.drain(
       () => this.#app.ensure(),
       async () => {
         void this.#prewarmer.kick(); // claims may have left a template short of spares
         await this.#armAlarm();
       },
     );
+    if (!this.#reconciler.running) void this.#exits.run().catch(() => undefined); // a failed look waits for the next alarm
+    return drained;
   }
 
   /** Next alarm: the earliest due work, Service step or periodic reconcile (a pass under way arms its successor itself). */

@@ -17,6 +17,7 @@ import { prewarmSpares } from "../../../src/worker/cluster/spare-pool";
 import { openClusterState, type ClusterState, type PodRecord } from "../../../src/worker/cluster/state";
 import { StatusPublisher } from "../../../src/worker/cluster/status-publisher";
 import { WaitLanes } from "../../../src/worker/cluster/wait-lanes";
+import { exitWatchPass } from "../../../src/worker/cluster/exit-watch";
 import { FakeMachines } from "./fake-machines";
 import { DEFAULT_SPARE_TTL_MS, type SpareSettings } from "../../../src/worker/translate/spare-template";
 
@@ -40,12 +41,16 @@ export interface Harness {
   /** One pre-warming look (spare-pool.ts); returns how many spares are still missing. */
   prewarm(): Promise<number>;
   budget: RateBudget;
+  /** The steps' wait lanes (a test takes them to see what steps do when none is free). */
+  waits: WaitLanes;
+  /** One look of the machine watch (exit-watch.ts), then convergence of every pod it scheduled. */
+  watch(): Promise<void>;
   /** Every decision the steps and passes logged, in order. */
   decisions: Decision[];
 }
 
 /** The convergence context of one cluster's real stores, calling `fly`. */
-export function convergeContextOf(state: ClusterState, fly: FakeMachines, budget: RateBudget, status: StatusPublisher, now: () => number, decide: (d: Decision) => void, spareSettings: SpareSettings): ConvergeContext {
+export function convergeContextOf(state: ClusterState, fly: FakeMachines, budget: RateBudget, status: StatusPublisher, now: () => number, decide: (d: Decision) => void, spareSettings: SpareSettings, waits = new WaitLanes()): ConvergeContext {
   return {
     machines: fly,
     app: APP,
@@ -54,7 +59,7 @@ export function convergeContextOf(state: ClusterState, fly: FakeMachines, budget
     spares: state.spares,
     spareSettings,
     budget,
-    waits: new WaitLanes(),
+    waits,
     imagePulls: new ImagePullBackoff(),
     now,
     refreshStatus: (rec) => status.refresh(rec),
@@ -78,7 +83,8 @@ export async function withCluster(test: (h: Harness) => Promise<void>, spareSett
     const decisions: Decision[] = [];
     const decide = (d: Decision) => void decisions.push(d);
 
-    const converge = convergeContextOf(state, fly, budget, status, now, decide, spareSettings);
+    const waits = new WaitLanes();
+    const converge = convergeContextOf(state, fly, budget, status, now, decide, spareSettings, waits);
     const runSteps = async (uid: string): Promise<StepResult[]> => {
       const results: StepResult[] = [];
       let attempts = 0;
@@ -129,6 +135,14 @@ export async function withCluster(test: (h: Harness) => Promise<void>, spareSett
       pod: (uid) => state.pods.get(uid),
       prewarm: () => prewarmSpares({ machines: fly, app: APP, pods: state.pods, spares: state.spares, budget, now, sleep: async (ms) => void (clock.now += ms), decide }),
       budget,
+      waits,
+      watch: async () => {
+        await exitWatchPass({ machines: fly, app: APP, cluster: CLUSTER, pods: state.pods, budget, now, schedule: (uid) => scheduled.add(uid), refreshStatus: (rec) => status.refresh(rec) });
+        for (const uid of [...scheduled]) {
+          scheduled.delete(uid);
+          await runSteps(uid);
+        }
+      },
     });
   });
 }

@@ -113,8 +113,7 @@ export class FakeMachines implements MachinesPort {
       this.waitsOpen--;
     }
     const m = this.#live(id, "waitMachine");
-    const settled: Record<string, string> = { created: "started", starting: "started", stopping: "stopped", destroying: "destroyed" };
-    if (settled[m.state]) this.#settle(m, settled[m.state]!);
+    this.#settleTransient(m);
     if (!(opts.states as string[]).includes(m.state)) throw fail("transient", 408, "waitMachine", `deadline_exceeded: machine failed to reach desired state, currently ${m.state}`);
     return { ok: true, state: m.state, version: m.version };
   }
@@ -135,6 +134,11 @@ export class FakeMachines implements MachinesPort {
     this.#event(m, "exit", { exit_event: { exit_code: code, requested_stop: false, oom_killed: false, restarting: false } });
   }
 
+  /** Time passes: every machine booting or stopping gets where it was going (as a `wait` on it would see). */
+  settleAll(): void {
+    for (const m of this.machines.values()) this.#settleTransient(m);
+  }
+
   /** Someone (dashboard, flyctl) changes the config: a new version. */
   tamper(id: string, change: (config: NonNullable<Machine["config"]>) => void): void {
     const m = this.machines.get(id)!;
@@ -145,6 +149,11 @@ export class FakeMachines implements MachinesPort {
   /** The machine is destroyed by someone else and gone at once. */
   vanish(id: string): void {
     this.machines.delete(id);
+  }
+
+  #settleTransient(m: Machine): void {
+    const settled: Record<string, string> = { created: "started", starting: "started", stopping: "stopped", destroying: "destroyed" };
+    if (settled[m.state]) this.#settle(m, settled[m.state]!);
   }
 
   #settle(m: Machine, state: string): void {

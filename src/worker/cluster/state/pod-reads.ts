@@ -9,6 +9,7 @@ const SETTLING_SQL = [...SETTLING].map((s) => `'${s}'`).join(", ");
 
 interface Observed {
   machineId: string | null;
+  machineVersion: string | null;
   machineState: string | null;
   observedDigest: string | null;
   desired: string;
@@ -41,7 +42,7 @@ export class PodReads {
   /** The machine a pod owns, its state and the digest of its last observation (what the exit watch compares). */
   observedOf(uid: string): Observed | undefined {
     return this.sql
-      .exec<Row>("SELECT machine_id AS machineId, machine_state AS machineState, observed_digest AS observedDigest, desired FROM pods WHERE uid = ?", uid)
+      .exec<Row>("SELECT machine_id AS machineId, machine_version AS machineVersion, machine_state AS machineState, observed_digest AS observedDigest, desired FROM pods WHERE uid = ?", uid)
       .toArray()[0] as Observed | undefined;
   }
 
