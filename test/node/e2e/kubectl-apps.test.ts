@@ -4,43 +4,25 @@
  * (stand-in, relay, worker, emulator). The machine sees exactly the values, files and volume the
  * pod asked for (the emulator's boot view); the claim shows Bound with its volume's capacity as the
  * PV controller would write it; a shrink is refused by the API server, a growth extends the volume.
+ * The Kubernetes tutorial's WordPress and MySQL tiers each see their Secret's value and their own
+ * volume, and no value of a Secret they do not reference (of their namespace or another); a Secret
+ * volume with a dot-file key lands as a hidden file with the Secret volume's default mode.
  * Skipped, with a notice, where /usr/bin/kubectl is missing.
  */
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HAS_KUBECTL, KUBECTL } from "../k8s-standin/kubectl-runner";
-import { waitFor as waitUntil } from "../relay/helpers";
+import { appsKit, bootTexts, decoded, manifest, waitFor, type Claim, type PodList } from "./apps-kit";
 import { startSystem, type System } from "./system";
 
 if (!HAS_KUBECTL) console.warn(`NOTICE: skipping the kubectl apply of an application: ${KUBECTL} not found`);
-const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>) => waitUntil(what, check, 60_000);
-const MANIFEST = fileURLToPath(new URL("../../fixtures/manifests/apply/postgres-config-secret-pvc.yaml", import.meta.url));
 
 let sys: System;
-
-async function kubectl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(KUBECTL, ["--kubeconfig", sys.kubeconfigPath, ...args], { env: { ...process.env, HOME: sys.dir }, timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof err.code === "number" ? err.code : -1, stdout: err.stdout ?? "", stderr: err.stderr ?? "" };
-  }
-}
-const json = async <T>(...args: string[]): Promise<T> => JSON.parse((await kubectl(...args, "-o", "json")).stdout) as T;
-
-interface Boot {
-  env: Record<string, string>;
-  files: Array<{ path: string; content_base64: string }>;
-  mounts: Array<{ path: string; volume_id: string; size_gb: number }>;
-}
-type Claim = { metadata: { uid: string }; status: { phase?: string; capacity?: { storage?: string }; accessModes?: string[] } };
+let kit: ReturnType<typeof appsKit>;
 
 beforeAll(async () => {
   if (!HAS_KUBECTL) return;
   sys = await startSystem({ cluster: "appse2e" });
+  kit = appsKit(sys);
   await waitFor("relay ready", async () => sys.relay.status().nodeReady && sys.relay.status().informersSynced);
 }, 90_000);
 
@@ -50,44 +32,101 @@ afterAll(async () => {
 
 describe.skipIf(!HAS_KUBECTL)("kubectl apply of PostgreSQL with a ConfigMap, a Secret and a claim", () => {
   it("runs; the machine sees what the pod asked for; the claim is Bound; shrink refused, growth extends the volume", async () => {
-    const applied = await kubectl("apply", "-f", MANIFEST);
+    const applied = await kit.kubectl("apply", "-f", manifest("postgres-config-secret-pvc.yaml"));
     expect(applied.code, applied.stderr).toBe(0);
     expect(applied.stdout).toContain("persistentvolumeclaim/postgres-data created");
-    const waited = await kubectl("wait", "--for=condition=Ready", "pod", "-l", "app=postgres", "--timeout=60s");
+    const waited = await kit.kubectl("wait", "--for=condition=Ready", "pod", "-l", "app=postgres", "--timeout=60s");
     expect(waited.code, waited.stderr).toBe(0);
 
-    const pods = await json<{ items: Array<{ metadata: { uid: string } }> }>("get", "pods", "-l", "app=postgres");
-    const uid = pods.items[0]!.metadata.uid;
-    const machines = (await (await fetch(`${sys.emulator.url}/_emulator/apps/${sys.app}/machines`)).json()) as Array<{ id: string; state: string; config: { metadata?: Record<string, string> } }>;
-    const machineId = machines.find((m) => m.config.metadata?.machinelet_pod_uid === uid && m.state !== "destroyed")!.id;
-    const boot = (await (await fetch(`${sys.emulator.url}/_emulator/apps/${sys.app}/machines/${machineId}/boot`)).json()) as Boot;
+    const pods = await kit.json<PodList>("get", "pods", "-l", "app=postgres");
+    const boot = await kit.boot(await kit.machineOf(pods.items[0]!.metadata.uid));
     expect(boot.env).toMatchObject({ POSTGRES_DB: "appdb", POSTGRES_USER: "app", POSTGRES_PASSWORD: "s3cr3t-canary-pg", PGDATA: "/var/lib/postgresql/data/pgdata" });
-    const init = boot.files.find((f) => f.path === "/docker-entrypoint-initdb.d/init.sql");
-    expect(Buffer.from(init!.content_base64, "base64").toString()).toContain("CREATE TABLE IF NOT EXISTS greetings");
+    expect(decoded(boot.files.find((f) => f.path === "/docker-entrypoint-initdb.d/init.sql"))).toContain("CREATE TABLE IF NOT EXISTS greetings");
     expect(boot.mounts).toEqual([expect.objectContaining({ path: "/var/lib/postgresql/data", size_gb: 1 })]);
 
     const claim = await waitFor("the claim Bound", async () => {
-      const c = await json<Claim>("get", "pvc", "postgres-data");
+      const c = await kit.json<Claim>("get", "pvc", "postgres-data");
       return c.status.phase === "Bound" && c;
     });
     expect(claim.status).toEqual({ phase: "Bound", capacity: { storage: "1Gi" }, accessModes: ["ReadWriteOnce"] });
     const volumeId = boot.mounts[0]!.volume_id;
     const row = await waitFor("the claim names its Fly volume", async () => {
-      const out = (await kubectl("get", "pvc", "postgres-data")).stdout;
+      const out = (await kit.kubectl("get", "pvc", "postgres-data")).stdout;
       return out.includes(volumeId) && out;
     });
     expect(row).toMatch(new RegExp(`postgres-data\\s+Bound\\s+${volumeId}\\s+1Gi\\s+RWO\\s`));
-    const described = await kubectl("describe", "pvc", "postgres-data");
+    const described = await kit.kubectl("describe", "pvc", "postgres-data");
     expect(described.stdout).toMatch(/Status:\s+Bound/);
 
-    const shrink = await kubectl("patch", "pvc", "postgres-data", "--type=merge", "-p", '{"spec":{"resources":{"requests":{"storage":"512Mi"}}}}');
+    const shrink = await kit.kubectl("patch", "pvc", "postgres-data", "--type=merge", "-p", '{"spec":{"resources":{"requests":{"storage":"512Mi"}}}}');
     expect(shrink.code).not.toBe(0);
     expect(shrink.stderr).toContain("spec.resources.requests.storage: Forbidden: field can not be less than status.capacity");
 
-    const grow = await kubectl("patch", "pvc", "postgres-data", "--type=merge", "-p", '{"spec":{"resources":{"requests":{"storage":"3Gi"}}}}');
+    const grow = await kit.kubectl("patch", "pvc", "postgres-data", "--type=merge", "-p", '{"spec":{"resources":{"requests":{"storage":"3Gi"}}}}');
     expect(grow.code, grow.stderr).toBe(0);
-    await waitFor("the claim's capacity at 3Gi", async () => (await json<Claim>("get", "pvc", "postgres-data")).status.capacity?.storage === "3Gi");
-    const volumes = (await (await fetch(`${sys.emulator.url}/v1/apps/${sys.app}/volumes/${volumeId}`, { headers: { authorization: `Bearer ${sys.flyToken}` } })).json()) as { size_gb: number };
-    expect(volumes.size_gb).toBe(3);
+    await waitFor("the claim's capacity at 3Gi", async () => (await kit.json<Claim>("get", "pvc", "postgres-data")).status.capacity?.storage === "3Gi");
+    expect((await kit.flyApi<{ size_gb: number }>(`/volumes/${volumeId}`)).body.size_gb).toBe(3);
   }, 120_000);
+});
+
+/** The env names whose value is the value of some Secret of the cluster. */
+const secretEnvNames = (env: Record<string, string>, values: Map<string, string>) =>
+  Object.keys(env)
+    .filter((k) => [...values.values()].includes(env[k]!))
+    .sort();
+
+/**
+ * Cluster secrets (`namespace/name/key`) whose value appears anywhere in the boot view, as it is or
+ * in base64 (the form of a Fly secret behind a file).
+ */
+const secretsSeen = (texts: string[], values: Map<string, string>) =>
+  [...values].filter(([, v]) => texts.some((t) => t.includes(v) || t.includes(Buffer.from(v).toString("base64")))).map(([k]) => k);
+
+describe.skipIf(!HAS_KUBECTL)("kubectl apply of WordPress and MySQL, and of a dot-file Secret volume", () => {
+  it("both tiers Ready; each machine has its Secret's value and its volume, and no other Secret's value", async () => {
+    // Secrets the tiers must not see: one of another namespace that a pod there references (so it
+    // is a Fly app secret of the app), one of their own namespace that nothing references.
+    expect((await kit.kubectl("create", "namespace", "other")).code).toBe(0);
+    const dotfiles = await kit.kubectl("apply", "-n", "other", "-f", manifest("secret-dotfiles-pod.yaml"));
+    expect(dotfiles.code, dotfiles.stderr).toBe(0);
+    expect((await kit.kubectl("wait", "-n", "other", "--for=condition=Ready", "pod/secret-dotfiles-pod", "--timeout=60s")).code).toBe(0);
+    const unreferenced = await kit.kubectl("create", "secret", "generic", "unreferenced", "--from-literal=token=unreferenced-canary-wp");
+    expect(unreferenced.code, unreferenced.stderr).toBe(0);
+
+    const applied = await kit.kubectl("apply", "-f", manifest("wordpress-mysql.yaml"));
+    expect(applied.code, applied.stderr).toBe(0);
+    const waited = await kit.kubectl("wait", "--for=condition=Ready", "pod", "-l", "app=wordpress", "--timeout=60s");
+    expect(waited.code, waited.stderr).toBe(0);
+
+    const values = await kit.secretValues();
+    expect(values.get("default/mysql-pass/password")).toBe("YOUR_PASSWORD");
+    const pods = await kit.json<{ items: Array<{ metadata: { uid: string; labels: Record<string, string> } }> }>("get", "pods", "-l", "app=wordpress");
+    const tier = async (name: string) => kit.boot(await kit.machineOf(pods.items.find((p) => p.metadata.labels.tier === name)!.metadata.uid));
+
+    const mysql = await tier("mysql");
+    expect(mysql.env).toMatchObject({ MYSQL_ROOT_PASSWORD: "YOUR_PASSWORD", MYSQL_PASSWORD: "YOUR_PASSWORD", MYSQL_DATABASE: "wordpress", MYSQL_USER: "wordpress" });
+    expect(secretEnvNames(mysql.env, values)).toEqual(["MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD"]);
+    expect(mysql.mounts).toEqual([expect.objectContaining({ path: "/var/lib/mysql", size_gb: 20 })]);
+    expect(secretsSeen(bootTexts(mysql), values)).toEqual(["default/mysql-pass/password"]);
+
+    const wordpress = await tier("frontend");
+    expect(wordpress.env).toMatchObject({ WORDPRESS_DB_HOST: "wordpress-mysql", WORDPRESS_DB_PASSWORD: "YOUR_PASSWORD", WORDPRESS_DB_USER: "wordpress", WORDPRESS_DB_NAME: "wordpress" });
+    expect(secretEnvNames(wordpress.env, values)).toEqual(["WORDPRESS_DB_PASSWORD"]);
+    expect(wordpress.mounts).toEqual([expect.objectContaining({ path: "/var/www/html", size_gb: 20 })]);
+    expect(wordpress.mounts[0]!.volume_id).not.toBe(mysql.mounts[0]!.volume_id);
+    expect(secretsSeen(bootTexts(wordpress), values)).toEqual(["default/mysql-pass/password"]);
+
+    for (const claim of ["mysql-pv-claim", "wp-pv-claim"]) {
+      await waitFor(`${claim} Bound`, async () => (await kit.json<Claim>("get", "pvc", claim)).status.phase === "Bound");
+    }
+  }, 150_000);
+
+  it("the dot-file key is a hidden file at the mount path, with the Secret volume's default mode 0644", async () => {
+    const { boot } = await kit.bootOfPod("secret-dotfiles-pod", "other");
+    expect(boot.files).toEqual([{ path: "/etc/secret-volume/.secret-file", mode: 0o644, content_base64: "dmFsdWUtMg0KDQo=" }]);
+    // The Secret's value reaches the machine as a file, never as an environment variable.
+    const values = await kit.secretValues();
+    expect(secretEnvNames(boot.env, values)).toEqual([]);
+    expect(secretsSeen(bootTexts(boot), values)).toEqual(["other/dotfile-secret/.secret-file"]);
+  });
 });
