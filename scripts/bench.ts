@@ -6,8 +6,12 @@
  *
  *   BENCH_ONLY=intake-noop,burst   run only these scenarios
  *   BENCH_BURST_PODS=1000          pods in the burst scenario
+ *   BENCH_INSPECTOR_PORT=9230      the worker's DevTools port
+ *   BENCH_PROFILE_DIR=/tmp/prof    with it: CPU profiles of the worker where scenarios ask (ctx.profile)
  */
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { startCpuProfile, summarize } from "../bench/lib/cpu-profile";
 import { MachinesClient } from "../src/machines/client";
 import { ClusterClient } from "../bench/lib/cluster";
 import { startBenchEmulator, type BenchEmulator } from "../bench/lib/emulator";
@@ -49,6 +53,34 @@ function burstPods(): number {
   return n;
 }
 
+function inspectorPort(): number | undefined {
+  const raw = process.env.BENCH_INSPECTOR_PORT;
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`BENCH_INSPECTOR_PORT must be a port number, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/** ctx.profile: a CPU profile of the worker around `fn` when BENCH_PROFILE_DIR and BENCH_INSPECTOR_PORT are set. */
+function profiler(): BenchContext["profile"] {
+  const dir = process.env.BENCH_PROFILE_DIR;
+  const port = inspectorPort();
+  if (!dir) return (_label, fn) => fn();
+  if (port === undefined) throw new Error("BENCH_PROFILE_DIR needs BENCH_INSPECTOR_PORT");
+  mkdirSync(dir, { recursive: true });
+  return async (label, fn) => {
+    const session = await startCpuProfile(port);
+    try {
+      return await fn();
+    } finally {
+      const profile = await session.stop();
+      writeFileSync(join(dir, `${label}.cpuprofile`), JSON.stringify(profile));
+      writeFileSync(join(dir, `${label}.txt`), `${summarize(profile, 40)}\n`);
+      log(`profile ${label}: ${join(dir, `${label}.cpuprofile`)}`);
+    }
+  };
+}
+
 const log = (message: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
 
 const closers: Array<() => Promise<void>> = [];
@@ -76,7 +108,7 @@ async function main(): Promise<void> {
     FLY_ORG: ORG,
     // No periodic pass during a measurement; the scenarios reconcile explicitly.
     RECONCILE_INTERVAL_S: "3600",
-  });
+  }, inspectorPort());
   closers.push(() => worker.stop());
   log(`worker on ${worker.url}`);
 
@@ -87,6 +119,7 @@ async function main(): Promise<void> {
     fly: new MachinesClient({ baseUrl: emulator.url, token: TOKEN }),
     newCluster: (prefix) => new ClusterClient(worker.url, `${prefix}-${(seq++).toString(36)}`, RELAY_SECRET),
     worker: { url: worker.url, relaySecret: RELAY_SECRET },
+    profile: profiler(),
   };
 
   const fresh: Metric[] = [];

@@ -9,12 +9,14 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createEmulator, type ConfigPatchInput } from "../../src/emulator/server";
 import { sleep } from "./wait";
-import { totalCalls, type Calls } from "./stats";
+import type { Calls } from "./stats";
 
 export interface LoggedCall {
   method: string;
   /** Path without query, e.g. `/v1/apps/fks-x/machines`. */
   path: string;
+  /** The query string without `?` ("" when none), e.g. `state=stopped%2Csuspended&limit=1000`. */
+  query: string;
   status: number;
   /** `performance.now()` when the request reached the emulator and when its response was ready. */
   start: number;
@@ -39,8 +41,11 @@ export interface BenchEmulator {
   machines(app: string): Promise<RawMachine[]>;
   /** The machine's main process exits with `exitCode` (the restart policy applies). */
   exit(app: string, machineId: string, exitCode: number): Promise<void>;
-  /** Resolves once no /v1 call has been answered for `quietMs` (polls the stats). */
-  waitQuiet(quietMs: number, timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves once no /v1 call has been open or answered for `quietMs` (request log), leaving out
+   * the calls `ignore` selects (for example the exit watch's periodic list: `isExitWatchList`).
+   */
+  waitQuiet(quietMs: number, timeoutMs?: number, ignore?: (call: LoggedCall) => boolean): Promise<void>;
   /** Records /v1 calls into a fresh log until the returned function is called; it returns the log. */
   record(): () => LoggedCall[];
   close(): Promise<void>;
@@ -49,6 +54,8 @@ export interface BenchEmulator {
 export async function startBenchEmulator(opts: { token: string; org: string }): Promise<BenchEmulator> {
   const { app, state } = createEmulator({ tokens: [opts.token], org: opts.org });
   let log: LoggedCall[] | undefined;
+  /** Every /v1 call as it starts (`end` still 0) and again when answered, for `waitQuiet`. */
+  const listeners = new Set<(call: LoggedCall, answered: boolean) => void>();
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve(
       {
@@ -56,10 +63,21 @@ export async function startBenchEmulator(opts: { token: string; org: string }): 
         port: 0,
         fetch: async (req, env) => {
           const start = performance.now();
-          const res = await app.fetch(req, env);
-          const path = new URL(req.url).pathname;
-          if (log && path.startsWith("/v1/")) log.push({ method: req.method, path, status: res.status, start, end: performance.now() });
-          return res;
+          const url = new URL(req.url);
+          const v1 = url.pathname.startsWith("/v1/");
+          const call: LoggedCall = { method: req.method, path: url.pathname, query: url.search.slice(1), status: 0, start, end: 0 };
+          if (v1) for (const l of listeners) l(call, false);
+          try {
+            const res = await app.fetch(req, env);
+            call.status = res.status;
+            return res;
+          } finally {
+            call.end = performance.now();
+            if (v1) {
+              if (log) log.push(call);
+              for (const l of listeners) l(call, true);
+            }
+          }
         },
       },
       () => resolve(s as Server),
@@ -90,18 +108,25 @@ export async function startBenchEmulator(opts: { token: string; org: string }): 
     async exit(appName, machineId, exitCode) {
       await control("POST", `/_emulator/apps/${encodeURIComponent(appName)}/machines/${machineId}/exit`, { exitCode });
     },
-    async waitQuiet(quietMs, timeoutMs = 120_000) {
-      const deadline = Date.now() + timeoutMs;
-      let last = totalCalls(await stats());
-      let since = Date.now();
-      while (Date.now() - since < quietMs) {
-        if (Date.now() > deadline) throw new Error(`the emulator was still being called after ${timeoutMs} ms`);
-        await sleep(100);
-        const now = totalCalls(await stats());
-        if (now !== last) {
-          last = now;
-          since = Date.now();
+    async waitQuiet(quietMs, timeoutMs = 120_000, ignore = () => false) {
+      const deadline = performance.now() + timeoutMs;
+      const open = new Set<LoggedCall>();
+      let since = performance.now();
+      const listener = (call: LoggedCall, answered: boolean) => {
+        if (ignore(call)) return;
+        if (answered) open.delete(call);
+        else open.add(call);
+        since = performance.now();
+      };
+      listeners.add(listener);
+      try {
+        // Calls already open when the wait began are not counted as open; they end the quiet when answered.
+        while (open.size > 0 || performance.now() - since < quietMs) {
+          if (performance.now() > deadline) throw new Error(`the emulator was still being called after ${timeoutMs} ms`);
+          await sleep(100);
         }
+      } finally {
+        listeners.delete(listener);
       }
     },
     record() {
@@ -120,3 +145,11 @@ export async function startBenchEmulator(opts: { token: string; org: string }): 
       }),
   };
 }
+
+/**
+ * The exit watch's list (src/worker/cluster/exit-watch.ts): the cluster's machines filtered by
+ * `state`, every 1-2 s while any machine may run, whatever else happens. No other list of the
+ * worker's filters by state (a reconcile pass lists every machine, a pod's step filters by uid).
+ */
+export const isExitWatchList = (c: LoggedCall): boolean =>
+  c.method === "GET" && /^\/v1\/apps\/[^/]+\/machines$/.test(c.path) && new URLSearchParams(c.query).has("state");

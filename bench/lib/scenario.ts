@@ -14,6 +14,11 @@ export interface BenchContext {
   /** Where a relay reaches the worker under test, and the secret it signs with. */
   worker: { url: string; relaySecret: string };
   log(message: string): void;
+  /**
+   * Runs `fn`; with BENCH_PROFILE_DIR and BENCH_INSPECTOR_PORT set, under a CPU profile of the
+   * worker written to `<dir>/<label>.cpuprofile` (and its top functions to `<label>.txt`).
+   */
+  profile<T>(label: string, fn: () => Promise<T>): Promise<T>;
 }
 
 export interface Scenario {

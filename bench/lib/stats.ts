@@ -22,7 +22,6 @@ export function countCalls(calls: Calls, keep: (route: string, status: number) =
   return n;
 }
 
-export const totalCalls = (calls: Calls) => countCalls(calls);
 
 /** Machines API calls (under /v1), optionally only those whose method is not GET. */
 export const isV1 = (route: string) => / \/v1\//.test(route);

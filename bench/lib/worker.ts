@@ -13,10 +13,11 @@ export interface BenchWorker {
   stop(): Promise<void>;
 }
 
-export async function startBenchWorker(vars: Record<string, string>): Promise<BenchWorker> {
+/** `inspectorPort`: DevTools on 127.0.0.1 at that port (BENCH_INSPECTOR_PORT; scripts/cpu-profile.ts profiles through it). */
+export async function startBenchWorker(vars: Record<string, string>, inspectorPort?: number): Promise<BenchWorker> {
   const dir = await mkdtemp(join(tmpdir(), "machinelet-bench-"));
   try {
-    const proc = await startWorkerProcess({ port: await freePort(), persistTo: dir, vars, startTimeoutMs: 120_000 });
+    const proc = await startWorkerProcess({ port: await freePort(), persistTo: dir, vars, startTimeoutMs: 120_000, inspectorPort });
     void proc.exited.then((code) => {
       console.error(`worker (wrangler dev) exited on its own with ${code}`);
     });
@@ -36,12 +37,17 @@ export async function startBenchWorker(vars: Record<string, string>): Promise<Be
   }
 }
 
+interface WorkerdProcess {
+  pid: number;
+  /** The fields after "pid (comm)" of /proc/<pid>/stat: index 0 is the state, 11 utime, 12 stime. */
+  stat: string[];
+}
+
 /**
- * Resident memory (MiB) of the largest workerd process among this process's descendants:
- * wrangler dev runs two, a small proxy in front and the runtime that holds the Durable
- * Objects. Undefined where /proc is not available or none is found.
+ * The workerd processes among this process's descendants (wrangler dev runs two: a small proxy
+ * in front and the runtime that holds the Durable Objects); undefined where /proc is not readable.
  */
-export async function workerdRssMb(): Promise<number | undefined> {
+async function workerdProcesses(): Promise<WorkerdProcess[] | undefined> {
   let entries: string[];
   try {
     entries = (await readdir("/proc")).filter((e) => /^\d+$/.test(e));
@@ -49,14 +55,15 @@ export async function workerdRssMb(): Promise<number | undefined> {
     return undefined;
   }
   const parent = new Map<number, number>();
-  const name = new Map<number, string>();
+  const procs = new Map<number, { comm: string; stat: string[] }>();
   for (const pid of entries) {
     try {
-      const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+      const raw = await readFile(`/proc/${pid}/stat`, "utf8");
       // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split at the last ')'.
-      const close = stat.lastIndexOf(")");
-      name.set(Number(pid), stat.slice(stat.indexOf("(") + 1, close));
-      parent.set(Number(pid), Number(stat.slice(close + 2).split(" ")[1]));
+      const close = raw.lastIndexOf(")");
+      const stat = raw.slice(close + 2).split(" ");
+      procs.set(Number(pid), { comm: raw.slice(raw.indexOf("(") + 1, close), stat });
+      parent.set(Number(pid), Number(stat[1]));
     } catch {
       // the process ended meanwhile
     }
@@ -65,9 +72,41 @@ export async function workerdRssMb(): Promise<number | undefined> {
     for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) if (p === process.pid) return true;
     return false;
   };
+  return [...procs].filter(([pid, p]) => p.comm === "workerd" && descends(pid)).map(([pid, p]) => ({ pid, stat: p.stat }));
+}
+
+/** Kernel clock ticks per second, the unit of utime/stime in /proc/<pid>/stat (USER_HZ: 100 on Linux). */
+const USER_HZ = 100;
+
+/** CPU time (user + system, ms) each workerd process has used so far, by pid. */
+export async function workerdCpuMs(): Promise<Map<number, number> | undefined> {
+  const procs = await workerdProcesses();
+  if (!procs?.length) return undefined;
+  return new Map(procs.map((p) => [p.pid, ((Number(p.stat[11]) + Number(p.stat[12])) * 1000) / USER_HZ]));
+}
+
+/**
+ * Starts a CPU clock over the benchmark's workerd processes; the returned function gives the CPU
+ * time (ms, user + system, 10 ms resolution) they used since: in total, and of the one process
+ * that used the most (the runtime, as opposed to wrangler's proxy). Undefined without /proc.
+ */
+export async function workerdCpuClock(): Promise<() => Promise<{ totalMs: number; runtimeMs: number } | undefined>> {
+  const before = await workerdCpuMs();
+  return async () => {
+    const after = await workerdCpuMs();
+    if (!before || !after) return undefined;
+    const used = [...after].map(([pid, ms]) => ms - (before.get(pid) ?? 0));
+    return { totalMs: used.reduce((a, b) => a + b, 0), runtimeMs: Math.max(...used) };
+  };
+}
+
+/**
+ * Resident memory (MiB) of the largest workerd process among this process's descendants (the
+ * runtime, not wrangler's proxy). Undefined where /proc is not available or none is found.
+ */
+export async function workerdRssMb(): Promise<number | undefined> {
   let kb: number | undefined;
-  for (const [pid, comm] of name) {
-    if (comm !== "workerd" || !descends(pid)) continue;
+  for (const { pid } of (await workerdProcesses()) ?? []) {
     const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
     const m = /^VmRSS:\s+(\d+) kB/m.exec(status);
     if (m) kb = Math.max(kb ?? 0, Number(m[1]));

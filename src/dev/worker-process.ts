@@ -16,6 +16,8 @@ export interface WorkerProcessOptions {
   /** Receives every output line (the worker's logs and wrangler's) instead; overrides `stdio`. */
   onLine?: (line: string) => void;
   startTimeoutMs?: number;
+  /** Port for DevTools (CDP) on 127.0.0.1, e.g. to take CPU profiles of the worker; default: wrangler's own choice. */
+  inspectorPort?: number;
 }
 
 export interface WorkerProcess {
@@ -29,6 +31,7 @@ const wranglerBin = join(dirname(createRequire(import.meta.url).resolve("wrangle
 
 export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<WorkerProcess> {
   const args = [wranglerBin, "dev", "--ip", "127.0.0.1", "--port", String(opts.port), "--persist-to", opts.persistTo, "--show-interactive-dev-session=false"];
+  if (opts.inspectorPort !== undefined) args.push("--inspector-ip", "127.0.0.1", "--inspector-port", String(opts.inspectorPort));
   for (const [k, v] of Object.entries(opts.vars)) args.push("--var", `${k}:${v}`);
   const out = opts.onLine ? "pipe" : (opts.stdio ?? "ignore");
   const child = spawn(process.execPath, args, {
