@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { KUBECTL } from "../k8s-standin/kubectl-runner";
 import { waitFor as waitUntil } from "../relay/helpers";
+import type { ClusterStatusView } from "../../../src/worker/ops/status-view";
 import type { System } from "./system";
 
 export const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>) => waitUntil(what, check, 60_000);
@@ -43,7 +44,12 @@ export function appsKit(sys: System) {
   }
   const json = async <T>(...args: string[]): Promise<T> => JSON.parse((await kubectl(...args, "-o", "json")).stdout) as T;
   const emulator = async <T>(path: string): Promise<T> => (await (await fetch(`${sys.emulator.url}${path}`)).json()) as T;
+  // Fly allows a route 1 request/s per app (the emulator as well): tests that poll stay under it.
+  let flyApiAt = 0;
   const flyApi = async <T>(path: string): Promise<{ status: number; body: T }> => {
+    const wait = flyApiAt + 1_050 - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    flyApiAt = Date.now();
     const res = await fetch(`${sys.emulator.url}/v1/apps/${sys.app}${path}`, { headers: { authorization: `Bearer ${sys.flyToken}` } });
     return { status: res.status, body: (await res.json().catch(() => undefined)) as T };
   };
@@ -68,7 +74,9 @@ export function appsKit(sys: System) {
     for (const s of list.items) for (const [k, v] of Object.entries(s.data ?? {})) out.set(`${s.metadata.namespace}/${s.metadata.name}/${k}`, Buffer.from(v, "base64").toString());
     return out;
   }
-  return { kubectl, json, emulator, flyApi, machines, machineOf, boot, bootOfPod, secretValues };
+  /** The status page's view of the cluster (passes, decisions, volumes, orphan volumes). */
+  const view = async () => (await (await fetch(`${sys.worker.url}/ui/clusters/${sys.cluster}/view.json`, { headers: { authorization: `Bearer ${sys.statusToken}` } })).json()) as ClusterStatusView;
+  return { kubectl, json, emulator, flyApi, machines, machineOf, boot, bootOfPod, secretValues, view };
 }
 
 export const decoded = (f: BootFile | undefined) => (f ? Buffer.from(f.content_base64, "base64").toString() : undefined);
