@@ -6,7 +6,9 @@
  * PV controller would write it; a shrink is refused by the API server, a growth extends the volume.
  * The Kubernetes tutorial's WordPress and MySQL tiers each see their Secret's value and their own
  * volume, and no value of a Secret they do not reference (of their namespace or another); a Secret
- * volume with a dot-file key lands as a hidden file with the Secret volume's default mode.
+ * volume with a dot-file key lands as a hidden file with the Secret volume's default mode. The
+ * Kubernetes docs' downwardAPI volume pod gets its labels, annotations, name, namespace and uid as
+ * files; their two-container pod's emptyDir is one temp dir mounted into both containers.
  * Skipped, with a notice, where /usr/bin/kubectl is missing.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -129,4 +131,39 @@ describe.skipIf(!HAS_KUBECTL)("kubectl apply of WordPress and MySQL, and of a do
     expect(secretEnvNames(boot.env, values)).toEqual([]);
     expect(secretsSeen(bootTexts(boot), values)).toEqual(["other/dotfile-secret/.secret-file"]);
   });
+});
+
+describe.skipIf(!HAS_KUBECTL)("kubectl apply of the docs' downwardAPI volume pod and two-container emptyDir pod", () => {
+  it("the downwardAPI files hold the pod's labels, annotations, name, namespace and uid; the emptyDir is one temp dir both containers mount", async () => {
+    const applied = await kit.kubectl("apply", "-f", manifest("downward-emptydir-pods.yaml"));
+    expect(applied.code, applied.stderr).toBe(0);
+    const waited = await kit.kubectl("wait", "--for=condition=Ready", "pod/kubernetes-downwardapi-volume-example", "pod/two-containers", "--timeout=60s");
+    expect(waited.code, waited.stderr).toBe(0);
+
+    const pod = await kit.json<{ metadata: { uid: string; annotations: Record<string, string> } }>("get", "pod", "kubernetes-downwardapi-volume-example");
+    const { boot } = await kit.bootOfPod("kubernetes-downwardapi-volume-example");
+    const file = (name: string) => boot.files.find((f) => f.path === `/etc/podinfo/${name}`);
+    expect(boot.files.map((f) => [f.path, f.mode])).toEqual(["labels", "annotations", "name", "namespace", "uid"].map((n) => [`/etc/podinfo/${n}`, 0o644]));
+    // The kubelet's format: key="value" lines (Go %q), sorted by key, no final newline.
+    expect(decoded(file("labels"))).toBe('cluster="test-cluster1"\nrack="rack-22"\nzone="us-est-coast"');
+    const annotations = decoded(file("annotations"))!;
+    expect(annotations).toMatch(/^build="two"\nbuilder="john-doe"\nkubectl\.kubernetes\.io\/last-applied-configuration="\{/);
+    const lastApplied = pod.metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"]!;
+    expect(annotations.split("\n").slice(2).join("\n")).toBe(`kubectl.kubernetes.io/last-applied-configuration=${JSON.stringify(lastApplied)}`);
+    expect(decoded(file("name"))).toBe("kubernetes-downwardapi-volume-example");
+    expect(decoded(file("namespace"))).toBe("default");
+    expect(decoded(file("uid"))).toBe(pod.metadata.uid);
+
+    // Two containers: the Machine's containers[] form, the emptyDir one disk temp dir mounted into each.
+    const two = await kit.bootOfPod("two-containers");
+    expect(Object.keys(two.boot.containers).sort()).toEqual(["debian-container", "nginx-container"]);
+    const machine = (await kit.machines()).find((m) => m.id === two.machineId)!;
+    const config = machine.config as { volumes?: unknown[]; containers?: Array<{ name: string; mounts?: unknown[] }>; mounts?: unknown[] };
+    expect(config.volumes).toEqual([{ name: "shared-data", temp_dir: { storage_type: "disk" } }]);
+    expect(Object.fromEntries((config.containers ?? []).map((c) => [c.name, c.mounts]))).toEqual({
+      "nginx-container": [{ name: "shared-data", path: "/usr/share/nginx/html" }],
+      "debian-container": [{ name: "shared-data", path: "/pod-data" }],
+    });
+    expect(config.mounts).toBeUndefined(); // no Fly Volume: an emptyDir is not one
+  }, 120_000);
 });
