@@ -71,13 +71,7 @@ async function main(): Promise<void> {
   closers.push(() => emulator.close());
   say(`machines emulator on ${emulator.url} (token ${STAGING.token}, app ${STAGING.app})`);
   // Service forwarder machines run the real forwarder program, wired through the emulator's loopback network.
-  const forwarders = startForwarderRunner({
-    emulatorUrl: emulator.url,
-    apps: async () => {
-      const res = await fetch(`${emulator.url}/v1/apps?org_slug=personal`, { headers: { authorization: `Bearer ${STAGING.token}` } });
-      return res.ok ? ((await res.json()) as { apps: { name: string }[] }).apps.map((a) => a.name) : [];
-    },
-  });
+  const forwarders = startForwarderRunner({ emulatorUrl: emulator.url });
   closers.push(() => forwarders.stop());
 
   const worker = await startWorkerProcess({

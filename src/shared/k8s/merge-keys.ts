@@ -30,21 +30,33 @@ const METADATA: Record<string, MergeRule> = {
 
 const CONDITIONS_BY_TYPE: MergeRule = { kind: "objects", key: "type" };
 
+/** PodSpec's tagged lists, under `spec.` in a Pod and under a template's `spec.` in a workload. */
+const POD_SPEC: Record<string, MergeRule> = {
+  containers: { kind: "objects", key: "name" },
+  initContainers: { kind: "objects", key: "name" },
+  ephemeralContainers: { kind: "objects", key: "name" },
+  ...nested("containers", CONTAINER),
+  ...nested("initContainers", CONTAINER),
+  ...nested("ephemeralContainers", CONTAINER),
+  volumes: { kind: "objects", key: "name" },
+  imagePullSecrets: { kind: "objects", key: "name" },
+  hostAliases: { kind: "objects", key: "ip" },
+  resourceClaims: { kind: "objects", key: "name" },
+  schedulingGates: { kind: "objects", key: "name" },
+  topologySpreadConstraints: { kind: "objects", key: "topologyKey" },
+};
+
+/** A workload whose `spec.template` is a PodTemplateSpec (`kubectl patch deployment ... containers` merges by name). */
+const WORKLOAD: Record<string, MergeRule> = { ...nested("spec.template.spec", POD_SPEC), "status.conditions": CONDITIONS_BY_TYPE };
+
 /** Dotted paths (list indices left out) per kind. */
 const RULES: Record<string, Record<string, MergeRule>> = {
+  Deployment: WORKLOAD,
+  ReplicaSet: WORKLOAD,
+  StatefulSet: WORKLOAD,
+  Job: WORKLOAD,
   Pod: {
-    "spec.containers": { kind: "objects", key: "name" },
-    "spec.initContainers": { kind: "objects", key: "name" },
-    "spec.ephemeralContainers": { kind: "objects", key: "name" },
-    ...nested("spec.containers", CONTAINER),
-    ...nested("spec.initContainers", CONTAINER),
-    ...nested("spec.ephemeralContainers", CONTAINER),
-    "spec.volumes": { kind: "objects", key: "name" },
-    "spec.imagePullSecrets": { kind: "objects", key: "name" },
-    "spec.hostAliases": { kind: "objects", key: "ip" },
-    "spec.resourceClaims": { kind: "objects", key: "name" },
-    "spec.schedulingGates": { kind: "objects", key: "name" },
-    "spec.topologySpreadConstraints": { kind: "objects", key: "topologyKey" },
+    ...nested("spec", POD_SPEC),
     "status.conditions": CONDITIONS_BY_TYPE,
     "status.podIPs": { kind: "objects", key: "ip" },
     "status.hostIPs": { kind: "objects", key: "ip" },

@@ -8,7 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { freePort } from "../../../src/dev/free-port";
+import { startForwarderRunner, type ForwarderRunner } from "../../../src/dev/forwarder-runner";
 import { startWorkerProcess, type WorkerProcess } from "../../../src/dev/worker-process";
+import { startClusterDns, type ClusterDns } from "../../../src/dns/cluster-dns";
+import { systemUpstream, type Upstream } from "../../../src/dns/upstream";
 import { startEmulator, type RunningEmulator } from "../../../src/emulator/server";
 import { startK8sStandin, type K8sStandin } from "../../../src/k8s/standin/server";
 import type { RelayOptions } from "../../../src/relay/config";
@@ -33,6 +36,13 @@ export interface SystemOptions {
   relayLog?: Logger;
   /** The emulator's loopback network stands in for 6PN, and the relay port-forwards over it. */
   podNetwork?: boolean;
+  /**
+   * Services as staging runs them: the pod network, the cluster DNS (domain cluster.local, short
+   * names expanded with the default namespace's search path) and the forwarder runner.
+   */
+  services?: boolean;
+  /** Ports images listen on (the emulator's `imagePorts`: what their EXPOSE would say). */
+  imagePorts?: Record<string, number[]>;
 }
 
 export interface System {
@@ -48,6 +58,9 @@ export interface System {
   relay: Relay;
   kube: KubeApi;
   kubeconfigPath: string;
+  /** With `services`: the cluster DNS (UDP and TCP on 127.0.0.1:`dns.port`) and the forwarder runner. */
+  dns?: ClusterDns;
+  forwarders?: ForwarderRunner;
   /** Starts a relay as the first was started (after the test stopped it) and makes it `relay`. */
   startRelay(): Promise<Relay>;
   stop(): Promise<void>;
@@ -65,8 +78,10 @@ export async function startSystem(o: SystemOptions): Promise<System> {
     for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
   };
   try {
-    const emulator = await startEmulator({ tokens: [flyToken], apps: [app], config: { bootMs: 50, transitionMs: 50 }, loopback: o.podNetwork ?? false });
+    const emulator = await startEmulator({ tokens: [flyToken], apps: [app], config: { bootMs: 50, transitionMs: 50, ...(o.imagePorts ? { imagePorts: o.imagePorts } : {}) }, loopback: o.podNetwork ?? o.services ?? false });
     closers.push(() => emulator.close());
+    const forwarders = o.services ? startForwarderRunner({ emulatorUrl: emulator.url, intervalMs: 200 }) : undefined;
+    if (forwarders) closers.push(() => forwarders.stop());
     const worker = await startWorkerProcess({
       port: await freePort(),
       persistTo: join(dir, "worker-state"),
@@ -105,12 +120,17 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       nodeStatusIntervalMs: 1000,
       healthIntervalMs: 300,
       feedWaitSeconds: 2,
-      ...(o.podNetwork ? { portForward: `emulator:${emulator.url}` } : {}),
+      ...(o.podNetwork || o.services ? { portForward: `emulator:${emulator.url}` } : {}),
       ...o.relay,
     };
     const log = o.relayLog ?? createLogger({ level: "warn" });
     const kc = new KubeConfig();
     kc.loadFromString(k8s.kubeconfig);
+    let dns: ClusterDns | undefined;
+    if (o.services) {
+      dns = await startClusterDns({ kubeconfigPath, host: "127.0.0.1", port: 0, upstream: hostUpstream(), log: createLogger({ level: "warn" }) });
+      closers.push(() => dns!.close());
+    }
     const system: System = {
       cluster,
       app,
@@ -123,6 +143,8 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       relay: await startRelay(relayOptions, { log }),
       kube: new KubeApi(kc, 10_000),
       kubeconfigPath,
+      ...(dns ? { dns } : {}),
+      ...(forwarders ? { forwarders } : {}),
       startRelay: async () => {
         system.relay = await startRelay(relayOptions, { log });
         return system.relay;
@@ -134,5 +156,14 @@ export async function startSystem(o: SystemOptions): Promise<System> {
   } catch (e) {
     await stop();
     throw e;
+  }
+}
+
+/** Names outside the cluster go where the host's resolver goes (a closed port where it names none). */
+function hostUpstream(): Upstream {
+  try {
+    return systemUpstream();
+  } catch {
+    return { host: "127.0.0.1", port: 9 };
   }
 }

@@ -71,6 +71,15 @@ describe("strategic merge patch", () => {
     expect((out.status as any).containerStatuses).toEqual([{ name: "main", ready: true }]);
   });
 
+  it("merges a workload's pod template as a pod's spec: `kubectl patch deployment` of one container keeps the others and its image", () => {
+    const deployment = { spec: { replicas: 2, template: { metadata: { labels: { app: "a" } }, spec: pod.spec } }, status: { conditions: [{ type: "Available", status: "True" }] } };
+    for (const kind of ["Deployment", "ReplicaSet", "StatefulSet", "Job"]) {
+      const out = strategicMerge(kind, deployment, { spec: { template: { spec: { containers: [{ name: "main", readinessProbe: { tcpSocket: { port: 80 } } }] } } }, status: { conditions: [{ type: "Progressing", status: "True" }] } });
+      expect((out.spec as any).template.spec.containers, kind).toEqual([{ ...pod.spec.containers[0], readinessProbe: { tcpSocket: { port: 80 } } }, pod.spec.containers[1]]);
+      expect((out.status as any).conditions, kind).toEqual([{ type: "Available", status: "True" }, { type: "Progressing", status: "True" }]);
+    }
+  });
+
   it("honours $patch delete and replace, $deleteFromPrimitiveList, $setElementOrder and $retainKeys", () => {
     const out = strategicMerge("Pod", pod, {
       metadata: { labels: { $patch: "replace", b: "2" }, finalizers: ["y"], "$deleteFromPrimitiveList/finalizers": ["x"] },

@@ -83,7 +83,7 @@ beforeAll(async () => {
   const annotated: Service[] = services.map((s) => ({ ...s, metadata: { ...s.metadata, annotations: { [SERVICE_ADDRESS_ANNOTATION]: addressOf.get(s.metadata.name)! } } }));
   dns = await startDnsServer({ host: "127.0.0.1", port: 0, zone: () => new ClusterZone("cluster.local", annotated, pods), searchNamespace: "default", ttl: 5, forward: async () => undefined });
   resolver.setServers([`127.0.0.1:${dns.port}`]);
-  runner = startForwarderRunner({ emulatorUrl: emu.url, apps: async () => services.map((s) => serviceAppName(CLUSTER_APP, s.metadata)), intervalMs: 100 });
+  runner = startForwarderRunner({ emulatorUrl: emu.url, intervalMs: 100 });
   await runner.sync();
 });
 afterAll(async () => {
