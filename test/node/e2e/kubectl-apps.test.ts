@@ -141,7 +141,8 @@ describe.skipIf(!HAS_KUBECTL)("kubectl apply of the docs' downwardAPI volume pod
     expect(waited.code, waited.stderr).toBe(0);
 
     const pod = await kit.json<{ metadata: { uid: string; annotations: Record<string, string> } }>("get", "pod", "kubernetes-downwardapi-volume-example");
-    const { boot } = await kit.bootOfPod("kubernetes-downwardapi-volume-example");
+    const dapi = await kit.bootOfPod("kubernetes-downwardapi-volume-example");
+    const { boot } = dapi;
     const file = (name: string) => boot.files.find((f) => f.path === `/etc/podinfo/${name}`);
     expect(boot.files.map((f) => [f.path, f.mode])).toEqual(["labels", "annotations", "name", "namespace", "uid"].map((n) => [`/etc/podinfo/${n}`, 0o644]));
     // The kubelet's format: key="value" lines (Go %q), sorted by key, no final newline.
@@ -153,6 +154,16 @@ describe.skipIf(!HAS_KUBECTL)("kubectl apply of the docs' downwardAPI volume pod
     expect(decoded(file("name"))).toBe("kubernetes-downwardapi-volume-example");
     expect(decoded(file("namespace"))).toBe("default");
     expect(decoded(file("uid"))).toBe(pod.metadata.uid);
+    // A label change reaches the file by an update of the Machine (a restart), not in place as the kubelet would.
+    const before = (await kit.flyApi<{ instance_id: string }>(`/machines/${dapi.machineId}`)).body;
+    expect((await kit.kubectl("label", "pod", "kubernetes-downwardapi-volume-example", "tier=backend")).code).toBe(0);
+    const relabelled = await waitFor("the labels file rewritten", async () => {
+      const b = await kit.bootOfPod("kubernetes-downwardapi-volume-example");
+      return decoded(b.boot.files.find((f) => f.path === "/etc/podinfo/labels"))!.includes("tier=") && b;
+    });
+    expect(decoded(relabelled.boot.files.find((f) => f.path === "/etc/podinfo/labels"))).toBe('cluster="test-cluster1"\nrack="rack-22"\ntier="backend"\nzone="us-est-coast"');
+    expect(relabelled.machineId).toBe(dapi.machineId);
+    expect((await kit.flyApi<{ instance_id: string }>(`/machines/${dapi.machineId}`)).body.instance_id).not.toBe(before.instance_id);
 
     // Two containers: the Machine's containers[] form, the emptyDir one disk temp dir mounted into each.
     const two = await kit.bootOfPod("two-containers");
