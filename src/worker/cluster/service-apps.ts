@@ -12,7 +12,7 @@ import type { AppPortStore, ServiceApp, ServiceAppStore } from "./state";
 /** The Machines API calls a Service's Fly resources take. */
 export type ServiceFlyPort = Pick<
   MachinesClient,
-  "getApp" | "createApp" | "deleteApp" | "listApps" | "listIps" | "allocatePrivateIp" | "allocatePublicIp" | "releaseIp" | "createMachine" | "updateMachine" | "getMachine" | "listMachines"
+  "getApp" | "createApp" | "deleteApp" | "listApps" | "listIps" | "allocatePrivateIp" | "allocatePublicIp" | "releaseIp" | "createMachine" | "updateMachine" | "getMachine" | "listMachines" | "deleteMachine" | "startMachine"
 >;
 
 export interface ServiceAppsContext {

@@ -4,6 +4,7 @@ import { MACHINE_METADATA } from "../translate/machine-facts";
 import { isAddressed, SERVICE_METADATA } from "../translate/service-plan";
 import { backoffMs } from "./backoff";
 import type { Decision } from "./decision-log";
+import { FORWARDER_REPAIR_INTERVAL_MS, repairForwarder } from "./forwarder-repair";
 import type { RateBudget } from "./rate-budget";
 import { budgeted, BudgetWait, convergeServiceApp, deleteServiceApp, ensureFlycast, type ServiceAppsContext, type ServiceFlyPort } from "./service-apps";
 import type { ClusterState } from "./state";
@@ -44,6 +45,8 @@ export class ServiceSync {
   #dueAt: number | undefined;
   /** In memory: after an eviction the first pass sweeps. */
   #nextSweepAt = 0;
+  /** When each Service's forwarder is next looked at for drift (in memory: after an eviction, the first run looks). */
+  readonly #nextRepairAt = new Map<string, number>();
   readonly #attempts = new Map<string, number>();
 
   constructor(private readonly deps: ServiceSyncDeps) {}
@@ -90,17 +93,40 @@ export class ServiceSync {
     if (!ctx) return;
     const addressed: { namespace: string; name: string }[] = [];
     for (const svc of wanted) {
+      await this.#repair(ctx, svc, wants === "now");
       const before = serviceApps.get(svc.metadata.uid)?.address ?? null;
       const row = await this.#attempt(svc.metadata.uid, `Service ${svc.metadata.namespace}/${svc.metadata.name}`, () => convergeServiceApp(ctx, svc));
       if (before === null && row?.address) addressed.push({ namespace: svc.metadata.namespace, name: svc.metadata.name });
     }
     const live = new Set(wanted.map((s) => s.metadata.uid));
+    for (const uid of this.#nextRepairAt.keys()) if (!live.has(uid)) this.#nextRepairAt.delete(uid);
     for (const row of rows) {
       if (!live.has(row.serviceUid)) await this.#attempt(row.serviceUid, `Service ${row.namespace}/${row.name}`, () => deleteServiceApp(ctx, row));
     }
     if (sweep && (await this.#attempt("sweep", "the Service app sweep", () => this.#sweep(ctx, live)))) this.#nextSweepAt = this.deps.now() + SWEEP_INTERVAL_MS;
     if (addressed.length > 0) this.deps.addressed(addressed);
     if (this.#dueAt !== undefined) await this.deps.retryAt();
+  }
+
+  /**
+   * Looks for drift of the Service's forwarder (forwarder-repair.ts) before the Service converges:
+   * on every reconcile asked for, else at most every FORWARDER_REPAIR_INTERVAL_MS per Service (one
+   * list call on its app each time). Nothing to look at before a forwarder is recorded: its create
+   * looks up by metadata itself.
+   */
+  async #repair(ctx: ServiceAppsContext, svc: Service, asked: boolean): Promise<void> {
+    const uid = svc.metadata.uid;
+    const row = this.deps.state.serviceApps.get(uid);
+    const now = this.deps.now();
+    if (!row?.appCreated || row.machineId === null) return void this.#nextRepairAt.set(uid, now + FORWARDER_REPAIR_INTERVAL_MS);
+    // Asked for: due until done (a run that waits for list budget looks when its slot opens).
+    if (asked) this.#nextRepairAt.set(uid, now);
+    if (now < (this.#nextRepairAt.get(uid) ?? 0)) return;
+    const done = await this.#attempt(`repair:${uid}`, `Service ${svc.metadata.namespace}/${svc.metadata.name}'s forwarder check`, async () => {
+      await repairForwarder(ctx, row, svc);
+      return true;
+    });
+    if (done) this.#nextRepairAt.set(uid, this.deps.now() + FORWARDER_REPAIR_INTERVAL_MS);
   }
 
   /** Runs one Service's step; a budget wait or an error sets when the next run is due instead of failing the run. */
