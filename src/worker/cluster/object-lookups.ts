@@ -5,6 +5,13 @@ import { isAddressed, servicePortKey } from "../translate/service-plan";
 import type { AppPortStore, ClaimVolumeStore, FlySecretStore, ObjectStore, ServiceAppStore } from "./state";
 
 /**
+ * Set on a ConfigMap or Secret kept without its data because it is larger than machinelet takes
+ * one object (http/object-screen.ts): why. The API server drops unknown top-level fields, so no
+ * object from the cluster carries it.
+ */
+export const OVERSIZED_FIELD = "machineletOversized";
+
+/**
  * The translation's lookups, answered from the cluster's stores: ConfigMaps as stored; a Secret's
  * keys with the Fly secrets version each was written at (undefined until written); the Services of
  * a namespace, the app port of each Service port and each Service's Fly address; a claim's Fly Volume once it exists (by the
@@ -23,6 +30,7 @@ export function translateContextOf(
     appPort: (service, port) => appPorts.get(servicePortKey(service.metadata.uid, port)),
     serviceAddress: (service) => (isAddressed(service) ? (serviceApps.get(service.metadata.uid)?.address ?? "pending") : undefined),
     configMap: (namespace, name) => objects.find("ConfigMap", namespace, name)?.object as ConfigMapData | undefined,
+    oversized: (kind, namespace, name) => objects.stringField(kind, namespace, name, OVERSIZED_FIELD),
     secret: (namespace, name): SecretKeys | undefined => {
       const stored = objects.find("Secret", namespace, name)?.object as { data?: Record<string, string> | null } | undefined;
       if (!stored) return undefined;

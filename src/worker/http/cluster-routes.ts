@@ -42,9 +42,9 @@ export const clusterRoutes = new Hono<AppEnv>()
   .post("/:cluster/reconcile", async (c) => {
     const body = parseBody(c.get("rawBody"), reconcileBodySchema);
     if (!body.ok) return c.json({ error: body.error, path: body.path }, 400);
-    const refused = body.data.snapshot && screenSnapshot(body.data.snapshot);
-    if (refused) return c.json(refused, 400);
-    const r = await clusterObject(c.env, c.get("cluster")).reconcile(c.get("cluster"), body.data.snapshot);
+    const screened = body.data.snapshot && screenSnapshot(body.data.snapshot);
+    if (screened && "error" in screened) return c.json(screened, 400);
+    const r = await clusterObject(c.env, c.get("cluster")).reconcile(c.get("cluster"), screened?.snapshot);
     if ("unavailable" in r) return c.json({ error: `cannot converge now: ${r.unavailable}` }, 503);
     return c.json(r.counts);
   })

@@ -41,6 +41,8 @@ export interface TranslateContext {
    */
   serviceAddress?: (service: Service) => string | "pending" | undefined;
   configMap?: (namespace: string, name: string) => ConfigMapData | undefined;
+  /** why the worker holds Secret or ConfigMap `namespace/name` without its data (too large), if it does */
+  oversized?: (kind: "Secret" | "ConfigMap", namespace: string, name: string) => string | undefined;
   /** Secret `namespace/name`'s keys, or undefined when it does not exist */
   secret?: (namespace: string, name: string) => SecretKeys | undefined;
   /** the Fly Volume bound to PersistentVolumeClaim `namespace/claimName`, or undefined when there is none yet */

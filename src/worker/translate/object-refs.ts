@@ -31,13 +31,20 @@ function lookup<T>(inp: RefInputs, kind: Kind, at: string): ((ns: string, name: 
 }
 
 /**
- * The object a reference names; undefined when it is missing (the pod waits, unless `optional`)
- * or cannot be looked up (reported).
+ * The object a reference names; undefined when it is missing (the pod waits, unless `optional`),
+ * held without its data because it is too large (the pod waits), or cannot be looked up (reported).
  */
 function find<T>(inp: RefInputs, kind: Kind, name: string, optional: boolean | undefined, at: string, use: Use): T | undefined {
   const fn = lookup<T>(inp, kind, at);
   if (!fn) return undefined;
   const found = fn(inp.pod.metadata.namespace, name);
+  const oversized = found !== undefined ? inp.ctx.oversized?.(kind, inp.pod.metadata.namespace, name) : undefined;
+  if (oversized !== undefined) {
+    // Kubernetes would mount it; machinelet holds it without its data. Waits even when optional: it exists.
+    const what = `${kind} "${name}" is too large for machinelet (${oversized})`;
+    waitFor(inp.log, use, what, what);
+    return undefined;
+  }
   if (found === undefined && !optional) {
     const what = `${kind === "Secret" ? "secret" : "configmap"} "${name}" not found`;
     waitFor(inp.log, use, what, what);

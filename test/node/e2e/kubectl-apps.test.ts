@@ -8,9 +8,12 @@
  * volume, and no value of a Secret they do not reference (of their namespace or another); a Secret
  * volume with a dot-file key lands as a hidden file with the Secret volume's default mode. The
  * Kubernetes docs' downwardAPI volume pod gets its labels, annotations, name, namespace and uid as
- * files; their two-container pod's emptyDir is one temp dir mounted into both containers.
+ * files; their two-container pod's emptyDir is one temp dir mounted into both containers. A
+ * ConfigMap too large for the worker but valid in Kubernetes leaves its pod waiting, saying why.
  * Skipped, with a notice, where /usr/bin/kubectl is missing.
  */
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HAS_KUBECTL, KUBECTL } from "../k8s-standin/kubectl-runner";
 import { appsKit, bootTexts, decoded, manifest, waitFor, type Claim, type PodList } from "./apps-kit";
@@ -177,4 +180,21 @@ describe.skipIf(!HAS_KUBECTL)("kubectl apply of the docs' downwardAPI volume pod
     });
     expect(config.mounts).toBeUndefined(); // no Fly Volume: an emptyDir is not one
   }, 120_000);
+});
+
+describe.skipIf(!HAS_KUBECTL)("a ConfigMap larger than the worker takes, valid in Kubernetes", () => {
+  it("its pod waits, and kubectl shows why", async () => {
+    const file = join(sys.dir, "big.txt");
+    await writeFile(file, "0123456789abcdef\n".repeat(40_000)); // 680,000 bytes: over 512 KiB, under 1 MiB
+    const created = await kit.kubectl("create", "configmap", "big", `--from-file=${file}`);
+    expect(created.code, created.stderr).toBe(0);
+    const overrides = { spec: { volumes: [{ name: "b", configMap: { name: "big" } }], containers: [{ name: "usesbig", image: "nginx", volumeMounts: [{ name: "b", mountPath: "/big" }] }] } };
+    expect((await kit.kubectl("run", "usesbig", "--image=nginx", "--overrides", JSON.stringify(overrides))).code).toBe(0);
+    const message = await waitFor("the pod waiting, saying why", async () => {
+      const got = await kit.json<{ status: { phase: string; containerStatuses?: Array<{ state: { waiting?: { reason: string; message: string } } }> } }>("get", "pod", "usesbig");
+      const waiting = got.status.containerStatuses?.[0]?.state.waiting;
+      return got.status.phase === "Pending" && waiting?.reason === "ContainerCreating" && waiting.message.includes("too large") && waiting.message;
+    });
+    expect(message).toBe(`MountVolume.SetUp failed for volume "b" : ConfigMap "big" is too large for machinelet (data["big.txt"]: the object is larger than 524288 bytes, machinelet's limit for one object)`);
+  }, 90_000);
 });

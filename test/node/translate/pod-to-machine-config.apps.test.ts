@@ -39,6 +39,13 @@ describe("WordPress and MySQL (two tiers, one Secret, two claims)", () => {
     expect(waiting).toMatchObject({ ok: false, errors: [], waiting: [{ reason: "CreateContainerConfigError", message: 'secret "mysql-pass" not found' }] });
     expect(podToMachineConfig(pod, context).ok).toBe(true);
   });
+
+  it("waits, saying why, while the worker holds mysql-pass without its data (too large for it)", () => {
+    const pod = podOfWorkload(file, "Deployment", "wordpress-mysql");
+    const why = 'data.password: the object is larger than 524288 bytes';
+    const held = { ...context, oversized: (kind: string, ns: string, name: string) => (kind === "Secret" && ns === "default" && name === "mysql-pass" ? why : undefined) };
+    expect(podToMachineConfig(pod, held)).toMatchObject({ ok: false, errors: [], waiting: [{ reason: "CreateContainerConfigError", message: `Secret "mysql-pass" is too large for machinelet (${why})` }] });
+  });
 });
 
 describe("StatefulSet web (volumeClaimTemplates)", () => {

@@ -44,6 +44,12 @@ export class ObjectStore {
     return this.sql.exec<{ uid: string }>("SELECT uid FROM objects WHERE kind = ?", kind).toArray().map((r) => r.uid);
   }
 
+  /** A top-level string field of the stored object of `kind` named `namespace/name`, read without parsing the object. */
+  stringField(kind: string, namespace: string, name: string, field: string): string | undefined {
+    const row = this.sql.exec<{ v: SqlStorageValue }>("SELECT json_extract(object_json, ?) AS v FROM objects WHERE kind = ? AND namespace = ? AND name = ?", `$.${field}`, kind, namespace, name).toArray()[0];
+    return typeof row?.v === "string" ? row.v : undefined;
+  }
+
   /** The stored object of `kind` named `namespace/name`, if any. */
   find(kind: string, namespace: string, name: string): StoredObject | undefined {
     const uid = this.sql.exec<{ uid: string }>("SELECT uid FROM objects WHERE kind = ? AND namespace = ? AND name = ?", kind, namespace, name).toArray()[0]?.uid;
