@@ -75,7 +75,7 @@ export const reconcile10k: Scenario = {
     let discarded = 0;
     while (passes.length < IDLE_PASSES) {
       await sleep(BUDGET_REFILL_MS);
-      const pass = await idlePass(ctx, cluster);
+      const pass = await ctx.profile(`reconcile-idle-${passes.length + discarded}`, () => idlePass(ctx, cluster));
       ctx.log(`reconcile: idle pass: ${JSON.stringify(pass)}`);
       if (pass.lists === PAGES) {
         passes.push(pass);

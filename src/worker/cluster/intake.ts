@@ -65,8 +65,12 @@ export function intakeContextOf(
   return ctx;
 }
 
-/** Records one event's desired state. Never throws for a bad event: it is `rejected` with the field that is wrong. */
-export function applyEvent(ctx: IntakeContext, event: WatchEvent): EventResult {
+/**
+ * Records one event's desired state. Never throws for a bad event: it is `rejected` with the field
+ * that is wrong. `lookup`: where the pod's stored state is looked up (a snapshot looks up all its
+ * pods in one statement beforehand).
+ */
+export function applyEvent(ctx: IntakeContext, event: WatchEvent, lookup: (uid: string) => Lookup = (uid) => ctx.pods.lookup(uid)): EventResult {
   const raw = event.object as { kind?: unknown; metadata?: { uid?: unknown } } | null;
   const kind = typeof raw?.kind === "string" ? raw.kind : "";
   const rawUid = typeof raw?.metadata?.uid === "string" ? raw.metadata.uid : "";
@@ -75,13 +79,13 @@ export function applyEvent(ctx: IntakeContext, event: WatchEvent): EventResult {
   }
   // One look at the pod's row serves both the repeat check and the event itself.
   const looked = kind === "Pod" && event.type !== "DELETED" && rawUid !== "";
-  const known = looked ? ctx.pods.lookup(rawUid) : undefined;
+  const known = looked ? lookup(rawUid) : undefined;
   if (isKnownCopy(event, known)) return { uid: rawUid, kind, outcome: "unchanged" };
   const parsed = parseK8sObject(kind as (typeof KINDS)[number], event.object);
   if (!parsed.ok) return { uid: rawUid, kind, outcome: "rejected", message: parsed.message };
   if (kind === "Pod") {
     const pod = parsed.object as Pod;
-    return applyPodEvent(ctx, event.type, pod, looked && pod.metadata.uid === rawUid ? known : ctx.pods.lookup(pod.metadata.uid));
+    return applyPodEvent(ctx, event.type, pod, looked && pod.metadata.uid === rawUid ? known : lookup(pod.metadata.uid));
   }
   return applyOtherEvent(ctx, kind, event.type, parsed.object as { metadata: { uid: string; name: string; namespace?: string; resourceVersion: string } });
 }

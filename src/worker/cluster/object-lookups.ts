@@ -23,10 +23,21 @@ export function translateContextOf(
   clusterDns?: ClusterDns,
 ): TranslateContext {
   const { objects, flySecrets, appPorts, claimVolumes: claims, serviceApps } = stores;
+  // Every pod translation asks for its namespace's Services: read once per namespace while no object changes (a snapshot translates thousands of pods).
+  let servicesAt = -1;
+  const servicesIn = new Map<string, Service[]>();
   return {
     cluster,
     ...(clusterDns ? { clusterDns } : {}),
-    services: (namespace) => objects.listKind("Service", namespace).map((o) => o.object as Service),
+    services: (namespace) => {
+      if (servicesAt !== objects.generation) {
+        servicesIn.clear();
+        servicesAt = objects.generation;
+      }
+      let list = servicesIn.get(namespace);
+      if (!list) servicesIn.set(namespace, (list = objects.listKind("Service", namespace).map((o) => o.object as Service)));
+      return list;
+    },
     appPort: (service, port) => appPorts.get(servicePortKey(service.metadata.uid, port)),
     serviceAddress: (service) => (isAddressed(service) ? (serviceApps.get(service.metadata.uid)?.address ?? "pending") : undefined),
     configMap: (namespace, name) => objects.find("ConfigMap", namespace, name)?.object as ConfigMapData | undefined,

@@ -24,7 +24,7 @@ import { RateBudget } from "./rate-budget";
 import { ReconcileRunner } from "./reconcile-runner";
 import { ReferenceSyncs } from "./reference-syncs";
 import { applySnapshot } from "./snapshot";
-import { openClusterState, type ClusterState, type CounterSample } from "./state";
+import { openClusterState, withBatchedWrites, type ClusterState, type CounterSample } from "./state";
 import { StatusPublisher } from "./status-publisher";
 import { claimViewOf, opsMetricsOf, podMachineOf, podViewOf } from "./views";
 import { WaitLanes } from "./wait-lanes";
@@ -139,7 +139,7 @@ export class ClusterObject extends DurableObject<Env> {
   async applyEvents(cluster: string, events: WatchEvent[]): Promise<EventResult[]> {
     this.#setCluster(cluster);
     const ctx = this.#intakeContext(cluster);
-    const results = this.ctx.storage.transactionSync(() => events.map((event) => applyEvent(ctx, event)));
+    const results = this.ctx.storage.transactionSync(() => withBatchedWrites(this.#state, () => events.map((event) => applyEvent(ctx, event))));
     this.#recorder.intake(results);
     if (ctx.scheduled) await this.#kick();
     // Best effort now; the reconcile pass retries whatever this could not write.
@@ -158,7 +158,7 @@ export class ClusterObject extends DurableObject<Env> {
     let fromSnapshot = { destroyed: 0 };
     if (snapshot) {
       const ctx = this.#intakeContext(cluster);
-      fromSnapshot = this.ctx.storage.transactionSync(() => applySnapshot(ctx, snapshot));
+      fromSnapshot = this.ctx.storage.transactionSync(() => withBatchedWrites(this.#state, () => applySnapshot(ctx, snapshot)));
     }
     try {
       const counts = await this.#reconciler.run("now");
@@ -260,10 +260,14 @@ export class ClusterObject extends DurableObject<Env> {
     return drained;
   }
 
-  /** Next alarm: the earliest due work, Service step or periodic reconcile (a pass under way arms its successor itself). */
+  /**
+   * Next alarm: the earliest due work, Service step, watch look or periodic reconcile. A pass under way arms its successor
+   * itself and holds the watch back (alarm()), so the watch's due time must not wake the alarm at once, over and over, meanwhile.
+   */
   async #armAlarm(): Promise<void> {
     const reconcileAt = this.#reconciler.nextAt(Date.now());
-    const next = Math.min(this.#state.work.nextDueAt() ?? Infinity, reconcileAt, this.#exits.nextAt(), this.#services.nextDueAt() ?? Infinity);
+    const watchAt = this.#reconciler.running ? Infinity : this.#exits.nextAt();
+    const next = Math.min(this.#state.work.nextDueAt() ?? Infinity, reconcileAt, watchAt, this.#services.nextDueAt() ?? Infinity);
     // Nothing runs before the app's next check: waking sooner would only find it unusable again.
     if (next !== Infinity) await this.ctx.storage.setAlarm(Math.max(next, Date.now(), this.#app.notBefore()));
   }

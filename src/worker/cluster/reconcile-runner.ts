@@ -89,7 +89,10 @@ export class ReconcileRunner {
       now: Date.now,
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
       schedule: (uid) => work.schedule(uid, Date.now()),
+      scheduleAll: (uids) => work.scheduleAll(uids, Date.now()),
+      dropWork: (uids) => work.forgetAll(uids),
       refreshStatus: (rec) => this.d.status.refresh(rec),
+      refreshStatuses: (recs) => this.d.status.refreshAll(recs),
       decide: (d) => {
         tally[d.action] = (tally[d.action] ?? 0) + 1;
         decisions.record(d);

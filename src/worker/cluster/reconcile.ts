@@ -26,13 +26,21 @@ export interface ReconcileContext {
   /** Sleeps (a pass waits for its budget slot). */
   sleep(ms: number): Promise<void>;
   schedule(uid: string): void;
+  /** `schedule` for many pods at once (one write). */
+  scheduleAll(uids: readonly string[]): void;
+  /** Drops the due work of pods a step would find nothing to do for (one write). */
+  dropWork(uids: readonly string[]): void;
   refreshStatus(rec: PodRecord | undefined): void;
+  /** `refreshStatus` for many pods at once (one write of the pods, one of the feed). */
+  refreshStatuses(recs: readonly PodRecord[]): void;
   decide(d: Decision): void;
 }
 
 const PAGE_LIMIT = 1000;
 /** Adoptions a pass explains one by one; beyond them (state lost, thousands found) one summary says how many. */
 const ADOPTIONS_DETAILED = 10;
+/** Adoptions read and written per statement (json-batches.ts bounds the statement's size too). */
+const ADOPT_BATCH = 500;
 
 /**
  * One level-based pass over the whole cluster: list its machines (ceil(N/1000) calls), compare
@@ -47,7 +55,7 @@ export async function reconcilePass(ctx: ReconcileContext): Promise<ReconcileCou
   const spareMachines: Machine[] = [];
 
   const index = ctx.pods.reconcileIndex();
-  let adopted = 0;
+  const adoptions: Adoption[] = [];
   for (const m of machines) {
     const meta = m.config?.metadata ?? {};
     // Machines on their way out are neither owners nor orphans.
@@ -64,14 +72,8 @@ export async function reconcilePass(ctx: ReconcileContext): Promise<ReconcileCou
     }
     seen.add(uid);
     if (entry.machineId === null) {
-      // Created (or claimed from a spare) by a step that did not live to record it.
-      const prev = ctx.pods.get(uid)!;
-      const claim = ctx.spares.claimedBy(uid);
-      if (claim?.machineId === m.id) bindClaimed(ctx, prev, claim, m);
-      else ctx.refreshStatus(ctx.pods.recordMachine(prev, m, ctx.now(), adoptedHash(prev, m.config)));
-      const rec = ctx.pods.get(uid);
-      if (++adopted <= ADOPTIONS_DETAILED) ctx.decide({ action: "adopt", outcome: "done", reason: "found the pod's machine, created by a step that did not live to record it", pod: rec && podIds(rec), machine: m.id });
-      ctx.schedule(uid);
+      // Created (or claimed from a spare) by a step that did not live to record it: recorded below, in batches.
+      adoptions.push({ uid, m });
       counts.updated++;
       continue;
     }
@@ -123,12 +125,61 @@ export async function reconcilePass(ctx: ReconcileContext): Promise<ReconcileCou
     }
   }
 
-  if (adopted > ADOPTIONS_DETAILED) {
-    ctx.decide({ action: "adopt", outcome: "done", reason: `found ${adopted - ADOPTIONS_DETAILED} more pods' machines (${adopted} in all) that no step had recorded, as after a loss of state` });
+  for (let i = 0; i < adoptions.length; i += ADOPT_BATCH) adopt(ctx, adoptions.slice(i, i + ADOPT_BATCH), i === 0);
+  if (adoptions.length > ADOPTIONS_DETAILED) {
+    ctx.decide({ action: "adopt", outcome: "done", reason: `found ${adoptions.length - ADOPTIONS_DETAILED} more pods' machines (${adoptions.length} in all) that no step had recorded, as after a loss of state` });
   }
   candidates.push(...(await reconcileSpares(ctx, spareMachines)));
   counts.orphansDestroyed = await sweepOrphans(ctx, candidates);
   return counts;
+}
+
+interface Adoption {
+  uid: string;
+  m: Machine;
+}
+
+/**
+ * Binds each pod to the machine found for it (a spare it had claimed, or a machine carrying its
+ * config or not), publishes their status and schedules those with something left to do; after a
+ * loss of state these are thousands, so the pods are read, written, published and scheduled in
+ * one statement each per batch. `first`: the batch whose first adoptions are explained one by one.
+ */
+function adopt(ctx: ReconcileContext, batch: readonly Adoption[], first: boolean): void {
+  const prev = ctx.pods.getMany(batch.map((a) => a.uid));
+  const plain: Array<{ from: PodRecord; m: Machine; appliedHash: string | null }> = [];
+  const recorded: PodRecord[] = [];
+  // A claim is recorded before its update is issued; only a pod that claimed a spare has one, and most clusters have none.
+  const claims = ctx.spares.anyClaimed();
+  for (const { uid, m } of batch) {
+    const from = prev.get(uid)!;
+    const claim = claims ? ctx.spares.claimedBy(uid) : undefined;
+    if (claim?.machineId === m.id) {
+      bindClaimed(ctx, from, claim, m);
+      const rec = ctx.pods.get(uid);
+      if (rec) recorded.push(rec);
+    } else plain.push({ from, m, appliedHash: adoptedHash(from, m.config) });
+  }
+  const written = ctx.pods.recordMachines(plain, ctx.now());
+  ctx.refreshStatuses(written);
+  recorded.push(...written);
+  if (first) {
+    for (const { uid, m } of batch.slice(0, ADOPTIONS_DETAILED)) {
+      const rec = recorded.find((r) => r.uid === uid);
+      ctx.decide({ action: "adopt", outcome: "done", reason: "found the pod's machine, created by a step that did not live to record it", pod: rec && podIds(rec), machine: m.id });
+    }
+  }
+  // The snapshot that brought the pods scheduled their creates; a step of a settled pod would only read it and stop.
+  ctx.dropWork(recorded.filter(settledAsWanted).map((rec) => rec.uid));
+  ctx.scheduleAll(recorded.filter((rec) => !settledAsWanted(rec)).map((rec) => rec.uid));
+}
+
+/**
+ * Nothing for a step to do (converge.ts, ensureRunning): the pod wants to run, its machine is
+ * started and carries the pod's config. The common case of an adoption after a loss of state.
+ */
+function settledAsWanted(rec: PodRecord): boolean {
+  return rec.desired === "run" && rec.machineState === "started" && rec.config !== null && rec.appliedHash === rec.configHash && !rec.problem?.terminal;
 }
 
 async function listClusterMachines(ctx: ReconcileContext): Promise<Machine[]> {

@@ -21,6 +21,18 @@ export class StatusPublisher {
     this.state.feed.append({ uid: rec.uid, namespace: rec.namespace, name: rec.name, statusJson: status.json, gone: false }, now);
   }
 
+  /** `refresh` for each of `recs`, with one write of the pods and one of the feed. */
+  refreshAll(recs: readonly PodRecord[]): void {
+    const changed = recs.flatMap((rec) => {
+      const status = this.statusOf(rec);
+      return status ? [{ uid: rec.uid, namespace: rec.namespace, name: rec.name, statusJson: status.json, phase: status.phase, gone: false }] : [];
+    });
+    if (changed.length === 0) return;
+    const now = this.now();
+    this.state.pods.publishStatuses(changed, now);
+    this.state.feed.appendAll(changed, now);
+  }
+
   /** The status `rec` implies, when it differs from the one it holds (a transition may store it with its own write). */
   statusOf(rec: PodRecord): StatusToStore | undefined {
     const status = podStatusOf(rec, new Date(this.now()));

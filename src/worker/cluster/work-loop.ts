@@ -75,7 +75,8 @@ export class WorkLoop {
 
   async #lane(): Promise<void> {
     for (;;) {
-      const [item] = this.#pending(this.now(), 1);
+      // One row per step, however much is due (10,000 pods after an adoption).
+      const item = this.work.nextDue(this.now(), this.#inflight);
       if (!item) {
         if (this.#idle || this.#inflight.size === 0) return;
         await this.#idleLook();
@@ -96,7 +97,7 @@ export class WorkLoop {
   async #idleLook(): Promise<void> {
     this.#idle = true;
     try {
-      const [next] = this.#pending(Number.MAX_SAFE_INTEGER, 1);
+      const next = this.work.nextDue(Number.MAX_SAFE_INTEGER, this.#inflight);
       const ms = next ? Math.min(IDLE_LOOK_MS, Math.max(0, next.dueAt - this.now())) : IDLE_LOOK_MS;
       await new Promise((r) => setTimeout(r, ms));
     } finally {

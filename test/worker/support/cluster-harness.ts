@@ -123,7 +123,10 @@ export async function withCluster(test: (h: Harness) => Promise<void>, spareSett
           now,
           sleep: async (ms) => void (clock.now += ms),
           schedule: (uid) => scheduled.add(uid),
+          scheduleAll: (uids) => uids.forEach((uid) => scheduled.add(uid)),
+          dropWork: (uids) => uids.forEach((uid) => scheduled.delete(uid)),
           refreshStatus: (rec) => status.refresh(rec),
+          refreshStatuses: (recs) => status.refreshAll(recs),
           decide,
         });
         for (const uid of [...scheduled]) {

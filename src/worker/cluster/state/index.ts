@@ -41,6 +41,15 @@ export interface ClusterState {
   spares: SpareStore;
 }
 
+/**
+ * Runs `fn` (synchronous, inside the caller's transaction) with the due work it schedules and the
+ * feed entries it appends written once each, at its end: a snapshot of 10,000 pods makes two
+ * statements of them instead of 20,000.
+ */
+export function withBatchedWrites<T>(state: Pick<ClusterState, "work" | "feed">, fn: () => T): T {
+  return state.work.batch(() => state.feed.batch(fn));
+}
+
 export function openClusterState(storage: DurableObjectStorage): ClusterState {
   const from = migrate(storage);
   const sql = storage.sql;

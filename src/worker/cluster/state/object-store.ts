@@ -12,7 +12,14 @@ export interface StoredObject {
 }
 
 export class ObjectStore {
+  #generation = 0;
+
   constructor(private readonly sql: SqlStorage) {}
+
+  /** Changes with every write through this store: a reader may keep what it read while it stays the same. */
+  get generation(): number {
+    return this.#generation;
+  }
 
   resourceVersionOf(uid: string): string | undefined {
     return this.sql.exec<{ rv: string }>("SELECT resource_version AS rv FROM objects WHERE uid = ?", uid).toArray()[0]?.rv;
@@ -20,6 +27,7 @@ export class ObjectStore {
 
   /** Stores a newer version (the caller checked it is newer). */
   put(o: StoredObject, now: number): void {
+    this.#generation++;
     this.sql.exec(
       `INSERT INTO objects (uid, kind, namespace, name, resource_version, object_json, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(uid) DO UPDATE SET resource_version = excluded.resource_version, object_json = excluded.object_json, updated_at = excluded.updated_at`,
@@ -29,6 +37,7 @@ export class ObjectStore {
 
   /** Removes it; says whether it was stored. */
   remove(uid: string): boolean {
+    this.#generation++;
     return this.sql.exec("DELETE FROM objects WHERE uid = ? RETURNING uid", uid).toArray().length > 0;
   }
 

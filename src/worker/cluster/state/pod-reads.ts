@@ -1,5 +1,6 @@
 import type { FeedEntry } from "../../../shared/contract";
 import { MAY_RUN, SETTLING } from "../../translate/machine-facts";
+import { jsonBatches } from "./json-batches";
 import { PodRecord, type Desired, type Lookup, type PodRow, type ReconcileEntry } from "./pod-record";
 
 type Row = Record<string, SqlStorageValue>;
@@ -15,6 +16,11 @@ interface Observed {
   desired: string;
 }
 
+function lookupOf(row: Row): Lookup {
+  if (row.resourceVersion !== null) return { resourceVersion: row.resourceVersion as string, desired: row.desired as Desired, configHash: row.configHash as string | null };
+  return row.tombstoned ? "tombstoned" : undefined;
+}
+
 /** The queries over the `pods` and `tombstones` tables; PodStore adds the transitions that write them. */
 export class PodReads {
   constructor(protected readonly sql: SqlStorage) {}
@@ -23,6 +29,31 @@ export class PodReads {
   get(uid: string): PodRecord | undefined {
     const row = this.sql.exec<Row>("SELECT * FROM pods WHERE uid = ?", uid).toArray()[0];
     return row ? new PodRecord(row as unknown as PodRow) : undefined;
+  }
+
+  /** The stored pods among `uids`, by UID: one statement per batch. */
+  getMany(uids: readonly string[]): Map<string, PodRecord> {
+    const out = new Map<string, PodRecord>();
+    for (const batch of jsonBatches(uids)) {
+      for (const row of this.sql.exec<Row>("SELECT * FROM pods WHERE uid IN (SELECT value FROM json_each(?))", batch)) out.set(row.uid as string, new PodRecord(row as unknown as PodRow));
+    }
+    return out;
+  }
+
+  /** `lookup` for each of `uids` (each one a key of the map), one statement per batch. */
+  lookupMany(uids: readonly string[]): Map<string, Lookup> {
+    const out = new Map<string, Lookup>();
+    for (const batch of jsonBatches(uids)) {
+      for (const row of this.sql.exec<Row>(
+        `SELECT k.value AS uid, p.resource_version AS resourceVersion, p.desired AS desired, p.config_hash AS configHash,
+                EXISTS (SELECT 1 FROM tombstones AS t WHERE t.uid = k.value) AS tombstoned
+         FROM json_each(?) AS k LEFT JOIN pods AS p ON p.uid = k.value`,
+        batch,
+      )) {
+        out.set(row.uid as string, lookupOf(row));
+      }
+    }
+    return out;
   }
 
   lookup(uid: string): Lookup {
@@ -35,8 +66,7 @@ export class PodReads {
         uid,
       )
       .one();
-    if (row.resourceVersion !== null) return { resourceVersion: row.resourceVersion as string, desired: row.desired as Desired, configHash: row.configHash as string | null };
-    return row.tombstoned ? "tombstoned" : undefined;
+    return lookupOf(row);
   }
 
   /** The machine a pod owns, its state and the digest of its last observation (what the exit watch compares). */

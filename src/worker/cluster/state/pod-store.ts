@@ -6,6 +6,7 @@
 import type { Machine } from "../../../machines/schemas";
 import type { Pod } from "../../../shared/k8s";
 import { observedDigest, type Problem } from "../../translate/machine-facts";
+import { execBatched } from "./json-batches";
 import { PodReads } from "./pod-reads";
 import { PodRefStore } from "./pod-refs";
 import { PodRecord, type Desired, type DesiredView, type Lookup, type NewPod, type PodRow, type ReconcileEntry, type SpecRevision, type StatusToStore } from "./pod-record";
@@ -128,6 +129,28 @@ export class PodStore extends PodReads {
   }
 
   /**
+   * `recordMachine` with `appliedHash` for many pods at once (a reconcile adopting the machines
+   * of thousands of pods after a loss of state): one statement per batch. Returns the rows as
+   * written, in no particular order.
+   */
+  recordMachines(items: ReadonlyArray<{ from: PodRecord; m: Machine; appliedHash: string | null }>, now: number): PodRecord[] {
+    const byUid = new Map(items.map((i) => [i.from.uid, i]));
+    const rows = execBatched<Row>(
+      this.sql,
+      `UPDATE pods SET machine_id = j.value ->> '$.id', machine_version = j.value ->> '$.version', machine_state = j.value ->> '$.state',
+                       machine_json = j.value ->> '$.json', observed_digest = j.value ->> '$.digest', applied_hash = j.value ->> '$.applied', reread = 0,
+                       terminal = 0, problem_reason = NULL, problem_message = NULL, updated_at = ?
+       FROM json_each(?) AS j WHERE pods.uid = j.value ->> '$.uid' RETURNING *`,
+      items.map(({ from, m, appliedHash }) => ({ uid: from.uid, id: m.id, version: m.version ?? null, state: m.state, json: JSON.stringify(m), digest: observedDigest(m), applied: appliedHash })),
+      now,
+    );
+    return rows.map((r) => {
+      const i = byUid.get(r.uid as string)!;
+      return new PodRecord(r as unknown as PodRow, { machine: i.m, from: i.from });
+    });
+  }
+
+  /**
    * The pod took over spare machine `m` (its claim update answered): bound as by `recordMachine`,
    * with `since` (Fly's clock, ms) where the pod's own events start. The spare's row goes in the
    * same transaction (the caller's).
@@ -215,6 +238,17 @@ export class PodStore extends PodReads {
   /** The status just published to the feed, and its phase. */
   publishStatus(uid: string, statusJson: string, phase: string | null, now: number): void {
     this.sql.exec("UPDATE pods SET status_json = ?, phase = ?, updated_at = ? WHERE uid = ?", statusJson, phase, now, uid);
+  }
+
+  /** `publishStatus` for many pods, one statement per batch. */
+  publishStatuses(items: ReadonlyArray<{ uid: string; statusJson: string; phase: string | null }>, now: number): void {
+    execBatched(
+      this.sql,
+      `UPDATE pods SET status_json = j.value ->> '$.statusJson', phase = j.value ->> '$.phase', updated_at = ?
+       FROM json_each(?) AS j WHERE pods.uid = j.value ->> '$.uid'`,
+      items,
+      now,
+    );
   }
 
   /** Forgets a pod for good: the row goes, a tombstone stays so the UID can never come back. */

@@ -71,6 +71,11 @@ export class SpareStore {
   }
 
   /** The spare a pod is taking over, if a claim of it is under way. */
+  /** Whether any spare is claimed (most clusters have none: no per-pod look needed). */
+  anyClaimed(): boolean {
+    return this.sql.exec("SELECT 1 FROM spares WHERE claimed_by IS NOT NULL LIMIT 1").toArray().length > 0;
+  }
+
   claimedBy(uid: string): Spare | undefined {
     const r = this.sql.exec<SpareRow>("SELECT * FROM spares WHERE claimed_by = ?", uid).toArray()[0];
     return r && spareOf(r);

@@ -1,4 +1,5 @@
 import type { FeedEntry, FeedPage } from "../../../shared/contract";
+import { execBatched } from "./json-batches";
 
 /**
  * Owner of the `status_feed` table. The ordered feed of pod status changes the relay follows (contract: GET .../status).
@@ -12,35 +13,85 @@ const MAX_ROWS = 20_000;
 
 type Row = { seq: number; uid: string; namespace: string; name: string; status_json: string; gone: number };
 
+export interface FeedAppend {
+  uid: string;
+  namespace: string;
+  name: string;
+  statusJson: string;
+  gone: boolean;
+}
+
 export class StatusFeed {
   private waiters = new Set<() => void>();
+  /** Inside `batch`: the entries not written yet, in order, each with its time. */
+  #deferred: Array<FeedAppend & { at: number }> | undefined;
 
   constructor(private readonly sql: SqlStorage) {}
 
-  append(entry: { uid: string; namespace: string; name: string; statusJson: string; gone: boolean }, now: number): void {
-    const { seq } = this.sql
-      .exec<{ seq: number }>(
-        "INSERT INTO status_feed (uid, namespace, name, status_json, gone, at) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq",
-        entry.uid,
-        entry.namespace,
-        entry.name,
-        entry.statusJson,
-        entry.gone ? 1 : 0,
-        now,
-      )
-      .one();
-    if (seq % 1000 === 0 && this.size() > MAX_ROWS) this.compactSuperseded();
+  append(entry: FeedAppend, now: number): void {
+    if (this.#deferred) {
+      this.#deferred.push({ ...entry, at: now });
+      return;
+    }
+    this.appendAll([entry], now);
+  }
+
+  /** Appends `entries` in order, in one statement per batch. */
+  appendAll(entries: readonly FeedAppend[], now: number): void {
+    this.#write(entries.map((e) => ({ ...e, at: now })));
+  }
+
+  /**
+   * Runs `fn` (synchronous, inside the caller's transaction) with its appends collected and
+   * written in one statement at its end, in order; a read in between writes them first. Nested: joins.
+   */
+  batch<T>(fn: () => T): T {
+    if (this.#deferred) return fn();
+    this.#deferred = [];
+    let result: T;
+    try {
+      result = fn();
+    } catch (e) {
+      this.#deferred = undefined; // the caller's transaction rolls back what was written
+      throw e;
+    }
+    this.#flush();
+    return result;
+  }
+
+  #flush(): void {
+    const d = this.#deferred;
+    if (!d) return;
+    this.#deferred = undefined;
+    this.#write(d);
+  }
+
+  #write(rows: ReadonlyArray<FeedAppend & { at: number }>): void {
+    if (rows.length === 0) return;
+    const seqs = execBatched<{ seq: number }>(
+      this.sql,
+      `INSERT INTO status_feed (uid, namespace, name, status_json, gone, at)
+       SELECT j.value ->> '$.uid', j.value ->> '$.namespace', j.value ->> '$.name', j.value ->> '$.statusJson', j.value ->> '$.gone', j.value ->> '$.at'
+       FROM json_each(?) AS j ORDER BY j.key RETURNING seq`,
+      rows.map((r) => ({ ...r, gone: r.gone ? 1 : 0 })),
+    ).map((r) => r.seq);
+    // Every 1000 entries, see whether unacknowledged history outgrew its bound.
+    const first = seqs.reduce((a, b) => Math.min(a, b), Infinity);
+    const last = seqs.reduce((a, b) => Math.max(a, b), 0);
+    if (Math.floor(last / 1000) > Math.floor((first - 1) / 1000) && this.size() > MAX_ROWS) this.compactSuperseded();
     for (const wake of this.waiters) wake();
     this.waiters.clear();
   }
 
   /** When the oldest entry the relay has not acknowledged was appended; undefined when it is caught up. */
   oldestPendingAt(): number | undefined {
+    this.#flush();
     return this.sql.exec<{ at: number | null }>("SELECT min(at) AS at FROM status_feed").one().at ?? undefined;
   }
 
   /** Entries after `after`, waiting up to `waitMs` for one when there are none. */
   async read(after: number, waitMs: number, currentPods: () => FeedEntry[]): Promise<FeedPage> {
+    this.#flush();
     const last = this.lastSeq();
     if (after > last) after = 0;
     if (after === 0) {
@@ -72,10 +123,12 @@ export class StatusFeed {
   }
 
   private page(after: number): Row[] {
+    this.#flush();
     return this.sql.exec<Row>("SELECT seq, uid, namespace, name, status_json, gone FROM status_feed WHERE seq > ? ORDER BY seq LIMIT ?", after, PAGE).toArray();
   }
 
   lastSeq(): number {
+    this.#flush();
     const row = this.sql.exec<{ s: number | null }>("SELECT max(seq) AS s FROM status_feed").one();
     if (row.s !== null) return row.s;
     // Empty after compaction: AUTOINCREMENT remembers the last seq in sqlite_sequence.
