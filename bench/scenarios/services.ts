@@ -29,22 +29,24 @@ const counted = (calls: LoggedCall[], cluster: ClusterClient) => calls.filter((c
 interface Obj {
   apiVersion: "v1";
   kind: string;
-  metadata: { name: string; namespace: string; uid: string; resourceVersion: string; labels?: Record<string, string> };
+  metadata: { name: string; namespace: string; uid: string; resourceVersion: string; creationTimestamp: string; labels?: Record<string, string> };
   spec: Record<string, unknown>;
 }
 
 let rv = 1;
+/** A creation timestamp as the API server sets it (whole seconds): which Services a pod's variables come from depends on it. */
+const now = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
 const webPod = (name: string): Obj => ({
   apiVersion: "v1",
   kind: "Pod",
-  metadata: { name, namespace: "default", uid: randomUUID(), resourceVersion: String(rv++), labels: { app: "web" } },
+  metadata: { name, namespace: "default", uid: randomUUID(), resourceVersion: String(rv++), creationTimestamp: now(), labels: { app: "web" } },
   spec: { containers: [{ name: "web", image: "nginx:1.27", ports: [{ containerPort: 8080, name: "http" }] }] },
 });
 const ports = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `p${i}`, port: 80 + i, targetPort: "http" }));
-const webService = (portCount: number, uid: string = randomUUID()): Obj => ({
+const webService = (portCount: number, uid: string = randomUUID(), created = now()): Obj => ({
   apiVersion: "v1",
   kind: "Service",
-  metadata: { name: "web", namespace: "default", uid, resourceVersion: String(rv++) },
+  metadata: { name: "web", namespace: "default", uid, resourceVersion: String(rv++), creationTimestamp: created },
   spec: { selector: { app: "web" }, ports: ports(portCount) },
 });
 const event = (type: WatchEvent["type"], object: Obj): WatchEvent => ({ type, object });
@@ -120,7 +122,7 @@ async function sample(ctx: BenchContext, i: number): Promise<Sample> {
   const membershipCalls = counted(stop(), cluster).length;
 
   // Update: a fourth port.
-  svc = webService(4, svc.metadata.uid);
+  svc = webService(4, svc.metadata.uid, svc.metadata.creationTimestamp);
   stop = ctx.emulator.record();
   t0 = performance.now();
   await cluster.postEvents([event("MODIFIED", svc)]);

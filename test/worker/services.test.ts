@@ -76,6 +76,26 @@ describe("Services: each Service port an app port of its own, on exactly the sel
   });
 });
 
+describe("a Service made after its pods run", () => {
+  it("gives the running pods' machines their services entries, and no Service variables", { timeout: 60_000 }, async () => {
+    const { cluster, app } = newCluster("svclate");
+    // Timestamps as the API server sets them: the pods were made first.
+    const at = (s: number) => new Date(Date.UTC(2026, 11, 1, 9, 0, s)).toISOString().replace(".000Z", "Z");
+    const pods = [redis("late-a"), redis("late-b")].map((p) => ({ ...p, metadata: { ...p.metadata, labels: { app: "late" }, creationTimestamp: at(0) } }));
+    await postEvents(cluster, pods.map((object) => ({ type: "ADDED", object })));
+    await eventually("both pods run", async () => (await allMachines(app)).filter((m) => m.state === "started").length === 2);
+    const svc = service("late", { app: "late" }, [{ port: 6379 }]);
+    await postEvents(cluster, [{ type: "ADDED", object: { ...svc, metadata: { ...svc.metadata, creationTimestamp: at(1) } } }]);
+    const served = await eventually("both pods serve the Service's app port", async () => {
+      const p = await servedPorts(app);
+      return p["redis-late-a"]?.length === 1 && p["redis-late-b"]?.length === 1 && p;
+    }, 30_000);
+    expect(served["redis-late-a"]).toEqual(served["redis-late-b"]);
+    const env = (await allMachines(app)).find((m) => m.config?.metadata?.machinelet_pod === "redis-late-a")!.config?.env ?? {};
+    expect(Object.keys(env).filter((k) => k.startsWith("LATE_"))).toEqual([]);
+  });
+});
+
 describe("GET /v1/clusters/{cluster}/services/{namespace}/{name}", () => {
   it("shows the Service as the worker maps it: names, ports, app ports, backends; 404 for an unknown one", { timeout: 60_000 }, async () => {
     const { cluster, app } = newCluster("svcview");
