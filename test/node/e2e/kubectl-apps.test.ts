@@ -6,7 +6,8 @@
  * PV controller would write it; a shrink is refused by the API server, a growth extends the volume.
  * The Kubernetes tutorial's WordPress and MySQL tiers each see their Secret's value and their own
  * volume, and no value of a Secret they do not reference (of their namespace or another); a Secret
- * volume with a dot-file key lands as a hidden file with the Secret volume's default mode. The
+ * volume with a dot-file key lands as a hidden file with the Secret volume's default mode; a changed
+ * Secret restarts the machines that use it with the new value, and only those. The
  * Kubernetes docs' downwardAPI volume pod gets its labels, annotations, name, namespace and uid as
  * files; their two-container pod's emptyDir is one temp dir mounted into both containers. A
  * ConfigMap too large for the worker but valid in Kubernetes leaves its pod waiting, saying why.
@@ -134,6 +135,27 @@ describe.skipIf(!HAS_KUBECTL)("kubectl apply of WordPress and MySQL, and of a do
     expect(secretEnvNames(boot.env, values)).toEqual([]);
     expect(secretsSeen(bootTexts(boot), values)).toEqual(["other/dotfile-secret/.secret-file"]);
   });
+
+  it("a changed Secret restarts both tiers with the new value; a pod using another Secret is left alone", async () => {
+    const machineOfTier = async (tier: string) => kit.machineOf((await kit.json<PodList>("get", "pods", "-l", `tier=${tier}`)).items[0]!.metadata.uid);
+    const instance = async (id: string) => (await kit.flyApi<{ instance_id: string }>(`/machines/${id}`)).body.instance_id;
+    const tiers = { mysql: await machineOfTier("mysql"), frontend: await machineOfTier("frontend") };
+    const dotfiles = (await kit.bootOfPod("secret-dotfiles-pod", "other")).machineId;
+    const before = { mysql: await instance(tiers.mysql), frontend: await instance(tiers.frontend), dotfiles: await instance(dotfiles) };
+
+    const patched = await kit.kubectl("patch", "secret", "mysql-pass", "--type=merge", "-p", JSON.stringify({ stringData: { password: "rotated-canary-wp" } }));
+    expect(patched.code, patched.stderr).toBe(0);
+    for (const [tier, id] of Object.entries(tiers)) {
+      const boot = await waitFor(`${tier} restarted with the new password`, async () => {
+        const b = await kit.boot(id);
+        return Object.values(b.env).includes("rotated-canary-wp") && b;
+      });
+      expect(secretEnvNames(boot.env, await kit.secretValues())).toEqual(tier === "mysql" ? ["MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD"] : ["WORDPRESS_DB_PASSWORD"]);
+      expect(Object.values(boot.env)).not.toContain("YOUR_PASSWORD");
+      expect(await instance(id)).not.toBe(before[tier as keyof typeof tiers]);
+    }
+    expect(await instance(dotfiles)).toBe(before.dotfiles);
+  }, 90_000);
 });
 
 describe.skipIf(!HAS_KUBECTL)("kubectl apply of the docs' downwardAPI volume pod and two-container emptyDir pod", () => {
