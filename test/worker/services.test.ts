@@ -96,6 +96,25 @@ describe("a Service made after its pods run", () => {
   });
 });
 
+describe("a Service made in the same second as the pods it selects", () => {
+  it("counts as older (timestamps have whole seconds): the running pods get its variables and services entries once it has its address", { timeout: 60_000 }, async () => {
+    const { cluster, app } = newCluster("svcsame");
+    const at = new Date(Date.UTC(2026, 11, 1, 9, 30, 0)).toISOString().replace(".000Z", "Z");
+    const pods = [redis("same-a"), redis("same-b")].map((p) => ({ ...p, metadata: { ...p.metadata, labels: { app: "same" }, creationTimestamp: at } }));
+    await postEvents(cluster, pods.map((object) => ({ type: "ADDED", object })));
+    await eventually("both pods run", async () => (await allMachines(app)).filter((m) => m.state === "started").length === 2);
+    const svc = service("same", { app: "same" }, [{ port: 6379 }]);
+    await postEvents(cluster, [{ type: "ADDED", object: { ...svc, metadata: { ...svc.metadata, creationTimestamp: at } } }]);
+    await eventually("both pods serve the Service's app port", async () => {
+      const p = await servedPorts(app);
+      return p["redis-same-a"]?.length === 1 && p["redis-same-b"]?.length === 1 && p;
+    }, 40_000);
+    const { address } = serviceViewSchema.parse(await (await signedFetch(`/v1/clusters/${cluster}/services/default/same`)).json());
+    const env = (await allMachines(app)).find((m) => m.config?.metadata?.machinelet_pod === "redis-same-a")!.config?.env ?? {};
+    expect(env.SAME_SERVICE_HOST).toBe(address);
+  });
+});
+
 describe("GET /v1/clusters/{cluster}/services/{namespace}/{name}", () => {
   it("shows the Service as the worker maps it: names, ports, app ports, backends; 404 for an unknown one", { timeout: 60_000 }, async () => {
     const { cluster, app } = newCluster("svcview");

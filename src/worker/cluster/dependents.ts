@@ -50,11 +50,18 @@ export function reviseSelected(ctx: DependentsContext, namespace: string, before
   return changed;
 }
 
-/** A Service of the namespace got its Fly address: the pods still waiting (for its variables, say) are translated again. */
-export function reviseWaiting(ctx: DependentsContext, namespace: string): number {
+/**
+ * Services of the namespace got their Fly address (or one went): the pods still waiting (for its
+ * variables, say) are translated again, and so are the running pods the `addressed` Services
+ * select. Such a pod may count a Service as older than itself (made in the same second:
+ * timestamps have whole seconds) and so wait for its address; while it waited its machine kept the
+ * config it had, without that Service's `services` entries, which it gets now (with the variables).
+ */
+export function reviseWaiting(ctx: DependentsContext, namespace: string, addressed: readonly Service[] = []): number {
   let changed = 0;
   for (const rec of ctx.pods.runnableIn(namespace)) {
-    if (rec.config === null && rec.problem && !rec.problem.terminal && retranslate(ctx, rec)) changed++;
+    const waiting = rec.config === null && rec.problem !== null && !rec.problem.terminal;
+    if ((waiting || addressed.some((s) => proxiesTo(s, rec.pod))) && retranslate(ctx, rec)) changed++;
   }
   return changed;
 }

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { MachinesClient } from "../../machines/client";
 import { isMachinesApiError } from "../../machines/errors";
 import type { ClaimView, FeedPage, PodView, ServiceView, ReconcileCounts, Snapshot } from "../../shared/contract";
+import type { Service } from "../../shared/k8s";
 import type { ClusterStatusView } from "../ops/status-view";
 import { deferredWrite, logLevelOf } from "../log";
 import { AppProvisioner, AppUnavailable } from "./app-provisioner";
@@ -84,7 +85,8 @@ export class ClusterObject extends DurableObject<Env> {
       decide: (d) => this.#decisions.record(d),
       addressed: (services) => {
         const ctx = this.#intakeContext(this.#cluster());
-        this.ctx.storage.transactionSync(() => new Set(services.map((s) => s.namespace)).forEach((ns) => reviseWaiting(ctx, ns)));
+        const addressed = (ns: string) => services.filter((s) => s.namespace === ns).flatMap((s) => (this.#state.objects.find("Service", ns, s.name)?.object as Service | undefined) ?? []);
+        this.ctx.storage.transactionSync(() => new Set(services.map((s) => s.namespace)).forEach((ns) => reviseWaiting(ctx, ns, addressed(ns))));
         if (ctx.scheduled) void this.#kick();
       },
       retryAt: () => this.#armAlarm(),
