@@ -107,6 +107,31 @@ describe("claims and Fly Volumes", () => {
     expect((await eventually("volume read", () => volumeOf(app, volumeId))).state).toBe("created");
   });
 
+  it("a claim being deleted (a finalizer holds it) stays with its running machine; a recreated pod waits instead of mounting it", async () => {
+    const { cluster } = newCluster();
+    const c = claim("held", "1Gi", crypto.randomUUID());
+    const first = mounting("held", "h-0");
+    await postEvents(cluster, [{ type: "ADDED", object: c }, { type: "ADDED", object: first }]);
+    const running = await podPhase(cluster, first.metadata.uid, "Running");
+    const terminating = { ...c, metadata: { ...c.metadata, resourceVersion: String(++rv), deletionTimestamp: "2026-12-02T01:00:00Z", finalizers: ["kubernetes.io/pvc-protection"] } };
+    await postEvents(cluster, [{ type: "MODIFIED", object: terminating }]);
+    await reconcile(cluster);
+    expect(await getPod(cluster, first.metadata.uid)).toMatchObject({ machineId: running.machineId, status: { phase: "Running" } });
+
+    await postEvents(cluster, [deleted(first)]);
+    await eventually("first pod gone", async () => (await getPod(cluster, first.metadata.uid)) === undefined);
+    const second = mounting("held", "h-0");
+    await postEvents(cluster, [{ type: "ADDED", object: second }]);
+    const waiting = await eventually("the recreated pod waiting", async () => {
+      const v = await getPod(cluster, second.metadata.uid);
+      const w = (v?.status.containerStatuses?.[0] as { state?: { waiting?: { reason?: string; message?: string } } } | undefined)?.state?.waiting;
+      return w?.reason === "ContainerCreating" && w.message?.includes("being deleted") ? { v, w } : undefined;
+    });
+    expect(waiting.w.message).toBe('PersistentVolumeClaim "held" is being deleted: a new Machine does not mount it');
+    expect(waiting.v?.machineId).toBeNull();
+    await postEvents(cluster, [deleted(second)]);
+  });
+
   it("the claim's view: Pending (WaitForFirstConsumer) until its volume exists, then Bound; a shrink and an impossible claim say why", async () => {
     const { cluster } = newCluster();
     const view = async (name: string) => {

@@ -51,7 +51,9 @@ export function translateContextOf(
     volume: (namespace, name) => {
       const claim = objects.find("PersistentVolumeClaim", namespace, name);
       const row = claim && claims.get(claim.uid);
-      return row?.volumeId && row.region ? { id: row.volumeId, region: row.region } : undefined;
+      if (!claim || !row?.volumeId || !row.region) return undefined;
+      const deleting = !!(claim.object as { metadata?: { deletionTimestamp?: string | null } }).metadata?.deletionTimestamp;
+      return { id: row.volumeId, region: row.region, ...(deleting ? { deleting } : {}) };
     },
   };
 }

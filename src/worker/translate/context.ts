@@ -19,6 +19,8 @@ export type SecretKeys = Readonly<Record<string, number | undefined>>;
 export interface ClaimVolume {
   id: string;
   region: string;
+  /** the claim is being deleted (`deletionTimestamp`, held by a finalizer such as pvc-protection) */
+  deleting?: boolean;
 }
 
 /**

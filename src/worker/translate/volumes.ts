@@ -119,6 +119,8 @@ function mountClaim(plan: VolumePlan, vol: Volume, vat: string, path: string, at
   if (!ctx.volume) return log.notHonoured(`${vat}.persistentVolumeClaim`, "Fly Volumes are not available to this translation");
   const bound = ctx.volume(pod.metadata.namespace, claim);
   if (!bound) return log.wait("ContainerCreating", `waiting for PersistentVolumeClaim "${claim}" to be bound to a Fly Volume`);
+  // As the kubelet refuses to start a pod on a claim being deleted; a machine that has it keeps it.
+  if (bound.deleting) return log.wait("ContainerCreating", `PersistentVolumeClaim "${claim}" is being deleted: a new Machine does not mount it`);
   const asked = pod.metadata.annotations?.[REGION_ANNOTATION];
   if (asked !== undefined && asked !== bound.region) {
     return log.wait("ContainerCreating", `Fly Volume ${bound.id} of PersistentVolumeClaim "${claim}" is in region ${bound.region}, not ${asked} as the pod asks; a Volume does not move`);

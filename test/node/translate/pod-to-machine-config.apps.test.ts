@@ -60,6 +60,13 @@ describe("StatefulSet web (volumeClaimTemplates)", () => {
     expect(r.config.processes).toEqual([{ ignore_app_secrets: true }]);
   });
 
+  it("waits while its claim is being deleted (held by a finalizer), as the kubelet does", () => {
+    const [claim] = claimsOfStatefulSet(file, "web", 0);
+    const deleting = { ...claim!, metadata: { ...claim!.metadata, deletionTimestamp: "2026-12-02T01:00:00Z", finalizers: ["kubernetes.io/pvc-protection"] } };
+    const r = podToMachineConfig(podOfWorkload(file, "StatefulSet", "web", 0), contextOf({ claims: [deleting] }));
+    expect(r).toMatchObject({ ok: false, errors: [], waiting: [{ reason: "ContainerCreating", message: 'PersistentVolumeClaim "www-web-0" is being deleted: a new Machine does not mount it' }] });
+  });
+
   it("waits while its claim has no Fly Volume", () => {
     const r = podToMachineConfig(podOfWorkload(file, "StatefulSet", "web", 1), contextOf({ claims: claimsOfStatefulSet(file, "web", 0) }));
     expect(r).toMatchObject({ ok: false, errors: [], waiting: [{ reason: "ContainerCreating", message: 'waiting for PersistentVolumeClaim "www-web-1" to be bound to a Fly Volume' }] });

@@ -6,7 +6,8 @@ export { secretKeyToFlySecretNames as appSecretNames } from "../../../src/worker
 /**
  * A context whose lookups answer from the given objects, as the worker answers from its store:
  * every Secret key written to Fly at `secretsVersion` (default 1) unless listed in `unwritten`,
- * every claim bound to `vol_<claim without dashes>` in `volumeRegion` (default ord).
+ * every claim bound to `vol_<claim without dashes>` in `volumeRegion` (default ord), `deleting`
+ * when it has a `deletionTimestamp`.
  */
 export function contextOf(objects: {
   configMaps?: ConfigMap[];
@@ -24,7 +25,9 @@ export function contextOf(objects: {
       const keys = [...Object.keys(s?.data ?? {}), ...Object.keys(s?.stringData ?? {})];
       return s && Object.fromEntries(keys.map((k) => [k, objects.unwritten?.includes(`${name}/${k}`) ? undefined : (objects.secretsVersion ?? 1)]));
     },
-    volume: (ns, claim) =>
-      objects.claims?.some((c) => c.metadata.namespace === ns && c.metadata.name === claim) ? { id: `vol_${claim.replace(/-/g, "")}`, region: objects.volumeRegion ?? "ord" } : undefined,
+    volume: (ns, claim) => {
+      const c = objects.claims?.find((x) => x.metadata.namespace === ns && x.metadata.name === claim);
+      return c && { id: `vol_${claim.replace(/-/g, "")}`, region: objects.volumeRegion ?? "ord", ...(c.metadata.deletionTimestamp ? { deleting: true } : {}) };
+    },
   };
 }
