@@ -5,7 +5,8 @@
  * for every forwarder machine (the system's `services`). Over real sockets: every name form
  * resolves through Node's resolver pointed at the cluster DNS (short names as a pod's search path
  * expands them); bytes sent to a Service name reach exactly its selected Ready pods, at their
- * targetPort (the emulator's listeners answer `<machine id> <port>`); membership follows scaling,
+ * targetPort (the emulator's listeners answer `<machine id> <port>`; `kubectl expose --target-port`
+ * makes one that differs from the Service port); membership follows scaling,
  * a rollout, readiness, relabelling, pod deletion and Service deletion.
  * Skipped, with a notice, where /usr/bin/kubectl is missing.
  */
@@ -107,13 +108,13 @@ async function reached(name: string, port: number, n: number): Promise<string[]>
   return [...answers].sort();
 }
 
-/** Waits until Service `name`:`port` reaches exactly the Ready pods of `selector`; returns them. */
-async function reachesExactly(name: string, port: number, selector: string, count: number): Promise<string[]> {
+/** Waits until Service `name`:`port` reaches exactly the Ready pods of `selector` at `targetPort`; returns them. */
+async function reachesExactly(name: string, port: number, selector: string, count: number, targetPort = port): Promise<string[]> {
   let last = "";
   return waitUntil(
     `${name}:${port} to reach exactly its ${count} Ready pod(s)`,
     async () => {
-      const want = await readyBackends(selector, port);
+      const want = await readyBackends(selector, targetPort);
       const got = await reached(name, port, Math.max(want.length, 1));
       last = `want ${JSON.stringify(want)}, reached ${JSON.stringify(got)}`;
       if (want.length !== count || JSON.stringify(got) !== JSON.stringify(want.length ? want : [""])) throw new Error(last);
@@ -179,6 +180,10 @@ describe.skipIf(!HAS_KUBECTL)("kubectl apply of the guestbook and a headless Sta
     expect(await dial((await aaaa("web-0.nginx"))[0]!, 80)).toBe(`${web0} 80`);
     // Headless: no Fly address, no Service app.
     expect(await address("nginx")).toBeUndefined();
+    // A Service port that is not the pods' port: `kubectl expose` of a pod (its labels as the selector) with --target-port.
+    await ok("expose", "pod", "web-0", "--name=web-0-alt", "--port=8080", "--target-port=80");
+    const selector = JSON.parse(await ok("get", "service", "web-0-alt", "-o", "jsonpath={.spec.selector}")) as Record<string, string>;
+    expect(await reachesExactly("web-0-alt", 8080, Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(","), 1, 80)).toEqual([`${web0} 80`]);
   });
 
   it("membership follows scaling, relabelling, a readiness rollout, an un-ready pod and a deleted pod", async () => {
