@@ -205,6 +205,9 @@ describe.skipIf(!HAS_KUBECTL)("kubectl apply of the guestbook and a headless Sta
     const before = await podNames(FOLLOWER);
     await ok("patch", "deployment", "redis-follower", "-p", JSON.stringify({ spec: { template: { spec: { containers: [{ name: "follower", readinessProbe: { tcpSocket: { port: 6379 }, periodSeconds: 2 } }] } } } }));
     await ok("rollout", "status", "deployment/redis-follower", "--timeout=60s");
+    // `rollout status` is done once the new pods are available; the old ones may still be
+    // terminating (their grace period), as with a real API server.
+    await ok("wait", "--for=delete", ...before.map((n) => `pod/${n}`), "--timeout=50s");
     const after = await reachesExactly("redis-follower", 6379, FOLLOWER, 2);
     expect((await podNames(FOLLOWER)).filter((n) => before.includes(n))).toEqual([]);
 
