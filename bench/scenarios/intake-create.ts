@@ -20,20 +20,22 @@ export const intakeCreate: Scenario = {
     await ctx.emulator.configure({ latencyMs: 0, bootMs: 0, rateLimits: false });
     const toCreate: number[] = [];
     const toAck: number[] = [];
-    for (let i = 0; i < SAMPLES; i++) {
-      const cluster = ctx.newCluster("create");
-      await cluster.prewarm();
-      const pod = benchPod("p");
-      const t0 = Date.now();
-      const [result] = await cluster.postEvents([added(pod)]);
-      toAck.push(Date.now() - t0);
-      if (result?.outcome !== "applied") throw new Error(`event not applied: ${JSON.stringify(result)}`);
-      const machine = await poll("the pod's machine", async () => (await ctx.emulator.machines(cluster.app))[0], { everyMs: 5, timeoutMs: 30_000 });
-      toCreate.push(machine.createdAt - t0);
-      // Let this pod finish converging so it does not overlap the next sample.
-      await poll("the pod to run", async () => ((await cluster.pod(pod.metadata.uid))?.status?.phase === "Running" ? true : undefined), { everyMs: 10, timeoutMs: 30_000 });
-      await retire(cluster, [pod]);
-    }
+    await ctx.profile("intake-create", async () => {
+      for (let i = 0; i < SAMPLES; i++) {
+        const cluster = ctx.newCluster("create");
+        await cluster.prewarm();
+        const pod = benchPod("p");
+        const t0 = Date.now();
+        const [result] = await cluster.postEvents([added(pod)]);
+        toAck.push(Date.now() - t0);
+        if (result?.outcome !== "applied") throw new Error(`event not applied: ${JSON.stringify(result)}`);
+        const machine = await poll("the pod's machine", async () => (await ctx.emulator.machines(cluster.app))[0], { everyMs: 5, timeoutMs: 30_000 });
+        toCreate.push(machine.createdAt - t0);
+        // Let this pod finish converging so it does not overlap the next sample.
+        await poll("the pod to run", async () => ((await cluster.pod(pod.metadata.uid))?.status?.phase === "Running" ? true : undefined), { everyMs: 10, timeoutMs: 30_000 });
+        await retire(cluster, [pod]);
+      }
+    });
     const floor: number[] = [];
     const any = ctx.newCluster("floor");
     for (let i = 0; i < SAMPLES; i++) {

@@ -47,6 +47,7 @@ export const podRunning: Scenario = {
       metric("pod_running_in_api_p50_ms", median(viaWorker.map((s) => s.apiMs)), "ms", "of pod_running: time with a Machines API call open"),
       metric("pod_running_before_create_p50_ms", median(viaWorker.map((s) => s.beforeMs)), "ms", "of pod_running: event POST -> create call reaches the API"),
       metric("pod_running_after_api_p50_ms", median(viaWorker.map((s) => s.afterMs)), "ms", "of pod_running: last API answer -> the poll sees Running"),
+      metric("pod_running_between_calls_p50_ms", median(viaWorker.map((s) => s.betweenMs)), "ms", "of pod_running: first call -> last answer with no call open (the worker between its calls)"),
       metric("direct_in_api_p50_ms", median(direct.map((s) => s.apiMs)), "ms", "of direct: time with a Machines API call open"),
     ];
   },
@@ -59,6 +60,7 @@ interface WorkerSample {
   apiMs: number;
   beforeMs: number;
   afterMs: number;
+  betweenMs: number;
 }
 
 async function workerSample(ctx: BenchContext, cluster: ClusterClient): Promise<WorkerSample> {
@@ -78,6 +80,7 @@ async function workerSample(ctx: BenchContext, cluster: ClusterClient): Promise<
     apiMs: busyMs(calls),
     beforeMs: Math.min(...calls.map((c) => c.start)) - t0,
     afterMs: t1 - Math.max(...calls.map((c) => c.end)),
+    betweenMs: Math.max(...calls.map((c) => c.end)) - Math.min(...calls.map((c) => c.start)) - busyMs(calls),
   };
 }
 

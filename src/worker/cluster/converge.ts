@@ -122,24 +122,42 @@ async function create(ctx: ConvergeContext, rec: PodRecord): Promise<StepResult>
       throw e;
     }
   });
+  // The machine boots now. Its wait goes out before the answer is recorded: a call made after a
+  // write waits until the write is durable (the object's output gate), a round trip to storage.
+  const early = SETTLING.has(m.state) ? waitInLane(ctx, rec, m.id, SETTLED, WAIT_TIMEOUT_S) : undefined;
   ctx.imagePulls.forget(rec.uid);
   record(ctx, rec, m, rec.configHash);
   const g = configOf(rec).guest;
   const guest = g ? `${g.cpu_kind ?? "shared"}-cpu-${g.cpus ?? 1}x, ${g.memory_mb ?? 256} MB` : "default guest";
   ctx.decide({ action: "create", outcome: "done", reason: `the pod has no machine; created with ${guest}${rec.region ? ` in ${rec.region}` : ""}`, pod: podIds(rec), machine: m.id, durationMs: ctx.now() - started });
-  return again(0);
+  if (!early) return again(0);
+  // What the next step would do with the machine just recorded: observe it, with the wait already under way.
+  const after = ctx.pods.get(rec.uid);
+  if (after?.machineId !== m.id) {
+    void early.catch(() => undefined);
+    return again(0);
+  }
+  try {
+    return await observe(ctx, after, 0, early);
+  } catch (e) {
+    return onError(ctx, after, e, 0);
+  }
 }
+
+/** The states a settling machine's wait ends in. */
+const SETTLED: ["started", "stopped", "failed", "destroyed"] = ["started", "stopped", "failed", "destroyed"];
 
 /**
  * Waits briefly for the machine to settle, then reads it whole (state, IP, checks, events). A
  * machine that settled as `started` with no checks to report skips the read: the wait answer and
  * what create or update returned say all its status needs (the next reconcile fills in events).
- * While every wait lane is taken, no call: the machine watch sees the machine settle.
+ * While every wait lane is taken, no call: the machine watch sees the machine settle. `early`:
+ * the wait, already issued (right after a create).
  */
-async function observe(ctx: ConvergeContext, rec: PodRecord, attempts: number): Promise<StepResult> {
+async function observe(ctx: ConvergeContext, rec: PodRecord, attempts: number, early?: ReturnType<typeof waitInLane>): Promise<StepResult> {
   const id = rec.machineId!;
   if (rec.machineState !== null && SETTLING.has(rec.machineState)) {
-    const w = await waitInLane(ctx, rec, id, ["started", "stopped", "failed", "destroyed"], WAIT_TIMEOUT_S);
+    const w = await (early ?? waitInLane(ctx, rec, id, SETTLED, WAIT_TIMEOUT_S));
     if (w === "no-lane") return again(SETTLE_LOOK_MS);
     const last = rec.lastMachine;
     if (w !== "timeout" && w.state === "started" && last && !hasChecks(last.config)) {

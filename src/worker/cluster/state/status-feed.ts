@@ -68,19 +68,29 @@ export class StatusFeed {
 
   #write(rows: ReadonlyArray<FeedAppend & { at: number }>): void {
     if (rows.length === 0) return;
-    const seqs = execBatched<{ seq: number }>(
-      this.sql,
-      `INSERT INTO status_feed (uid, namespace, name, status_json, gone, at)
-       SELECT j.value ->> '$.uid', j.value ->> '$.namespace', j.value ->> '$.name', j.value ->> '$.statusJson', j.value ->> '$.gone', j.value ->> '$.at'
-       FROM json_each(?) AS j ORDER BY j.key RETURNING seq`,
-      rows.map((r) => ({ ...r, gone: r.gone ? 1 : 0 })),
-    ).map((r) => r.seq);
+    const seqs = this.#insert(rows);
     // Every 1000 entries, see whether unacknowledged history outgrew its bound.
     const first = seqs.reduce((a, b) => Math.min(a, b), Infinity);
     const last = seqs.reduce((a, b) => Math.max(a, b), 0);
     if (Math.floor(last / 1000) > Math.floor((first - 1) / 1000) && this.size() > MAX_ROWS) this.compactSuperseded();
     for (const wake of this.waiters) wake();
     this.waiters.clear();
+  }
+
+  /** The rows' sequence numbers. One entry (a single event's, the common case) needs no JSON batch around it. */
+  #insert(rows: ReadonlyArray<FeedAppend & { at: number }>): number[] {
+    if (rows.length === 1) {
+      const r = rows[0]!;
+      const insert = "INSERT INTO status_feed (uid, namespace, name, status_json, gone, at) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq";
+      return [this.sql.exec<{ seq: number }>(insert, r.uid, r.namespace, r.name, r.statusJson, r.gone ? 1 : 0, r.at).one().seq];
+    }
+    return execBatched<{ seq: number }>(
+      this.sql,
+      `INSERT INTO status_feed (uid, namespace, name, status_json, gone, at)
+       SELECT j.value ->> '$.uid', j.value ->> '$.namespace', j.value ->> '$.name', j.value ->> '$.statusJson', j.value ->> '$.gone', j.value ->> '$.at'
+       FROM json_each(?) AS j ORDER BY j.key RETURNING seq`,
+      rows.map((r) => ({ ...r, gone: r.gone ? 1 : 0 })),
+    ).map((r) => r.seq);
   }
 
   /** When the oldest entry the relay has not acknowledged was appended; undefined when it is caught up. */

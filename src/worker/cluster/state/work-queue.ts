@@ -28,6 +28,10 @@ export class WorkQueue {
       this.#deferred.set(uid, Math.min(dueAt, this.#deferred.get(uid) ?? Infinity));
       return;
     }
+    this.#writeOne(uid, dueAt);
+  }
+
+  #writeOne(uid: string, dueAt: number): void {
     this.sql.exec(
       `INSERT INTO work (uid, due_at) VALUES (?, ?)
        ON CONFLICT(uid) DO UPDATE SET due_at = min(due_at, excluded.due_at), gen = gen + 1, attempts = 0`,
@@ -68,6 +72,7 @@ export class WorkQueue {
 
   #writeAll(rows: { uid: string; due: number }[]): void {
     if (rows.length === 0) return;
+    if (rows.length === 1) return this.#writeOne(rows[0]!.uid, rows[0]!.due); // a single event's: no JSON batch around it
     execBatched(
       this.sql,
       `INSERT INTO work (uid, due_at) SELECT j.value ->> '$.uid', j.value ->> '$.due' FROM json_each(?) AS j WHERE true
