@@ -17,6 +17,7 @@ import { startControllerManager } from "./controllers/controller-manager";
 import { AdmittedWrites } from "./admission/admitted-writes";
 import type { Toleration } from "./admission/pod-toleration-restriction";
 import { podTolerationRestriction } from "./admission/pod-toleration-restriction";
+import { storageObjectInUseProtection } from "./admission/storage-object-in-use-protection";
 import { WebhookAdmission } from "./admission/webhooks";
 import { ADMIN, type UserInfo } from "./authn";
 import { kubeconfigFor } from "./kubeconfig";
@@ -87,7 +88,7 @@ export async function startK8sStandin(options: K8sStandinOptions = {}): Promise<
   const host = options.host ?? "127.0.0.1";
   const token = options.token ?? randomBytes(24).toString("hex");
   const store = new Store(options.historyLimit ?? 10_000);
-  const registry = new Registry(store, [podTolerationRestriction(options.defaultTolerations ?? [])], options.serviceFamily);
+  const registry = new Registry(store, [podTolerationRestriction(options.defaultTolerations ?? []), storageObjectInUseProtection], options.serviceFamily);
   seed(registry);
   const { cert, key } = await createSelfSignedCert([...new Set([host, "127.0.0.1", "localhost"])]);
 

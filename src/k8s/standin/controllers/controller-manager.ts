@@ -9,6 +9,7 @@ import { endpointsController } from "./endpoints-controller";
 import { JobController } from "./job-controller";
 import { statefulSetController } from "./statefulset-controller";
 import { garbageCollector } from "./garbage-collector";
+import { pvcProtectionController } from "./pvc-protection-controller";
 import { startController } from "./loop";
 import { replicaSetController } from "./replicaset-controller";
 import { scheduler } from "../scheduling/scheduler";
@@ -23,6 +24,7 @@ export function startControllerManager(store: Store, writes: AdmittedWrites): ()
     new JobController(writes),
     endpointsController(registry),
     garbageCollector(registry),
+    pvcProtectionController(registry),
   ];
   const stops = controllers.map((c) => startController(store, c));
   return () => {

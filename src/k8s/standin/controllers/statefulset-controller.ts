@@ -68,7 +68,11 @@ function ensureClaims(registry: Registry, set: K8sObject, ordinal: number): bool
   const selector = isJsonObject(spec.selector) && isJsonObject(spec.selector.matchLabels) ? spec.selector.matchLabels : {};
   for (const template of claimTemplates(spec)) {
     const name = claimName(template, set, ordinal);
-    if (registry.find(CLAIMS, set.metadata.namespace, name)) continue;
+    const existing = registry.find(CLAIMS, set.metadata.namespace, name);
+    // As createMissingPersistentVolumeClaims: a claim being deleted ("pvc ... is being deleted")
+    // holds the pod back until it is gone and made anew, rather than starting the pod on it.
+    if (existing?.metadata.deletionTimestamp) return false;
+    if (existing) continue;
     const meta = isJsonObject(template.metadata) ? template.metadata : {};
     const owner = policy.whenDeleted === "Delete" ? { ownerReferences: [{ ...controllerReferenceTo(set), controller: false }] } : {};
     const created = bestEffort(() =>
