@@ -60,6 +60,8 @@ interface Sample {
   updateMs: number;
   updateCalls: number;
   joinMs: number;
+  readyMs: number;
+  readyCalls: number;
 }
 
 export const services: Scenario = {
@@ -81,6 +83,8 @@ export const services: Scenario = {
       metric("service_update_ms", median(samples.map((s) => s.updateMs)), "ms", "a 4th port added -> it routes to the selected pods"),
       metric("service_update_calls", median(samples.map((s) => s.updateCalls)), "calls", "Machines API calls of that update (forwarder and every selected pod)"),
       metric("service_pod_join_ms", median(samples.map((s) => s.joinMs)), "ms", "a new selected pod's event -> the Service routes to it"),
+      metric("service_ready_to_traffic_ms", median(samples.map((s) => s.readyMs)), "ms", "a selected pod's failing readiness check passes -> the Service routes to it (Fly Proxy's own checks)"),
+      metric("service_ready_to_traffic_calls", median(samples.map((s) => s.readyCalls)), "calls", "Machines API calls machinelet makes meanwhile: routing needs none (readiness is the service check); it reads the pod's machine to report the pod's Ready condition"),
     ];
   },
 };
@@ -108,7 +112,7 @@ async function sample(ctx: BenchContext, i: number): Promise<Sample> {
   await sleep(SETTLE_MS);
   const createCalls = counted(stop(), cluster);
   const serviceAppCalls = createCalls.filter((c) => c.path === "/v1/apps" || c.path.startsWith(`/v1/apps/${view.fly.serviceApp}`)).length;
-  ctx.log(`services sample ${i + 1}: reachable in ${Math.round(createMs)} ms, ${createCalls.length} calls`);
+  ctx.log(`services sample ${i + 1}: reachable in ${Math.round(createMs)} ms, ${createCalls.length} calls: ${createCalls.map((c) => `${c.method} ${c.path}`).join("; ")}`);
 
   // Membership: one pod relabelled out.
   const leaving = pods[PODS - 1]!;
@@ -131,8 +135,9 @@ async function sample(ctx: BenchContext, i: number): Promise<Sample> {
   await sleep(SETTLE_MS);
   const updateCalls = counted(stop(), cluster).length;
 
-  // Join: a new pod the Service selects.
-  const joining = webPod("web-new");
+  // Join: a new pod the Service selects, with a readiness probe (its `services` entries carry it as their check).
+  const plain = webPod("web-new");
+  const joining: Obj = { ...plain, spec: { containers: [{ ...(plain.spec.containers as object[])[0], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } }] } };
   t0 = performance.now();
   await cluster.postEvents([event("ADDED", joining)]);
   const joined = await poll("the new pod's machine", async () => (await ctx.emulator.machines(cluster.app)).find((m) => m.config.metadata?.machinelet_pod_uid === joining.metadata.uid)?.id, POLL);
@@ -140,9 +145,30 @@ async function sample(ctx: BenchContext, i: number): Promise<Sample> {
   await routesTo(ctx, cluster, from, 4, machines);
   const joinMs = performance.now() - t0;
 
+  // Ready to traffic: its check fails (the Service stops routing to it), then passes. Fly Proxy
+  // routes on its own check results, so this involves no call from machinelet; the emulator
+  // applies a check status at once, where Fly sees it at the check's next run.
+  const checks = async (status: string) => {
+    const r = await fetch(`${ctx.emulator.url}/_emulator/apps/${cluster.app}/machines/${joined}/checks`, { method: "PUT", body: JSON.stringify({ "*": status }) });
+    if (!r.ok) throw new Error(`PUT checks of ${joined}: ${r.status} ${await r.text()}`);
+  };
+  await checks("critical");
+  machines.delete(joined);
+  await routesTo(ctx, cluster, from, 4, machines);
+  machines.add(joined);
+  stop = ctx.emulator.record();
+  t0 = performance.now();
+  await checks("passing");
+  await routesTo(ctx, cluster, from, 4, machines);
+  const readyMs = performance.now() - t0;
+  await sleep(SETTLE_MS);
+  const readyLog = counted(stop(), cluster);
+  const readyCalls = readyLog.length;
+  ctx.log(`services sample ${i + 1}: ready to traffic in ${Math.round(readyMs)} ms, calls: ${readyLog.map((c) => `${c.method} ${c.path}`).join("; ") || "none"}`);
+
   await cluster.postEvents([...pods, joining].map((p) => event("DELETED", { ...p, metadata: { ...p.metadata, resourceVersion: String(rv++) } })).concat(event("DELETED", { ...svc, metadata: { ...svc.metadata, resourceVersion: String(rv++) } })));
   await ctx.emulator.waitQuiet(3_000, 120_000);
-  return { createMs, createCalls, serviceAppCalls, membershipMs, membershipCalls, updateMs, updateCalls, joinMs };
+  return { createMs, createCalls, serviceAppCalls, membershipMs, membershipCalls, updateMs, updateCalls, joinMs, readyMs, readyCalls };
 }
 
 /** Polls until each of the Service's first `portCount` ports, followed hop by hop from machine `from`, lands on exactly `machines`. */
