@@ -7,7 +7,8 @@
  * expands them); bytes sent to a Service name reach exactly its selected Ready pods, at their
  * targetPort (the emulator's listeners answer `<machine id> <port>`; `kubectl expose --target-port`
  * makes one that differs from the Service port); membership follows scaling,
- * a rollout, readiness, relabelling, pod deletion and Service deletion.
+ * a rollout, readiness, relabelling, pod deletion and Service deletion; the headless Service's
+ * name follows its pods' readiness.
  * Skipped, with a notice, where /usr/bin/kubectl is missing.
  */
 import { execFile } from "node:child_process";
@@ -124,6 +125,18 @@ async function reachesExactly(name: string, port: number, selector: string, coun
   );
 }
 
+/** Pod name -> IP of the pods `selector` picks. */
+async function podIps(selector: string): Promise<Record<string, string>> {
+  const pods = JSON.parse(await ok("get", "pods", "-l", selector, "-o", "json")) as { items: KPod[] };
+  return Object.fromEntries(pods.items.map((p) => [p.metadata.name, canonical(p.status!.podIP!)]));
+}
+/** Makes every readiness check of a pod machine report `status` (null: as configured, passing). */
+async function setChecks(machineId: string, status: "critical" | null): Promise<void> {
+  const r = await fetch(`${sys.emulator.url}/_emulator/apps/${sys.app}/machines/${machineId}/checks`, { method: "PUT", body: JSON.stringify({ "*": status }) });
+  expect(r.status).toBe(200);
+}
+const machineOf = async (ip: string) => (await network()).find((e) => e.kind === "machine" && canonical(e.ip) === ip)!.machine_id!;
+
 const address = async (svc: string) => (JSON.parse(await ok("get", "service", svc, "-o", "json")) as { metadata: { annotations?: Record<string, string> } }).metadata.annotations?.[SERVICE_ADDRESS_ANNOTATION];
 const podNames = async (selector: string) => (await ok("get", "pods", "-l", selector, "-o", "jsonpath={.items[*].metadata.name}")).split(" ").filter(Boolean).sort();
 
@@ -167,8 +180,7 @@ describe.skipIf(!HAS_KUBECTL)("kubectl apply of the guestbook and a headless Sta
 
     // The headless Service: its name is its Ready pods' IPs, each StatefulSet pod has its own name.
     await ok("wait", "--for=condition=Ready", "pod", "-l", "app=nginx", "--timeout=60s");
-    const web = JSON.parse(await ok("get", "pods", "-l", "app=nginx", "-o", "json")) as { items: KPod[] };
-    const ipOf = Object.fromEntries(web.items.map((p) => [p.metadata.name, canonical(p.status!.podIP!)]));
+    const ipOf = await podIps("app=nginx");
     expect(Object.keys(ipOf).sort()).toEqual(["web-0", "web-1"]);
     for (const name of ["nginx", "nginx.default", "nginx.default.svc", "nginx.default.svc.cluster.local"]) {
       expect(await waitFor(`${name} lists both pods`, async () => (await aaaa(name)).length === 2 && aaaa(name)), name).toEqual([ipOf["web-0"], ipOf["web-1"]].sort());
@@ -176,7 +188,7 @@ describe.skipIf(!HAS_KUBECTL)("kubectl apply of the guestbook and a headless Sta
     for (const name of ["web-0.nginx", "web-0.nginx.default.svc", "web-0.nginx.default.svc.cluster.local"]) expect(await aaaa(name), name).toEqual([ipOf["web-0"]]);
     expect(await aaaa("web-1.nginx")).toEqual([ipOf["web-1"]]);
     // Bytes to a pod's name reach that pod's machine at the port dialled.
-    const web0 = (await network()).find((e) => e.kind === "machine" && canonical(e.ip) === ipOf["web-0"])!.machine_id;
+    const web0 = await machineOf(ipOf["web-0"]!);
     expect(await dial((await aaaa("web-0.nginx"))[0]!, 80)).toBe(`${web0} 80`);
     // Headless: no Fly address, no Service app.
     expect(await address("nginx")).toBeUndefined();
@@ -214,10 +226,9 @@ describe.skipIf(!HAS_KUBECTL)("kubectl apply of the guestbook and a headless Sta
     // Un-ready: its readiness check fails, so it leaves the Service (the pod turns Ready=False) and
     // comes back when the check passes.
     const [unreadyId] = after[0]!.split(" ");
-    const checks = (status: string | null) => fetch(`${sys.emulator.url}/_emulator/apps/${sys.app}/machines/${unreadyId}/checks`, { method: "PUT", body: JSON.stringify({ "*": status }) });
-    await checks("critical");
+    await setChecks(unreadyId!, "critical");
     expect(await reachesExactly("redis-follower", 6379, FOLLOWER, 1)).toEqual([after[1]]);
-    await checks(null);
+    await setChecks(unreadyId!, null);
     expect(await reachesExactly("redis-follower", 6379, FOLLOWER, 2)).toEqual(after);
 
     // Deleted: it stops receiving at once (terminating), its replacement joins.
@@ -227,6 +238,22 @@ describe.skipIf(!HAS_KUBECTL)("kubectl apply of the guestbook and a headless Sta
     const now = await reachesExactly("frontend", 80, FRONTEND, 4);
     expect(now).not.toEqual(frontends);
     expect(await podNames(FRONTEND)).not.toContain(gone);
+  });
+
+  it("a headless Service's name drops a pod whose readiness check fails, and takes it back when it passes", async () => {
+    // A readiness probe for the web set: a rolling update replaces both pods.
+    await ok("patch", "statefulset", "web", "-p", JSON.stringify({ spec: { template: { spec: { containers: [{ name: "nginx", readinessProbe: { tcpSocket: { port: 80 }, periodSeconds: 2 } }] } } } }));
+    await ok("rollout", "status", "statefulset/web", "--timeout=60s");
+    const ipOf = await podIps("app=nginx");
+    const both = [ipOf["web-0"]!, ipOf["web-1"]!].sort();
+    await waitFor("nginx lists both probed pods", async () => JSON.stringify(await aaaa("nginx")) === JSON.stringify(both));
+    const web1 = await machineOf(ipOf["web-1"]!);
+    await setChecks(web1, "critical");
+    await waitFor("nginx drops the un-ready web-1", async () => JSON.stringify(await aaaa("nginx")) === JSON.stringify([ipOf["web-0"]]));
+    expect(await ok("get", "pod", "web-1", "-o", `jsonpath={.status.conditions[?(@.type=="Ready")].status}`)).toBe("False");
+    await setChecks(web1, null);
+    await waitFor("nginx takes web-1 back", async () => JSON.stringify(await aaaa("nginx")) === JSON.stringify(both));
+    expect(await ok("get", "pod", "web-1", "-o", `jsonpath={.status.conditions[?(@.type=="Ready")].status}`)).toBe("True");
   });
 
   it("a deleted Service stops resolving, and its app and forwarder go", async () => {
