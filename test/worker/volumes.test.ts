@@ -132,6 +132,28 @@ describe("claims and Fly Volumes", () => {
     await postEvents(cluster, [deleted(second)]);
   });
 
+  it("a claim already being deleted when its pod arrives gets no Fly Volume; a live claim beside it does", async () => {
+    const { cluster, app } = newCluster();
+    const doomedUid = crypto.randomUUID();
+    const doomed = claim("doomed", "1Gi", doomedUid);
+    const terminating = { ...doomed, metadata: { ...doomed.metadata, deletionTimestamp: "2026-12-02T01:00:00Z", finalizers: ["kubernetes.io/pvc-protection"] } };
+    const waiting = mounting("doomed", "d-0");
+    const live = mounting("alive", "a-0");
+    await postEvents(cluster, [
+      { type: "ADDED", object: terminating },
+      { type: "ADDED", object: claim("alive", "1Gi", crypto.randomUUID()) },
+      { type: "ADDED", object: waiting },
+      { type: "ADDED", object: live },
+    ]);
+    await podPhase(cluster, live.metadata.uid, "Running");
+    await reconcile(cluster);
+    const names = (await eventually("list", () => fly.listVolumes(app).catch(() => undefined))).map((v) => v.name);
+    expect(names).toHaveLength(1);
+    expect(names).not.toContain(`pvc_${doomedUid.replace(/-/g, "").slice(0, 26)}`);
+    const pending = await getPod(cluster, waiting.metadata.uid);
+    expect(pending).toMatchObject({ machineId: null, status: { phase: "Pending" } });
+  });
+
   it("the claim's view: Pending (WaitForFirstConsumer) until its volume exists, then Bound; a shrink and an impossible claim say why", async () => {
     const { cluster } = newCluster();
     const view = async (name: string) => {

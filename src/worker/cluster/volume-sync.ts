@@ -79,7 +79,11 @@ async function provide(ctx: VolumeSyncContext, call: Call, findByName: (name: st
   const identity = { claimUid: uid, namespace: claim.metadata.namespace, name: claim.metadata.name, volumeName: req.name };
   const found = await findByName(req.name);
   if (found) ctx.claims.adopt(identity, retain, { id: found.id!, region: found.region!, sizeGb: found.size_gb ?? req.sizeGb }, ctx.now());
-  else {
+  else if (claim.metadata.deletionTimestamp) {
+    // A claim being deleted (held by a finalizer such as pvc-protection) gets no new volume: no pod
+    // may start on it, as the kubelet refuses, and the volume would only wait to be destroyed.
+    return;
+  } else {
     const volume = await call(`claim:${uid}`, "create_volume", async () => {
       ctx.claims.markCreateIntent(identity, retain, ctx.now());
       try {
