@@ -9,7 +9,8 @@ import { createLogger } from "../../../src/relay/log";
 import { waitFor as waitUntil } from "../relay/helpers";
 import { startSystem, type System } from "./system";
 
-const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>) => waitUntil(what, check, 30_000);
+// 60 s as in the other e2e tests: an orphan takes two reconcile passes, slow on a loaded 2-core CI box.
+const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>) => waitUntil(what, check, 60_000);
 const CANARIES = { flyToken: "canary-fly-token-5f1e", relaySecret: "canary-relay-secret-a9c3", statusToken: "canary-status-token-77d0", secretValue: "canary-db-password-c0ffee" };
 const SIGNATURE = /v1=[0-9a-f]{64}/;
 
@@ -60,7 +61,7 @@ describe("decision logs", () => {
   }, 120_000);
   afterAll(() => stack?.stop());
 
-  it("logs creates, refusals, recreation, orphans and deletes as one JSON line each", { timeout: 90_000 }, async () => {
+  it("logs creates, refusals, recreation, orphans and deletes as one JSON line each", { timeout: 180_000 }, async () => {
     await stack.kube.request("POST", "/api/v1/namespaces/default/secrets", {
       body: { apiVersion: "v1", kind: "Secret", metadata: { name: "db" }, data: { password: Buffer.from(CANARIES.secretValue).toString("base64") } },
     });
