@@ -1,4 +1,5 @@
 import type { FeedEntry, FeedPage } from "../../../shared/contract";
+import { DeferredWrites } from "./deferred-writes";
 import { execBatched } from "./json-batches";
 
 /**
@@ -24,13 +25,17 @@ export interface FeedAppend {
 export class StatusFeed {
   private waiters = new Set<() => void>();
   /** Inside `batch`: the entries not written yet, in order, each with its time. */
-  #deferred: Array<FeedAppend & { at: number }> | undefined;
+  readonly #deferred = new DeferredWrites<Array<FeedAppend & { at: number }>>(
+    () => [],
+    (d) => this.#write(d),
+  );
 
   constructor(private readonly sql: SqlStorage) {}
 
   append(entry: FeedAppend, now: number): void {
-    if (this.#deferred) {
-      this.#deferred.push({ ...entry, at: now });
+    const deferred = this.#deferred.pending;
+    if (deferred) {
+      deferred.push({ ...entry, at: now });
       return;
     }
     this.appendAll([entry], now);
@@ -41,29 +46,9 @@ export class StatusFeed {
     this.#write(entries.map((e) => ({ ...e, at: now })));
   }
 
-  /**
-   * Runs `fn` (synchronous, inside the caller's transaction) with its appends collected and
-   * written in one statement at its end, in order; a read in between writes them first. Nested: joins.
-   */
+  /** Runs `fn` with its appends written in one statement at its end, in order (DeferredWrites). */
   batch<T>(fn: () => T): T {
-    if (this.#deferred) return fn();
-    this.#deferred = [];
-    let result: T;
-    try {
-      result = fn();
-    } catch (e) {
-      this.#deferred = undefined; // the caller's transaction rolls back what was written
-      throw e;
-    }
-    this.#flush();
-    return result;
-  }
-
-  #flush(): void {
-    const d = this.#deferred;
-    if (!d) return;
-    this.#deferred = undefined;
-    this.#write(d);
+    return this.#deferred.batch(fn);
   }
 
   #write(rows: ReadonlyArray<FeedAppend & { at: number }>): void {
@@ -95,13 +80,13 @@ export class StatusFeed {
 
   /** When the oldest entry the relay has not acknowledged was appended; undefined when it is caught up. */
   oldestPendingAt(): number | undefined {
-    this.#flush();
+    this.#deferred.flush();
     return this.sql.exec<{ at: number | null }>("SELECT min(at) AS at FROM status_feed").one().at ?? undefined;
   }
 
   /** Entries after `after`, waiting up to `waitMs` for one when there are none. */
   async read(after: number, waitMs: number, currentPods: () => FeedEntry[]): Promise<FeedPage> {
-    this.#flush();
+    this.#deferred.flush();
     const last = this.lastSeq();
     if (after > last) after = 0;
     if (after === 0) {
@@ -133,12 +118,12 @@ export class StatusFeed {
   }
 
   private page(after: number): Row[] {
-    this.#flush();
+    this.#deferred.flush();
     return this.sql.exec<Row>("SELECT seq, uid, namespace, name, status_json, gone FROM status_feed WHERE seq > ? ORDER BY seq LIMIT ?", after, PAGE).toArray();
   }
 
   lastSeq(): number {
-    this.#flush();
+    this.#deferred.flush();
     const row = this.sql.exec<{ s: number | null }>("SELECT max(seq) AS s FROM status_feed").one();
     if (row.s !== null) return row.s;
     // Empty after compaction: AUTOINCREMENT remembers the last seq in sqlite_sequence.

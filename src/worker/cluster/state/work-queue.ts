@@ -11,6 +11,7 @@ export interface WorkItem {
   lastError: string | null;
 }
 
+import { DeferredWrites } from "./deferred-writes";
 import { execBatched } from "./json-batches";
 
 type Row = { uid: string; due_at: number; attempts: number; gen: number; last_error: string | null };
@@ -18,14 +19,18 @@ const item = (r: Row): WorkItem => ({ uid: r.uid, dueAt: r.due_at, attempts: r.a
 
 export class WorkQueue {
   /** Inside `batch`: the schedules not written yet, uid -> earliest due time. */
-  #deferred: Map<string, number> | undefined;
+  readonly #deferred = new DeferredWrites<Map<string, number>>(
+    () => new Map(),
+    (d) => this.#writeAll([...d].map(([uid, due]) => ({ uid, due }))),
+  );
 
   constructor(private readonly sql: SqlStorage) {}
 
   /** Converge `uid` no later than `dueAt` (an earlier existing due time wins); resets attempts. */
   schedule(uid: string, dueAt: number): void {
-    if (this.#deferred) {
-      this.#deferred.set(uid, Math.min(dueAt, this.#deferred.get(uid) ?? Infinity));
+    const deferred = this.#deferred.pending;
+    if (deferred) {
+      deferred.set(uid, Math.min(dueAt, deferred.get(uid) ?? Infinity));
       return;
     }
     this.#writeOne(uid, dueAt);
@@ -45,29 +50,9 @@ export class WorkQueue {
     this.#writeAll(uids.map((uid) => ({ uid, due: dueAt })));
   }
 
-  /**
-   * Runs `fn` (synchronous, inside the caller's transaction) with its schedules collected and
-   * written in one statement at its end; a read in between writes them first. Nested: joins.
-   */
+  /** Runs `fn` with its schedules written in one statement at its end (DeferredWrites). */
   batch<T>(fn: () => T): T {
-    if (this.#deferred) return fn();
-    this.#deferred = new Map();
-    let result: T;
-    try {
-      result = fn();
-    } catch (e) {
-      this.#deferred = undefined; // the caller's transaction rolls back what was written
-      throw e;
-    }
-    this.#flush();
-    return result;
-  }
-
-  #flush(): void {
-    const d = this.#deferred;
-    if (!d) return;
-    this.#deferred = undefined;
-    this.#writeAll([...d].map(([uid, due]) => ({ uid, due })));
+    return this.#deferred.batch(fn);
   }
 
   #writeAll(rows: { uid: string; due: number }[]): void {
@@ -83,54 +68,54 @@ export class WorkQueue {
 
   /** The step for generation `gen` converged: the row goes, unless the pod was scheduled anew meanwhile. */
   finish(uid: string, gen: number): void {
-    this.#flush();
+    this.#deferred.flush();
     this.sql.exec("DELETE FROM work WHERE uid = ? AND gen = ?", uid, gen);
   }
 
   /** The step for generation `gen` wants another look at `dueAt` (unless newer work was scheduled meanwhile). */
   retryAt(uid: string, gen: number, dueAt: number, error: string | null, countAttempt: boolean): void {
-    this.#flush();
+    this.#deferred.flush();
     this.sql.exec("UPDATE work SET due_at = ?, attempts = attempts + ?, last_error = ? WHERE uid = ? AND gen = ?", dueAt, countAttempt ? 1 : 0, error, uid, gen);
   }
 
   /** The pod is forgotten: no more work for it. */
   forget(uid: string): void {
-    this.#flush();
+    this.#deferred.flush();
     this.sql.exec("DELETE FROM work WHERE uid = ?", uid);
   }
 
   /** `forget` for each of `uids`, one statement per batch. */
   forgetAll(uids: readonly string[]): void {
-    this.#flush();
+    this.#deferred.flush();
     if (uids.length) execBatched(this.sql, "DELETE FROM work WHERE uid IN (SELECT value FROM json_each(?))", uids);
   }
 
   get(uid: string): WorkItem | undefined {
-    this.#flush();
+    this.#deferred.flush();
     const row = this.sql.exec<Row>("SELECT * FROM work WHERE uid = ?", uid).toArray()[0];
     return row && item(row);
   }
 
   due(now: number, limit: number): WorkItem[] {
-    this.#flush();
+    this.#deferred.flush();
     return this.sql.exec<Row>("SELECT * FROM work WHERE due_at <= ? ORDER BY due_at LIMIT ?", now, limit).toArray().map(item);
   }
 
   /** The earliest work due by `now` whose pod is not in `busy` (the pods steps hold now): one row, whatever is due. */
   nextDue(now: number, busy: ReadonlySet<string>): WorkItem | undefined {
-    this.#flush();
+    this.#deferred.flush();
     const row = this.sql.exec<Row>("SELECT * FROM work WHERE due_at <= ? AND uid NOT IN (SELECT value FROM json_each(?)) ORDER BY due_at LIMIT 1", now, JSON.stringify([...busy])).toArray()[0];
     return row && item(row);
   }
 
   /** Work whose last step failed: retried with backoff (the status page's "retries"). */
   retrying(limit: number): WorkItem[] {
-    this.#flush();
+    this.#deferred.flush();
     return this.sql.exec<Row>("SELECT * FROM work WHERE last_error IS NOT NULL ORDER BY due_at LIMIT ?", limit).toArray().map(item);
   }
 
   nextDueAt(): number | undefined {
-    this.#flush();
+    this.#deferred.flush();
     return this.sql.exec<{ d: number | null }>("SELECT min(due_at) AS d FROM work").one().d ?? undefined;
   }
 }
