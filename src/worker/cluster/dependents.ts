@@ -3,7 +3,7 @@ import { podReferences } from "../translate/pod-references";
 import { proxiesTo } from "../translate/service-backends";
 import type { TranslateContext } from "../translate/context";
 import { translatePod, type TranslatedPod } from "./pod-translation";
-import type { PodRecord, PodStore, SpecRevision } from "./state";
+import type { ObjectStore, PodRecord, PodStore, SpecRevision } from "./state";
 import type { ReferencedKind } from "./state/pod-refs";
 import type { StatusPublisher } from "./status-publisher";
 
@@ -64,6 +64,14 @@ export function reviseWaiting(ctx: DependentsContext, namespace: string, address
     if ((waiting || addressed.some((s) => proxiesTo(s, rec.pod))) && retranslate(ctx, rec)) changed++;
   }
   return changed;
+}
+
+/** `reviseWaiting` in each namespace of `addressed` (Services that just got their Fly address), with those Services as stored. */
+export function reviseAddressed(ctx: DependentsContext, objects: ObjectStore, addressed: ReadonlyArray<{ namespace: string; name: string }>): void {
+  for (const ns of new Set(addressed.map((s) => s.namespace))) {
+    const services = addressed.filter((s) => s.namespace === ns).flatMap((s) => (objects.find("Service", ns, s.name)?.object as Service | undefined) ?? []);
+    reviseWaiting(ctx, ns, services);
+  }
 }
 
 function retranslate(ctx: DependentsContext, rec: PodRecord): boolean {

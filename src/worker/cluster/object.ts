@@ -2,17 +2,17 @@ import { DurableObject } from "cloudflare:workers";
 import { MachinesClient } from "../../machines/client";
 import { isMachinesApiError } from "../../machines/errors";
 import type { ClaimView, FeedPage, PodView, ServiceView, ReconcileCounts, Snapshot } from "../../shared/contract";
-import type { Service } from "../../shared/k8s";
 import type { ClusterStatusView } from "../ops/status-view";
 import { deferredWrite, logLevelOf } from "../log";
 import { AppProvisioner, AppUnavailable } from "./app-provisioner";
-import { DecisionLog, podIds } from "./decision-log";
+import { DecisionLog } from "./decision-log";
 import { instrumentMachines } from "./instrumented-machines";
 import { OpsRecorder } from "./ops-recorder";
 import { buildStatusView } from "./status-view-builder";
 import type { ConvergeContext } from "./converge";
+import { convergeContextOf } from "./object-converge-context";
 import { ImagePullBackoff } from "./image-pull-backoff";
-import { reviseWaiting } from "./dependents";
+import { reviseAddressed } from "./dependents";
 import { serviceViewOf } from "./service-view";
 import { ServiceSync } from "./service-sync";
 import { clusterDnsFrom } from "../translate/pod-dns";
@@ -85,8 +85,7 @@ export class ClusterObject extends DurableObject<Env> {
       decide: (d) => this.#decisions.record(d),
       addressed: (services) => {
         const ctx = this.#intakeContext(this.#cluster());
-        const addressed = (ns: string) => services.filter((s) => s.namespace === ns).flatMap((s) => (this.#state.objects.find("Service", ns, s.name)?.object as Service | undefined) ?? []);
-        this.ctx.storage.transactionSync(() => new Set(services.map((s) => s.namespace)).forEach((ns) => reviseWaiting(ctx, ns, addressed(ns))));
+        this.ctx.storage.transactionSync(() => reviseAddressed(ctx, this.#state.objects, services));
         if (ctx.scheduled) void this.#kick();
       },
       retryAt: () => this.#armAlarm(),
@@ -279,26 +278,8 @@ export class ClusterObject extends DurableObject<Env> {
   }
 
   #convergeContext(): ConvergeContext {
-    return {
-      machines: this.#client(),
-      app: this.#appName(),
-      cluster: this.#cluster(),
-      pods: this.#state.pods,
-      spares: this.#state.spares,
-      spareSettings: spareSettingsFrom(this.env),
-      budget: this.#budget,
-      waits: this.#waits,
-      imagePulls: this.#imagePulls,
-      now: Date.now,
-      refreshStatus: (rec) => this.#status.refresh(rec),
-      finish: (uid) => {
-        const rec = this.#state.pods.get(uid);
-        if (rec) this.#decisions.record({ action: "forget", outcome: "done", reason: "the machine is confirmed destroyed (or kept as a spare): the pod may go", pod: podIds(rec), machine: rec.machineId });
-        this.#status.finish(uid);
-      },
-      decide: (d) => this.#decisions.record(d),
-      budgetWaited: (_action, ms) => this.#recorder.budgetWait(ms / 1000),
-    };
+    const parts = { state: this.#state, budget: this.#budget, waits: this.#waits, imagePulls: this.#imagePulls, status: this.#status, decisions: this.#decisions, recorder: this.#recorder };
+    return convergeContextOf(parts, { machines: this.#client(), app: this.#appName(), cluster: this.#cluster(), spareSettings: spareSettingsFrom(this.env) });
   }
 
   // ---- configuration
