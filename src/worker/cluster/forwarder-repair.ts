@@ -1,4 +1,3 @@
-import { MachinesApiError } from "../../machines/errors";
 import type { MachineConfig } from "../../machines/machine-config";
 import type { Machine } from "../../machines/schemas";
 import type { Service } from "../../shared/k8s";
@@ -6,7 +5,7 @@ import { machineConfigHash } from "../translate/machine-config-hash";
 import { MACHINE_METADATA } from "../translate/machine-facts";
 import { forwarderMachineConfig, SERVICE_METADATA } from "../translate/service-plan";
 import { configDrifted } from "./config-drift";
-import { budgeted, type ServiceAppsContext } from "./service-apps";
+import { budgeted, ignoreNotFound, type ServiceAppsContext } from "./service-apps";
 import type { ServiceApp } from "./state";
 
 /**
@@ -103,9 +102,4 @@ export async function repairForwarder(ctx: ServiceAppsContext, row: ServiceApp, 
     await budgeted(ctx, uid, "start", id, () => ctx.fly.startMachine(row.app, id));
     ctx.decide({ action: "start-forwarder", outcome: "done", reason: `${ids}: forwarder ${id} failed: started`, machine: id });
   }
-}
-
-function ignoreNotFound(e: unknown): undefined {
-  if (e instanceof MachinesApiError && e.kind === "not_found") return undefined;
-  throw e;
 }

@@ -184,7 +184,8 @@ export async function deleteServiceApp(ctx: ServiceAppsContext, row: ServiceApp)
   ctx.decide({ action: "delete-service-app", outcome: "done", reason: `Service ${row.namespace}/${row.name} is gone: deleted ${row.app} with its forwarder and addresses` });
 }
 
-function ignoreNotFound(e: unknown): undefined {
+/** A delete whose target is already gone did what it was for. */
+export function ignoreNotFound(e: unknown): undefined {
   if (e instanceof MachinesApiError && e.kind === "not_found") return undefined;
   throw e;
 }
