@@ -2,6 +2,7 @@
  * The worker under test: `wrangler dev` (workerd) on a free loopback port, with its Durable
  * Object storage in a temporary directory that `stop()` removes.
  */
+import { createWriteStream } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,11 +14,16 @@ export interface BenchWorker {
   stop(): Promise<void>;
 }
 
-/** `inspectorPort`: DevTools on 127.0.0.1 at that port (BENCH_INSPECTOR_PORT; scripts/cpu-profile.ts profiles through it). */
-export async function startBenchWorker(vars: Record<string, string>, inspectorPort?: number): Promise<BenchWorker> {
+/**
+ * `inspectorPort`: DevTools on 127.0.0.1 at that port (BENCH_INSPECTOR_PORT; scripts/cpu-profile.ts profiles through it).
+ * `logFile`: the worker's output (its logs and wrangler's) appended there (BENCH_WORKER_LOG); default: discarded.
+ */
+export async function startBenchWorker(vars: Record<string, string>, inspectorPort?: number, logFile?: string): Promise<BenchWorker> {
   const dir = await mkdtemp(join(tmpdir(), "machinelet-bench-"));
+  const log = logFile ? createWriteStream(logFile, { flags: "a" }) : undefined;
   try {
-    const proc = await startWorkerProcess({ port: await freePort(), persistTo: dir, vars, startTimeoutMs: 120_000, inspectorPort });
+    const onLine = log ? (line: string) => log.write(`${line}\n`) : undefined;
+    const proc = await startWorkerProcess({ port: await freePort(), persistTo: dir, vars, startTimeoutMs: 120_000, inspectorPort, onLine });
     void proc.exited.then((code) => {
       console.error(`worker (wrangler dev) exited on its own with ${code}`);
     });
@@ -27,11 +33,13 @@ export async function startBenchWorker(vars: Record<string, string>, inspectorPo
         try {
           await proc.stop();
         } finally {
+          log?.end();
           await rm(dir, { recursive: true, force: true });
         }
       },
     };
   } catch (e) {
+    log?.end();
     await rm(dir, { recursive: true, force: true });
     throw e;
   }
