@@ -29,6 +29,14 @@ export async function within<T>(ctx: ConvergeContext, rec: PodRecord, action: Bu
   }
 }
 
+/**
+ * Resolves in the event loop's next turn. A call leaves at the end of the turn that made it, and
+ * is held until every write of that turn is durable (the output gate; a write made after the call,
+ * in the same turn, holds it too: measured, bench/README.md): a step that issues a call and then
+ * records what it knew lets the call go first by recording a turn later.
+ */
+export const nextTurn = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
 /** A 408 from `wait` only says the machine did not get there yet. */
 export function unlessWaitTimedOut(e: unknown): void {
   if (!(e instanceof MachinesApiError && e.kind === "transient" && e.status === 408)) throw e;

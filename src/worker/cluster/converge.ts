@@ -4,7 +4,7 @@ import { GONE, SETTLING, STOPPED, wantsRestart } from "../translate/machine-fact
 import { adoptedHash } from "./config-drift";
 import { again, DONE, record, setProblem, vanished, type ConvergeContext, type StepResult } from "./converge-context";
 import { onError } from "./converge-errors";
-import { configOf, findMachine, secretsVersionOf, SETTLE_LOOK_MS, WAIT_TIMEOUT_S, waitInLane, within } from "./converge-step";
+import { configOf, findMachine, nextTurn, secretsVersionOf, SETTLE_LOOK_MS, WAIT_TIMEOUT_S, waitInLane, within } from "./converge-step";
 import { podIds } from "./decision-log";
 import { podImages } from "./image-pull-backoff";
 import { ensureGone } from "./retire";
@@ -122,9 +122,11 @@ async function create(ctx: ConvergeContext, rec: PodRecord): Promise<StepResult>
       throw e;
     }
   });
-  // The machine boots now. Its wait goes out before the answer is recorded: a call made after a
-  // write waits until the write is durable (the object's output gate), a round trip to storage.
+  // The machine boots now. Its wait goes out before the answer is recorded, which waits a turn
+  // (nextTurn): the record's writes would hold the wait until they are durable. A crash in
+  // between is a create whose answer was lost: the intent makes the next step look it up.
   const early = SETTLING.has(m.state) ? waitInLane(ctx, rec, m.id, SETTLED, WAIT_TIMEOUT_S) : undefined;
+  if (early) await nextTurn();
   ctx.imagePulls.forget(rec.uid);
   record(ctx, rec, m, rec.configHash);
   const g = configOf(rec).guest;

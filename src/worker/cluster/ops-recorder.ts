@@ -12,9 +12,10 @@ export const PASS_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 export class OpsRecorder {
   constructor(private readonly ops: OpsStore) {}
 
+  /** Counted one turn later: the step's next call must not wait for this write (OpsStore.addLater). */
   apiCall(action: string, code: string): void {
-    this.ops.add("machinelet_machines_api_requests_total", { action, code });
-    if (code === "429") this.ops.add("machinelet_machines_api_rate_limited_total", { action });
+    this.ops.addLater("machinelet_machines_api_requests_total", { action, code });
+    if (code === "429") this.ops.addLater("machinelet_machines_api_rate_limited_total", { action });
   }
 
   intake(outcomes: ReadonlyArray<{ kind: string; outcome: string }>): void {

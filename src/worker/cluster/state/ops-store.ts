@@ -16,6 +16,9 @@ export interface CounterSample {
  * where it was (Prometheus `rate()` needs monotonic counters).
  */
 export class OpsStore {
+  /** Increments `addLater` holds until the next turn, by name and labels. */
+  readonly #later = new Map<string, { name: string; labels: Record<string, string>; by: number }>();
+
   constructor(private readonly sql: SqlStorage) {}
 
   addDecision(d: DecisionView, at: number): void {
@@ -47,7 +50,28 @@ export class OpsStore {
     );
   }
 
+  /**
+   * `add`, written one turn later (in one go with the other increments of that turn). For counts
+   * taken on a Machines API call's path: a call made after a write is held until the write is
+   * durable (the output gate), and a step's next call follows its previous answer at once. An
+   * object that dies within that turn loses those increments: a metric's loss, never state's.
+   */
+  addLater(name: string, labels: Record<string, string>, by = 1): void {
+    if (this.#later.size === 0) setTimeout(() => this.#writeLater(), 0);
+    const key = `${name}\u0000${JSON.stringify(labels)}`;
+    const held = this.#later.get(key);
+    if (held) held.by += by;
+    else this.#later.set(key, { name, labels, by });
+  }
+
+  #writeLater(): void {
+    for (const { name, labels, by } of this.#later.values()) this.add(name, labels, by);
+    this.#later.clear();
+  }
+
+  /** Every counter, increments held by `addLater` included. */
   counters(): CounterSample[] {
+    this.#writeLater();
     return this.sql
       .exec<{ name: string; labels: string; value: number }>("SELECT name, labels, value FROM counters ORDER BY name, labels")
       .toArray()
