@@ -18,6 +18,7 @@ export class OpsRecorder {
     if (code === "429") this.ops.addLater("machinelet_machines_api_rate_limited_total", { action });
   }
 
+  /** Counted a turn later too: the intake's writes are what a pod's create waits for (OpsStore.addLater). */
   intake(outcomes: ReadonlyArray<{ kind: string; outcome: string }>): void {
     const tally = new Map<string, { kind: string; outcome: string; n: number }>();
     for (const r of outcomes) {
@@ -26,7 +27,7 @@ export class OpsRecorder {
       t.n++;
       tally.set(key, t);
     }
-    for (const t of tally.values()) this.ops.add("machinelet_intake_events_total", { kind: t.kind, outcome: t.outcome }, t.n);
+    for (const t of tally.values()) this.ops.addLater("machinelet_intake_events_total", { kind: t.kind, outcome: t.outcome }, t.n);
   }
 
   budgetWait(seconds: number): void {
