@@ -92,7 +92,8 @@ export class ReconcileRunner {
       scheduleAll: (uids) => work.scheduleAll(uids, Date.now()),
       dropWork: (uids) => work.forgetAll(uids),
       refreshStatus: (rec) => this.d.status.refresh(rec),
-      refreshStatuses: (recs) => this.d.status.refreshAll(recs),
+      statusOf: (rec) => this.d.status.statusOf(rec),
+      announceStatuses: (recs) => this.d.status.announceAll(recs),
       decide: (d) => {
         tally[d.action] = (tally[d.action] ?? 0) + 1;
         decisions.record(d);

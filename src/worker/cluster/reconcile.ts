@@ -8,7 +8,7 @@ import type { MachinesPort } from "./machines-port";
 import type { BudgetAction, RateBudget } from "./rate-budget";
 import { reconcileSpares } from "./spare-pool";
 import { bindClaimed } from "./spare-claim";
-import type { OrphanStore, PodRecord, PodStore, SpareStore } from "./state";
+import type { OrphanStore, PodRecord, PodStore, SpareStore, StatusToStore } from "./state";
 
 export type { ReconcileCounts };
 
@@ -31,8 +31,10 @@ export interface ReconcileContext {
   /** Drops the due work of pods a step would find nothing to do for (one write). */
   dropWork(uids: readonly string[]): void;
   refreshStatus(rec: PodRecord | undefined): void;
-  /** `refreshStatus` for many pods at once (one write of the pods, one of the feed). */
-  refreshStatuses(recs: readonly PodRecord[]): void;
+  /** The status `rec` implies when it differs from the one it holds (written with the row by the caller). */
+  statusOf(rec: PodRecord): StatusToStore | undefined;
+  /** Appends the statuses `recs` hold to the feed (one write), after they were stored. */
+  announceStatuses(recs: readonly PodRecord[]): void;
   decide(d: Decision): void;
 }
 
@@ -160,8 +162,8 @@ function adopt(ctx: ReconcileContext, batch: readonly Adoption[], first: boolean
       if (rec) recorded.push(rec);
     } else plain.push({ from, m, appliedHash: adoptedHash(from, m.config) });
   }
-  const written = ctx.pods.recordMachines(plain, ctx.now());
-  ctx.refreshStatuses(written);
+  const written = ctx.pods.recordMachines(plain, ctx.now(), (rec) => ctx.statusOf(rec));
+  ctx.announceStatuses(written.filter((rec, i) => rec.statusJson !== plain[i]!.from.statusJson));
   recorded.push(...written);
   if (first) {
     for (const { uid, m } of batch.slice(0, ADOPTIONS_DETAILED)) {

@@ -21,18 +21,6 @@ export class StatusPublisher {
     this.state.feed.append({ uid: rec.uid, namespace: rec.namespace, name: rec.name, statusJson: status.json, gone: false }, now);
   }
 
-  /** `refresh` for each of `recs`, with one write of the pods and one of the feed. */
-  refreshAll(recs: readonly PodRecord[]): void {
-    const changed = recs.flatMap((rec) => {
-      const status = this.statusOf(rec);
-      return status ? [{ uid: rec.uid, namespace: rec.namespace, name: rec.name, statusJson: status.json, phase: status.phase, gone: false }] : [];
-    });
-    if (changed.length === 0) return;
-    const now = this.now();
-    this.state.pods.publishStatuses(changed, now);
-    this.state.feed.appendAll(changed, now);
-  }
-
   /** The status `rec` implies, when it differs from the one it holds (a transition may store it with its own write). */
   statusOf(rec: PodRecord): StatusToStore | undefined {
     const status = podStatusOf(rec, new Date(this.now()));
@@ -44,6 +32,12 @@ export class StatusPublisher {
   announce(rec: PodRecord): void {
     if (rec.statusJson === null) return;
     this.state.feed.append({ uid: rec.uid, namespace: rec.namespace, name: rec.name, statusJson: rec.statusJson, gone: false }, this.now());
+  }
+
+  /** `announce` for each of `recs`, in one write of the feed. */
+  announceAll(recs: readonly PodRecord[]): void {
+    const entries = recs.flatMap((rec) => (rec.statusJson === null ? [] : [{ uid: rec.uid, namespace: rec.namespace, name: rec.name, statusJson: rec.statusJson, gone: false }]));
+    if (entries.length > 0) this.state.feed.appendAll(entries, this.now());
   }
 
   /** The machine is confirmed gone and the pod is to be forgotten: feed `gone`, tombstone, no more work. */

@@ -126,7 +126,8 @@ export async function withCluster(test: (h: Harness) => Promise<void>, spareSett
           scheduleAll: (uids) => uids.forEach((uid) => scheduled.add(uid)),
           dropWork: (uids) => uids.forEach((uid) => scheduled.delete(uid)),
           refreshStatus: (rec) => status.refresh(rec),
-          refreshStatuses: (recs) => status.refreshAll(recs),
+          statusOf: (rec) => status.statusOf(rec),
+          announceStatuses: (recs) => status.announceAll(recs),
           decide,
         });
         for (const uid of [...scheduled]) {

@@ -1,40 +1,46 @@
 /**
  * Writes a store holds back while `batch` runs (synchronously, inside the caller's transaction)
  * and writes in one go at its end. The store calls `flush` before any read of its table, so a
- * read in between sees them. Nested batches join the outer one. On a throw, nothing is written:
- * the caller's transaction rolls back what was.
+ * read in between sees them; writes after that read are held back again until the next flush
+ * or the batch's end. Nested batches join the outer one. On a throw, nothing is written: the
+ * caller's transaction rolls back what was.
  */
 export class DeferredWrites<Pending> {
   #pending: Pending | undefined;
+  /** Whether anything was held back since the last flush (an empty `Pending` is never written). */
+  #held = false;
 
   constructor(
     private readonly empty: () => Pending,
     private readonly write: (pending: Pending) => void,
   ) {}
 
-  /** The writes held back, when inside `batch`; undefined otherwise (write at once). */
+  /** Where to hold back a write, when inside `batch`; undefined otherwise (write at once). */
   get pending(): Pending | undefined {
+    if (this.#pending) this.#held = true;
     return this.#pending;
   }
 
   batch<T>(fn: () => T): T {
     if (this.#pending) return fn();
     this.#pending = this.empty();
+    this.#held = false;
     let result: T;
     try {
       result = fn();
-    } catch (e) {
+      this.flush();
+    } finally {
       this.#pending = undefined;
-      throw e;
     }
-    this.flush();
     return result;
   }
 
   flush(): void {
     const pending = this.#pending;
-    if (!pending) return;
-    this.#pending = undefined;
+    if (!pending || !this.#held) return;
+    // Swapped out before writing: a flush the write itself triggers finds nothing held.
+    this.#pending = this.empty();
+    this.#held = false;
     this.write(pending);
   }
 }

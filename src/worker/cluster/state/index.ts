@@ -42,18 +42,32 @@ export interface ClusterState {
 }
 
 /**
- * Runs `fn` (synchronous, inside the caller's transaction) with the due work it schedules and the
- * feed entries it appends written once each, at its end: a snapshot of 10,000 pods makes two
- * statements of them instead of 20,000.
+ * Runs `fn` (synchronous, inside the caller's transaction) with the pods it admits, the due work
+ * it schedules and the feed entries it appends written once each, at its end: a snapshot of
+ * 10,000 pods makes a few statements per 500 pods instead of 30,000.
  */
-export function withBatchedWrites<T>(state: Pick<ClusterState, "work" | "feed">, fn: () => T): T {
-  return state.work.batch(() => state.feed.batch(fn));
+export function withBatchedWrites<T>(state: Pick<ClusterState, "pods" | "work" | "feed">, fn: () => T): T {
+  return state.work.batch(() => state.feed.batch(() => state.pods.batchAdmissions(fn)));
+}
+
+/**
+ * The SQL handle every store is given: each statement first writes the admissions PodStore holds
+ * back, so whatever runs it (a read of pods, a join with them, a write by UID) sees every pod
+ * admitted before it, as if each admission had been written at once. Only `exec` is used by the stores.
+ */
+function admissionsFirst(sql: SqlStorage, flush: () => void): SqlStorage {
+  const exec: SqlStorage["exec"] = (query, ...bindings) => {
+    flush();
+    return sql.exec(query, ...bindings);
+  };
+  return { exec } as unknown as SqlStorage;
 }
 
 export function openClusterState(storage: DurableObjectStorage): ClusterState {
   const from = migrate(storage);
-  const sql = storage.sql;
-  const pods = new PodStore(sql);
+  let pods: PodStore | undefined;
+  const sql = admissionsFirst(storage.sql, () => pods?.flushAdmissions());
+  pods = new PodStore(sql);
   if (from > 0 && from < POD_REFS_VERSION) storage.transactionSync(() => pods.refs.rebuild(pods.all()));
   return {
     pods,

@@ -180,6 +180,14 @@ export class PodRecord {
     this.problem = row.problem_reason === null ? null : { reason: row.problem_reason, message: row.problem_message ?? "", terminal: row.terminal === 1 };
   }
 
+  /**
+   * For the stores: this pod's record after they wrote `changes` to its row themselves (no read
+   * back). `parsed` as for the constructor; this record's parses serve every JSON column unchanged.
+   */
+  withChanges(changes: Partial<PodRow>, parsed: { machine?: Machine } = {}): PodRecord {
+    return new PodRecord({ ...this.row, ...changes }, { ...parsed, from: this });
+  }
+
   #pod: Pod | undefined;
   /** The pod as last recorded (the parsed object intake stored). */
   get pod(): Pod {

@@ -11,10 +11,20 @@
 import type { MachineConfig } from "../../../machines/machine-config";
 import type { Pod } from "../../../shared/k8s";
 import { flySecretNamesIn, podReferences, type KeyUse } from "../../translate/pod-references";
+import { execBatched } from "./json-batches";
 import { PodRecord, type PodRow } from "./pod-record";
 
 export type ReferencedKind = "Secret" | "ConfigMap" | "PersistentVolumeClaim";
 type Ref = [kind: ReferencedKind | "FlySecret", name: string, key: string | null];
+/** One row of the index. */
+export interface RefRow {
+  uid: string;
+  namespace: string;
+  kind: ReferencedKind | "FlySecret";
+  name: string;
+  key: string | null;
+}
+const rowsOf = (uid: string, namespace: string, refs: Ref[]): RefRow[] => refs.map(([kind, name, key]) => ({ uid, namespace, kind, name, key }));
 
 /** A runnable pod: it wants to run and nothing made it fail for good (what an object change may revise). */
 const RUNNABLE = "p.desired = 'run' AND p.terminal = 0";
@@ -33,15 +43,15 @@ export class PodRefStore {
 
   // ---- kept by PodStore's transitions
 
-  /** A pod just admitted: its references and its config's Fly secrets. */
-  admitted(uid: string, namespace: string, pod: Pod, config: unknown): void {
-    this.insert(uid, namespace, [...specRefs(pod), ...configRefs(config)]);
+  /** The rows that index a pod being admitted: its references and its config's Fly secrets (for `insert`). */
+  admittedRows(uid: string, namespace: string, pod: Pod, config: unknown): RefRow[] {
+    return rowsOf(uid, namespace, [...specRefs(pod), ...configRefs(config)]);
   }
 
   /** A new translation: the Fly secrets its config reads replace those recorded. */
   configChanged(uid: string, namespace: string, config: unknown): void {
     this.sql.exec("DELETE FROM pod_refs WHERE uid = ? AND kind = 'FlySecret'", uid);
-    this.insert(uid, namespace, configRefs(config));
+    this.insert(rowsOf(uid, namespace, configRefs(config)));
   }
 
   forget(uid: string): void {
@@ -51,7 +61,7 @@ export class PodRefStore {
   /** Indexes pods stored before this table existed (the migration that made it). */
   rebuild(pods: Iterable<{ uid: string; namespace: string; pod: Pod; config: unknown }>): void {
     this.sql.exec("DELETE FROM pod_refs");
-    for (const p of pods) this.admitted(p.uid, p.namespace, p.pod, p.config);
+    this.insert([...pods].flatMap((p) => this.admittedRows(p.uid, p.namespace, p.pod, p.config)));
   }
 
   // ---- reads
@@ -108,7 +118,18 @@ export class PodRefStore {
     return [...out.values()];
   }
 
-  private insert(uid: string, namespace: string, refs: Ref[]): void {
-    for (const [kind, name, key] of refs) this.sql.exec("INSERT INTO pod_refs (uid, namespace, kind, name, key) VALUES (?, ?, ?, ?, ?)", uid, namespace, kind, name, key);
+  /** Adds `rows` to the index: one statement per batch (a pod has a few, a snapshot thousands). */
+  insert(rows: readonly RefRow[]): void {
+    if (rows.length === 1) {
+      const r = rows[0]!;
+      this.sql.exec("INSERT INTO pod_refs (uid, namespace, kind, name, key) VALUES (?, ?, ?, ?, ?)", r.uid, r.namespace, r.kind, r.name, r.key);
+    } else if (rows.length > 1) {
+      execBatched(
+        this.sql,
+        `INSERT INTO pod_refs (uid, namespace, kind, name, key)
+         SELECT j.value ->> '$.uid', j.value ->> '$.namespace', j.value ->> '$.kind', j.value ->> '$.name', j.value ->> '$.key' FROM json_each(?) AS j ORDER BY j.key`,
+        rows,
+      );
+    }
   }
 }

@@ -6,7 +6,9 @@
 import type { Machine } from "../../../machines/schemas";
 import type { Pod } from "../../../shared/k8s";
 import { observedDigest, type Problem } from "../../translate/machine-facts";
+import { DeferredWrites } from "./deferred-writes";
 import { execBatched } from "./json-batches";
+import { insertAdmissions, type Admission } from "./pod-admissions";
 import { PodReads } from "./pod-reads";
 import { PodRefStore } from "./pod-refs";
 import { PodRecord, type Desired, type DesiredView, type Lookup, type NewPod, type PodRow, type ReconcileEntry, type SpecRevision, type StatusToStore } from "./pod-record";
@@ -21,6 +23,11 @@ const problemArgs = (p: Problem | null): [number, string | null, string | null] 
 export class PodStore extends PodReads {
   /** The index of what each pod references, kept by the transitions below. */
   readonly refs: PodRefStore;
+  /** Inside `batchAdmissions`: the admitted pods not written yet, in order. */
+  readonly #admissions = new DeferredWrites<Admission[]>(
+    () => [],
+    (d) => insertAdmissions(this.sql, this.refs, d),
+  );
 
   constructor(sql: SqlStorage) {
     super(sql);
@@ -32,7 +39,9 @@ export class PodStore extends PodReads {
   /**
    * A pod seen for the first time; it wants to run. Invariant: its UID is neither stored nor
    * tombstoned. `statusOf` computes the status of the row as it will be written, which is
-   * stored with it (one statement); the returned record carries it.
+   * stored with it; the returned record carries it. Inside `batchAdmissions` the row is written
+   * with the others at the batch's end or before the next statement on this storage, whichever
+   * comes first (see `openClusterState`), so no statement ever misses it.
    */
   admit(p: NewPod, now: number, statusOf: (rec: PodRecord) => StatusToStore | undefined): PodRecord {
     const [terminal, reason, message] = problemArgs(p.problem);
@@ -48,15 +57,21 @@ export class PodStore extends PodReads {
       row.status_json = status.json;
       row.phase = status.phase;
     }
-    this.sql.exec(
-      `INSERT INTO pods (uid, namespace, name, resource_version, desired, pod_json, config_json, config_hash, min_secrets_version, region, machine_name,
-                         grace_s, terminal, problem_reason, problem_message, unhonoured_json, status_json, phase, updated_at)
-       VALUES (?, ?, ?, ?, 'run', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      row.uid, row.namespace, row.name, row.resource_version, row.pod_json, row.config_json, row.config_hash, row.min_secrets_version, row.region, row.machine_name,
-      row.grace_s, terminal, reason, message, row.unhonoured_json, row.status_json, row.phase, now,
-    );
-    this.refs.admitted(p.uid, p.namespace, p.pod, p.config);
+    const admission = { row, refs: this.refs.admittedRows(p.uid, p.namespace, p.pod, p.config) };
+    const pending = this.#admissions.pending;
+    if (pending) pending.push(admission);
+    else insertAdmissions(this.sql, this.refs, [admission]);
     return new PodRecord(row, { pod: p.pod, config: p.config });
+  }
+
+  /** Runs `fn` with its admissions written in one statement per batch (DeferredWrites). */
+  batchAdmissions<T>(fn: () => T): T {
+    return this.#admissions.batch(fn);
+  }
+
+  /** Writes the admissions held back, if any. Must run before any other statement on this storage. */
+  flushAdmissions(): void {
+    this.#admissions.flush();
   }
 
   /**
@@ -130,24 +145,29 @@ export class PodStore extends PodReads {
 
   /**
    * `recordMachine` with `appliedHash` for many pods at once (a reconcile adopting the machines
-   * of thousands of pods after a loss of state): one statement per batch. Returns the rows as
-   * written, in no particular order.
+   * of thousands of pods after a loss of state): one statement per batch, nothing read back.
+   * Each row is written once, with the status `statusOf` computes for it as written (as `admit`
+   * does). `from` must be the pod's row as stored now (read in the same synchronous run, so the
+   * record built from it is the row as written). Returns the records, in the order of `items`.
    */
-  recordMachines(items: ReadonlyArray<{ from: PodRecord; m: Machine; appliedHash: string | null }>, now: number): PodRecord[] {
-    const byUid = new Map(items.map((i) => [i.from.uid, i]));
-    const rows = execBatched<Row>(
+  recordMachines(items: ReadonlyArray<{ from: PodRecord; m: Machine; appliedHash: string | null }>, now: number, statusOf: (rec: PodRecord) => StatusToStore | undefined): PodRecord[] {
+    const written = items.map(({ from, m, appliedHash }) => {
+      const machine = { machine_id: m.id, machine_version: m.version ?? null, machine_state: m.state, machine_json: JSON.stringify(m), observed_digest: observedDigest(m), applied_hash: appliedHash };
+      const bound = from.withChanges({ ...machine, reread: 0, terminal: 0, problem_reason: null, problem_message: null, updated_at: now }, { machine: m });
+      const status = statusOf(bound);
+      const rec = status ? bound.withChanges({ status_json: status.json, phase: status.phase }) : bound;
+      return { rec, row: { uid: from.uid, ...machine, status_json: rec.statusJson, phase: rec.phase } };
+    });
+    execBatched(
       this.sql,
-      `UPDATE pods SET machine_id = j.value ->> '$.id', machine_version = j.value ->> '$.version', machine_state = j.value ->> '$.state',
-                       machine_json = j.value ->> '$.json', observed_digest = j.value ->> '$.digest', applied_hash = j.value ->> '$.applied', reread = 0,
-                       terminal = 0, problem_reason = NULL, problem_message = NULL, updated_at = ?
-       FROM json_each(?) AS j WHERE pods.uid = j.value ->> '$.uid' RETURNING *`,
-      items.map(({ from, m, appliedHash }) => ({ uid: from.uid, id: m.id, version: m.version ?? null, state: m.state, json: JSON.stringify(m), digest: observedDigest(m), applied: appliedHash })),
+      `UPDATE pods SET machine_id = j.value ->> '$.machine_id', machine_version = j.value ->> '$.machine_version', machine_state = j.value ->> '$.machine_state',
+                       machine_json = j.value ->> '$.machine_json', observed_digest = j.value ->> '$.observed_digest', applied_hash = j.value ->> '$.applied_hash', reread = 0,
+                       terminal = 0, problem_reason = NULL, problem_message = NULL, status_json = j.value ->> '$.status_json', phase = j.value ->> '$.phase', updated_at = ?
+       FROM json_each(?) AS j WHERE pods.uid = j.value ->> '$.uid'`,
+      written.map((w) => w.row),
       now,
     );
-    return rows.map((r) => {
-      const i = byUid.get(r.uid as string)!;
-      return new PodRecord(r as unknown as PodRow, { machine: i.m, from: i.from });
-    });
+    return written.map((w) => w.rec);
   }
 
   /**
@@ -238,17 +258,6 @@ export class PodStore extends PodReads {
   /** The status just published to the feed, and its phase. */
   publishStatus(uid: string, statusJson: string, phase: string | null, now: number): void {
     this.sql.exec("UPDATE pods SET status_json = ?, phase = ?, updated_at = ? WHERE uid = ?", statusJson, phase, now, uid);
-  }
-
-  /** `publishStatus` for many pods, one statement per batch. */
-  publishStatuses(items: ReadonlyArray<{ uid: string; statusJson: string; phase: string | null }>, now: number): void {
-    execBatched(
-      this.sql,
-      `UPDATE pods SET status_json = j.value ->> '$.statusJson', phase = j.value ->> '$.phase', updated_at = ?
-       FROM json_each(?) AS j WHERE pods.uid = j.value ->> '$.uid'`,
-      items,
-      now,
-    );
   }
 
   /** Forgets a pod for good: the row goes, a tombstone stays so the UID can never come back. */

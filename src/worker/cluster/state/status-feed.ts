@@ -54,10 +54,11 @@ export class StatusFeed {
   #write(rows: ReadonlyArray<FeedAppend & { at: number }>): void {
     if (rows.length === 0) return;
     const seqs = this.#insert(rows);
-    // Every 1000 entries, see whether unacknowledged history outgrew its bound.
+    // Every 1000 entries, see whether unacknowledged history outgrew its bound. The span of
+    // sequence numbers bounds the count from above and costs one index probe, not a scan.
     const first = seqs.reduce((a, b) => Math.min(a, b), Infinity);
     const last = seqs.reduce((a, b) => Math.max(a, b), 0);
-    if (Math.floor(last / 1000) > Math.floor((first - 1) / 1000) && this.size() > MAX_ROWS) this.compactSuperseded();
+    if (Math.floor(last / 1000) > Math.floor((first - 1) / 1000) && last - this.#oldestSeq() + 1 > MAX_ROWS && this.size() > MAX_ROWS) this.compactSuperseded();
     for (const wake of this.waiters) wake();
     this.waiters.clear();
   }
@@ -128,6 +129,10 @@ export class StatusFeed {
     if (row.s !== null) return row.s;
     // Empty after compaction: AUTOINCREMENT remembers the last seq in sqlite_sequence.
     return this.sql.exec<{ seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'status_feed'").toArray()[0]?.seq ?? 0;
+  }
+
+  #oldestSeq(): number {
+    return this.sql.exec<{ s: number | null }>("SELECT min(seq) AS s FROM status_feed").one().s ?? 0;
   }
 
   private size(): number {
