@@ -3,7 +3,7 @@
  * `INSERT ... SELECT FROM json_each` per batch for many (a snapshot's thousands), their
  * `pod_refs` rows likewise. Rows go in the order given, so `rowid` order stays admission order.
  */
-import { execBatched } from "./json-batches";
+import { BATCH, execBatched } from "./json-batches";
 import type { PodRow } from "./pod-record";
 import type { PodRefStore, RefRow } from "./pod-refs";
 
@@ -21,8 +21,8 @@ const COLUMNS = [
 
 const INSERT_ONE = `INSERT INTO pods (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")})`;
 /** Each row comes as a JSON array of the COLUMNS' values, in their order. */
-const INSERT_BATCH = `INSERT INTO pods (${COLUMNS.join(", ")})
-  SELECT ${COLUMNS.map((_, i) => `j.value ->> '$[${i}]'`).join(", ")} FROM json_each(?) AS j ORDER BY j.key`;
+const INSERT_BATCH = `${BATCH} INSERT INTO pods (${COLUMNS.join(", ")})
+  SELECT ${COLUMNS.map((_, i) => `j.value ->> '$[${i}]'`).join(", ")} FROM j ORDER BY j.key`;
 
 export function insertAdmissions(sql: SqlStorage, refs: PodRefStore, admissions: readonly Admission[]): void {
   if (admissions.length === 1) sql.exec(INSERT_ONE, ...COLUMNS.map((c) => admissions[0]!.row[c]));

@@ -11,7 +11,7 @@
 import type { MachineConfig } from "../../../machines/machine-config";
 import type { Pod } from "../../../shared/k8s";
 import { flySecretNamesIn, podReferences, type KeyUse } from "../../translate/pod-references";
-import { execBatched } from "./json-batches";
+import { BATCH, execBatched } from "./json-batches";
 import { PodRecord, type PodRow } from "./pod-record";
 
 export type ReferencedKind = "Secret" | "ConfigMap" | "PersistentVolumeClaim";
@@ -126,8 +126,8 @@ export class PodRefStore {
     } else if (rows.length > 1) {
       execBatched(
         this.sql,
-        `INSERT INTO pod_refs (uid, namespace, kind, name, key)
-         SELECT j.value ->> '$.uid', j.value ->> '$.namespace', j.value ->> '$.kind', j.value ->> '$.name', j.value ->> '$.key' FROM json_each(?) AS j ORDER BY j.key`,
+        `${BATCH} INSERT INTO pod_refs (uid, namespace, kind, name, key)
+         SELECT j.value ->> '$.uid', j.value ->> '$.namespace', j.value ->> '$.kind', j.value ->> '$.name', j.value ->> '$.key' FROM j ORDER BY j.key`,
         rows,
       );
     }

@@ -7,7 +7,7 @@ import type { Machine } from "../../../machines/schemas";
 import type { Pod } from "../../../shared/k8s";
 import { observedDigest, type Problem } from "../../translate/machine-facts";
 import { DeferredWrites } from "./deferred-writes";
-import { execBatched } from "./json-batches";
+import { BATCH, execBatched } from "./json-batches";
 import { insertAdmissions, type Admission } from "./pod-admissions";
 import { PodReads } from "./pod-reads";
 import { PodRefStore } from "./pod-refs";
@@ -160,10 +160,10 @@ export class PodStore extends PodReads {
     });
     execBatched(
       this.sql,
-      `UPDATE pods SET machine_id = j.value ->> '$.machine_id', machine_version = j.value ->> '$.machine_version', machine_state = j.value ->> '$.machine_state',
+      `${BATCH} UPDATE pods SET machine_id = j.value ->> '$.machine_id', machine_version = j.value ->> '$.machine_version', machine_state = j.value ->> '$.machine_state',
                        machine_json = j.value ->> '$.machine_json', observed_digest = j.value ->> '$.observed_digest', applied_hash = j.value ->> '$.applied_hash', reread = 0,
                        terminal = 0, problem_reason = NULL, problem_message = NULL, status_json = j.value ->> '$.status_json', phase = j.value ->> '$.phase', updated_at = ?
-       FROM json_each(?) AS j WHERE pods.uid = j.value ->> '$.uid'`,
+       FROM j WHERE pods.uid = j.value ->> '$.uid'`,
       written.map((w) => w.row),
       now,
     );

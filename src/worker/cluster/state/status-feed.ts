@@ -1,6 +1,6 @@
 import type { FeedEntry, FeedPage } from "../../../shared/contract";
 import { DeferredWrites } from "./deferred-writes";
-import { execBatched } from "./json-batches";
+import { BATCH, execBatched } from "./json-batches";
 
 /**
  * Owner of the `status_feed` table. The ordered feed of pod status changes the relay follows (contract: GET .../status).
@@ -53,30 +53,33 @@ export class StatusFeed {
 
   #write(rows: ReadonlyArray<FeedAppend & { at: number }>): void {
     if (rows.length === 0) return;
-    const seqs = this.#insert(rows);
+    const last = this.#insert(rows);
+    const first = last - rows.length + 1;
     // Every 1000 entries, see whether unacknowledged history outgrew its bound. The span of
     // sequence numbers bounds the count from above and costs one index probe, not a scan.
-    const first = seqs.reduce((a, b) => Math.min(a, b), Infinity);
-    const last = seqs.reduce((a, b) => Math.max(a, b), 0);
     if (Math.floor(last / 1000) > Math.floor((first - 1) / 1000) && last - this.#oldestSeq() + 1 > MAX_ROWS && this.size() > MAX_ROWS) this.compactSuperseded();
     for (const wake of this.waiters) wake();
     this.waiters.clear();
   }
 
-  /** The rows' sequence numbers. One entry (a single event's, the common case) needs no JSON batch around it. */
-  #insert(rows: ReadonlyArray<FeedAppend & { at: number }>): number[] {
+  /**
+   * The last row's sequence number; the rows got consecutive ones (AUTOINCREMENT, one writer),
+   * so a batch reads back none. One entry (a single event's, the common case) needs no JSON batch.
+   */
+  #insert(rows: ReadonlyArray<FeedAppend & { at: number }>): number {
     if (rows.length === 1) {
       const r = rows[0]!;
       const insert = "INSERT INTO status_feed (uid, namespace, name, status_json, gone, at) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq";
-      return [this.sql.exec<{ seq: number }>(insert, r.uid, r.namespace, r.name, r.statusJson, r.gone ? 1 : 0, r.at).one().seq];
+      return this.sql.exec<{ seq: number }>(insert, r.uid, r.namespace, r.name, r.statusJson, r.gone ? 1 : 0, r.at).one().seq;
     }
-    return execBatched<{ seq: number }>(
+    execBatched(
       this.sql,
-      `INSERT INTO status_feed (uid, namespace, name, status_json, gone, at)
+      `${BATCH} INSERT INTO status_feed (uid, namespace, name, status_json, gone, at)
        SELECT j.value ->> '$.uid', j.value ->> '$.namespace', j.value ->> '$.name', j.value ->> '$.statusJson', j.value ->> '$.gone', j.value ->> '$.at'
-       FROM json_each(?) AS j ORDER BY j.key RETURNING seq`,
+       FROM j ORDER BY j.key`,
       rows.map((r) => ({ ...r, gone: r.gone ? 1 : 0 })),
-    ).map((r) => r.seq);
+    );
+    return this.sql.exec<{ seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'status_feed'").one().seq;
   }
 
   /** When the oldest entry the relay has not acknowledged was appended; undefined when it is caught up. */

@@ -12,7 +12,7 @@ export interface WorkItem {
 }
 
 import { DeferredWrites } from "./deferred-writes";
-import { execBatched } from "./json-batches";
+import { BATCH, execBatched } from "./json-batches";
 
 type Row = { uid: string; due_at: number; attempts: number; gen: number; last_error: string | null };
 const item = (r: Row): WorkItem => ({ uid: r.uid, dueAt: r.due_at, attempts: r.attempts, gen: r.gen, lastError: r.last_error });
@@ -60,7 +60,7 @@ export class WorkQueue {
     if (rows.length === 1) return this.#writeOne(rows[0]!.uid, rows[0]!.due); // a single event's: no JSON batch around it
     execBatched(
       this.sql,
-      `INSERT INTO work (uid, due_at) SELECT j.value ->> '$.uid', j.value ->> '$.due' FROM json_each(?) AS j WHERE true
+      `${BATCH} INSERT INTO work (uid, due_at) SELECT j.value ->> '$.uid', j.value ->> '$.due' FROM j WHERE true
        ON CONFLICT(uid) DO UPDATE SET due_at = min(due_at, excluded.due_at), gen = gen + 1, attempts = 0`,
       rows,
     );
