@@ -181,11 +181,24 @@ export class PodRecord {
   }
 
   /**
-   * For the stores: this pod's record after they wrote `changes` to its row themselves (no read
-   * back). `parsed` as for the constructor; this record's parses serve every JSON column unchanged.
+   * For the stores: this pod's record after they wrote, without reading the row back, what
+   * `recordMachine` writes (machine `m` bound and observed, `appliedHash`, the problem cleared).
+   * This record's parses serve every JSON column unchanged.
    */
-  withChanges(changes: Partial<PodRow>, parsed: { machine?: Machine } = {}): PodRecord {
-    return new PodRecord({ ...this.row, ...changes }, { ...parsed, from: this });
+  withMachine(m: Machine, observedDigest: string, appliedHash: string | null, now: number): PodRecord {
+    const machine = { machine_id: m.id, machine_version: m.version ?? null, machine_state: m.state, machine_json: JSON.stringify(m), observed_digest: observedDigest, applied_hash: appliedHash };
+    return new PodRecord({ ...this.row, ...machine, reread: 0, terminal: 0, problem_reason: null, problem_message: null, updated_at: now }, { machine: m, from: this });
+  }
+
+  /** For the stores: this pod's record after they wrote `status` with it (no read back). */
+  withStatus(status: StatusToStore): PodRecord {
+    return new PodRecord({ ...this.row, status_json: status.json, phase: status.phase }, { from: this });
+  }
+
+  /** The columns `withMachine` and `withStatus` write, for the store's statement. */
+  get machineColumns(): Pick<PodRow, "uid" | "machine_id" | "machine_version" | "machine_state" | "machine_json" | "observed_digest" | "applied_hash" | "status_json" | "phase"> {
+    const r = this.row;
+    return { uid: r.uid, machine_id: r.machine_id, machine_version: r.machine_version, machine_state: r.machine_state, machine_json: r.machine_json, observed_digest: r.observed_digest, applied_hash: r.applied_hash, status_json: r.status_json, phase: r.phase };
   }
 
   #pod: Pod | undefined;

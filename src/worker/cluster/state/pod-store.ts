@@ -152,11 +152,9 @@ export class PodStore extends PodReads {
    */
   recordMachines(items: ReadonlyArray<{ from: PodRecord; m: Machine; appliedHash: string | null }>, now: number, statusOf: (rec: PodRecord) => StatusToStore | undefined): PodRecord[] {
     const written = items.map(({ from, m, appliedHash }) => {
-      const machine = { machine_id: m.id, machine_version: m.version ?? null, machine_state: m.state, machine_json: JSON.stringify(m), observed_digest: observedDigest(m), applied_hash: appliedHash };
-      const bound = from.withChanges({ ...machine, reread: 0, terminal: 0, problem_reason: null, problem_message: null, updated_at: now }, { machine: m });
+      const bound = from.withMachine(m, observedDigest(m), appliedHash, now);
       const status = statusOf(bound);
-      const rec = status ? bound.withChanges({ status_json: status.json, phase: status.phase }) : bound;
-      return { rec, row: { uid: from.uid, ...machine, status_json: rec.statusJson, phase: rec.phase } };
+      return status ? bound.withStatus(status) : bound;
     });
     execBatched(
       this.sql,
@@ -164,10 +162,10 @@ export class PodStore extends PodReads {
                        machine_json = j.value ->> '$.machine_json', observed_digest = j.value ->> '$.observed_digest', applied_hash = j.value ->> '$.applied_hash', reread = 0,
                        terminal = 0, problem_reason = NULL, problem_message = NULL, status_json = j.value ->> '$.status_json', phase = j.value ->> '$.phase', updated_at = ?
        FROM j WHERE pods.uid = j.value ->> '$.uid'`,
-      written.map((w) => w.row),
+      written.map((rec) => rec.machineColumns),
       now,
     );
-    return written.map((w) => w.rec);
+    return written;
   }
 
   /**
