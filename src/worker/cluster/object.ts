@@ -76,7 +76,7 @@ export class ClusterObject extends DurableObject<Env> {
     this.#services = new ServiceSync({
       state: this.#state,
       fly: () => this.#client(),
-      cluster: () => this.#cluster(),
+      cluster: () => this.#state.meta.cluster(),
       clusterApp: () => this.#appName(),
       org: env.FLY_ORG || undefined,
       appReady: () => this.#app.ensure(),
@@ -84,7 +84,7 @@ export class ClusterObject extends DurableObject<Env> {
       now: Date.now,
       decide: (d) => this.#decisions.record(d),
       addressed: (services) => {
-        const ctx = this.#intakeContext(this.#cluster());
+        const ctx = this.#intakeContext(this.#state.meta.cluster());
         this.ctx.storage.transactionSync(() => reviseAddressed(ctx, this.#state.objects, services));
         if (ctx.scheduled) void this.#kick();
       },
@@ -114,7 +114,7 @@ export class ClusterObject extends DurableObject<Env> {
       now: Date.now,
       decide: (d) => this.#decisions.record(d),
       revise: async (change) => {
-        const ctx = this.#intakeContext(this.#cluster());
+        const ctx = this.#intakeContext(this.#state.meta.cluster());
         this.ctx.storage.transactionSync(() => change(ctx));
         if (ctx.scheduled) await this.#kick();
       },
@@ -138,7 +138,7 @@ export class ClusterObject extends DurableObject<Env> {
   // ---- RPC (called by the worker's routes)
 
   async applyEvents(cluster: string, events: WatchEvent[]): Promise<EventResult[]> {
-    this.#setCluster(cluster);
+    this.#state.meta.set("cluster", cluster);
     const ctx = this.#intakeContext(cluster);
     const results = this.ctx.storage.transactionSync(() => withBatchedWrites(this.#state, () => events.map((event) => applyEvent(ctx, event))));
     this.#recorder.intake(results);
@@ -155,7 +155,7 @@ export class ClusterObject extends DurableObject<Env> {
    * first replaced by it: whatever is stored but absent is deleted. Concurrent calls share one pass.
    */
   async reconcile(cluster: string, snapshot?: Snapshot): Promise<{ counts: ReconcileCounts } | { unavailable: string }> {
-    this.#setCluster(cluster);
+    this.#state.meta.set("cluster", cluster);
     let fromSnapshot = { destroyed: 0 };
     if (snapshot) {
       const ctx = this.#intakeContext(cluster);
@@ -175,13 +175,13 @@ export class ClusterObject extends DurableObject<Env> {
   }
 
   async statusFeed(cluster: string, after: number, waitMs: number): Promise<FeedPage> {
-    this.#setCluster(cluster);
+    this.#state.meta.set("cluster", cluster);
     return this.#state.feed.read(after, waitMs, () => this.#state.pods.statuses());
   }
 
   /** What the status page shows of this cluster (names only, never secret data). */
   statusView(cluster: string): ClusterStatusView {
-    this.#setCluster(cluster);
+    this.#state.meta.set("cluster", cluster);
     const ready = this.#state.meta.get("app_ready") === this.#appName();
     return buildStatusView({
       cluster,
@@ -194,7 +194,7 @@ export class ClusterObject extends DurableObject<Env> {
 
   /** The cluster's counters (kept across eviction) and the status feed's lag, for `/metrics`. */
   opsMetrics(cluster: string): { counters: CounterSample[]; feedLagSeconds: number } {
-    this.#setCluster(cluster);
+    this.#state.meta.set("cluster", cluster);
     return opsMetricsOf(this.#state, Date.now());
   }
 
@@ -279,7 +279,7 @@ export class ClusterObject extends DurableObject<Env> {
 
   #convergeContext(): ConvergeContext {
     const parts = { state: this.#state, budget: this.#budget, waits: this.#waits, imagePulls: this.#imagePulls, status: this.#status, decisions: this.#decisions, recorder: this.#recorder };
-    return convergeContextOf(parts, { machines: this.#client(), app: this.#appName(), cluster: this.#cluster(), spareSettings: spareSettingsFrom(this.env) });
+    return convergeContextOf(parts, { machines: this.#client(), app: this.#appName(), cluster: this.#state.meta.cluster(), spareSettings: spareSettingsFrom(this.env) });
   }
 
   // ---- configuration
@@ -289,17 +289,7 @@ export class ClusterObject extends DurableObject<Env> {
     return instrumentMachines(client, (action, code) => this.#recorder.apiCall(action, code));
   }
 
-  #cluster(): string {
-    const c = this.#state.meta.get("cluster");
-    if (!c) throw new Error("cluster name not recorded yet");
-    return c;
-  }
-
-  #setCluster(cluster: string): void {
-    this.#state.meta.set("cluster", cluster);
-  }
-
   #appName(): string {
-    return (this.env.APP_NAME_TEMPLATE ?? "fks-{cluster}").replace("{cluster}", this.#cluster());
+    return (this.env.APP_NAME_TEMPLATE ?? "fks-{cluster}").replace("{cluster}", this.#state.meta.cluster());
   }
 }

@@ -37,6 +37,13 @@ export class MetaStore {
     return (NUMERIC.has(key) ? Number(v) : v) as Meta[K];
   }
 
+  /** The cluster name; throws before the first contact recorded it. */
+  cluster(): string {
+    const c = this.get("cluster");
+    if (!c) throw new Error("cluster name not recorded yet");
+    return c;
+  }
+
   set<K extends Key>(key: K, value: Meta[K]): void {
     const v = String(value);
     if (this.values.get(key) === v) return;

@@ -79,7 +79,7 @@ export class StatusFeed {
        FROM j ORDER BY j.key`,
       rows.map((r) => ({ ...r, gone: r.gone ? 1 : 0 })),
     );
-    return this.sql.exec<{ seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'status_feed'").one().seq;
+    return this.#lastIssued();
   }
 
   /** When the oldest entry the relay has not acknowledged was appended; undefined when it is caught up. */
@@ -131,6 +131,11 @@ export class StatusFeed {
     const row = this.sql.exec<{ s: number | null }>("SELECT max(seq) AS s FROM status_feed").one();
     if (row.s !== null) return row.s;
     // Empty after compaction: AUTOINCREMENT remembers the last seq in sqlite_sequence.
+    return this.#lastIssued();
+  }
+
+  /** The last sequence number AUTOINCREMENT gave (0 before the first entry). */
+  #lastIssued(): number {
     return this.sql.exec<{ seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'status_feed'").toArray()[0]?.seq ?? 0;
   }
 
