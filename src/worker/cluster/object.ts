@@ -224,7 +224,7 @@ export class ClusterObject extends DurableObject<Env> {
     const reconcileDue = Date.now() >= (meta.get("next_reconcile_at") ?? 0);
     // A pass may wait for list budget; due work does not wait for it.
     await Promise.all([
-      reconcileDue ? this.#reconciler.run().catch((e: unknown) => meta.set("reconcile_error", e instanceof Error ? e.message : String(e))) : undefined,
+      reconcileDue ? this.#reconciler.run().catch(() => undefined) : undefined, // a failed pass is on record (ReconcileRunner)
       this.#drain(),
       !this.#reconciler.running && this.#exits.due() ? this.#exits.run() : undefined,
       Date.now() >= (this.#services.nextDueAt() ?? Infinity) ? this.#services.run(false) : undefined,

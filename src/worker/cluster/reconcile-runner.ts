@@ -70,8 +70,10 @@ export class ReconcileRunner {
     if (!(await app.ensure())) throw new AppUnavailable(app.lastError() ?? "app not ready");
     const pass = (meta.get("reconcile_pass") ?? 0) + 1;
     meta.set("reconcile_pass", pass);
-    await syncs.secrets(true).catch((e: unknown) => meta.set("reconcile_error", `secrets: ${e instanceof Error ? e.message : String(e)}`));
-    await syncs.volumes({ pass, asked: sweep === "now" }).catch((e: unknown) => meta.set("reconcile_error", `volumes: ${e instanceof Error ? e.message : String(e)}`));
+    // A failed sync does not stop the pass: its machines are still compared and orphans still swept.
+    const failed = (what: string) => (e: unknown) => decisions.record({ action: `sync-${what}`, outcome: "failed", reason: `the ${what} sync failed and is retried next pass: ${e instanceof Error ? e.message : String(e)}` });
+    await syncs.secrets(true).catch(failed("secrets"));
+    await syncs.volumes({ pass, asked: sweep === "now" }).catch(failed("volumes"));
     await services.run(sweep);
     const c = this.d.converge();
     const started = Date.now();
@@ -99,7 +101,10 @@ export class ReconcileRunner {
         decisions.record(d);
       },
     });
-    const counts = await this.d.recorder.pass(pass, started, () => calls, tally, result);
+    const counts = await this.d.recorder.pass(pass, started, () => calls, tally, result).catch((e: unknown) => {
+      decisions.record({ action: "reconcile", outcome: "failed", reason: `pass ${pass} failed and the next one retries: ${e instanceof Error ? e.message : String(e)}` });
+      throw e;
+    });
     void this.d.prewarmer.kick();
     return counts;
   }

@@ -56,7 +56,7 @@ export class ServiceSync {
     return this.#dueAt;
   }
 
-  /** Never rejects: a run that fails as a whole leaves its reason in meta `reconcile_error`. */
+  /** Never rejects: a run that fails as a whole is a failed `sync-services` decision (logged, on the page, counted). */
   run(sweep: "now" | "due" | false = false): Promise<void> {
     if (this.#running) {
       const before = this.#rerun?.sweep ?? false;
@@ -73,7 +73,7 @@ export class ServiceSync {
           await this.#runOnce(next.sweep);
         }
       } catch (e) {
-        this.deps.state.meta.set("reconcile_error", `services: ${e instanceof Error ? e.message : String(e)}`);
+        this.deps.decide({ action: "sync-services", outcome: "failed", reason: `the Service sync failed and is retried next pass: ${e instanceof Error ? e.message : String(e)}` });
       } finally {
         this.#running = undefined;
       }

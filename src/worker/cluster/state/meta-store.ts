@@ -14,7 +14,6 @@ export interface Meta {
   reconcile_pass: number;
   /** Unix ms of the next periodic pass. */
   next_reconcile_at: number;
-  reconcile_error: string;
   /** The cluster app's Flycast address, where app ports are served (Services). */
   cluster_flycast: string;
   /** The org the cluster app is in (FLY_ORG, else read from the app): Service apps are created there. */
