@@ -16,6 +16,15 @@ export interface Decision {
   durationMs?: number;
 }
 
+/** Adoptions explained one by one; beyond them (state lost, thousands found) one summary says how many. */
+export const ADOPTIONS_DETAILED = 10;
+
+/** After the first ADOPTIONS_DETAILED adoptions (each explained), one decision for the rest. */
+export function adoptionSummary(adopted: number): Decision | undefined {
+  if (adopted <= ADOPTIONS_DETAILED) return undefined;
+  return { action: "adopt", outcome: "done", reason: `found ${adopted - ADOPTIONS_DETAILED} more pods' machines (${adopted} in all) that no step had recorded, as after a loss of state` };
+}
+
 /** The pod a decision is about, as the log and the page name it. */
 export const podIds = (p: { uid: string; namespace: string; name: string }) => ({ uid: p.uid, namespace: p.namespace, name: p.name });
 

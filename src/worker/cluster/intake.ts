@@ -1,11 +1,13 @@
+import type { Machine } from "../../machines/schemas";
 import type { EventResult, Outcome, WatchEvent } from "../../shared/contract";
+import { adoptedHash } from "./config-drift";
 import { parseK8sObject, type PersistentVolumeClaim, type Pod, type Service } from "../../shared/k8s";
 import type { TranslateContext } from "../translate/context";
 import { claimToVolumeRequest, reclaimPolicyOf, volumeNameForClaim } from "../translate/claim-to-volume";
 import { podReferences } from "../translate/pod-references";
 import { reviseDependents, reviseSelected, reviseWaiting, translationOf } from "./dependents";
 import { appPortsAfter, isAddressed } from "../translate/service-plan";
-import type { Decision } from "./decision-log";
+import { ADOPTIONS_DETAILED, type Decision } from "./decision-log";
 import { isNewer } from "./resource-version";
 import { translatePod } from "./pod-translation";
 import type { AppPortStore, ClaimVolumeStore, ClusterState, Lookup, ObjectStore, PodStore } from "./state";
@@ -31,6 +33,14 @@ export interface IntakeContext {
   volumesChanged?: boolean;
   /** Set when a Service changed: its Fly app, address and forwarder may need creating, updating or deleting. */
   servicesChanged?: boolean;
+  /**
+   * The cluster's machines by pod UID, listed just before a snapshot is applied: a pod the
+   * snapshot brings that the store does not know (state was lost) is admitted bound to its
+   * machine, instead of being admitted, scheduled for a create, then adopted by the pass.
+   */
+  found?: ReadonlyMap<string, Machine>;
+  /** How many admitted pods were bound to a found machine. */
+  adopted?: number;
   /** A pod's desired state changed: converge it. */
   schedule(uid: string): void;
   /** Publishes the pod's status after each change. */
@@ -151,6 +161,7 @@ function applyPodEvent(ctx: IntakeContext, type: WatchEvent["type"], pod: Pod, k
     ctx.decide(problem.terminal ? { action: "refuse", outcome: "refused", reason: `cannot run as a machine: ${problem.message}`, pod: ids } : { action: "wait", outcome: "blocked", reason: problem.message, pod: ids });
   }
   if (!stored) {
+    const m = ctx.found?.get(uid);
     const rec = ctx.pods.admit(
       {
         uid,
@@ -169,8 +180,12 @@ function applyPodEvent(ctx: IntakeContext, type: WatchEvent["type"], pod: Pod, k
       },
       ctx.now,
       (rec) => ctx.status.statusOf(rec),
+      m && { m, appliedHash: adoptedHash(t, m.config) },
     );
-    if (t.config) ctx.schedule(uid);
+    if (m && (ctx.adopted = (ctx.adopted ?? 0) + 1) <= ADOPTIONS_DETAILED) {
+      ctx.decide({ action: "adopt", outcome: "done", reason: "the pod was not known (state was lost): found its machine by metadata", pod: ids, machine: m.id });
+    }
+    if (t.config && !rec.settledAsWanted) ctx.schedule(uid);
     ctx.status.announce(rec);
     return result("applied", message);
   }

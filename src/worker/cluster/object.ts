@@ -156,15 +156,19 @@ export class ClusterObject extends DurableObject<Env> {
    */
   async reconcile(cluster: string, snapshot?: Snapshot): Promise<{ counts: ReconcileCounts } | { unavailable: string }> {
     this.#state.meta.set("cluster", cluster);
-    let fromSnapshot = { destroyed: 0 };
+    let fromSnapshot = { destroyed: 0, adopted: 0 };
+    // Listed first, so that pods unknown here (state was lost) are admitted bound to their machines; a failed list leaves that to the pass.
+    const listed = snapshot ? await this.#reconciler.listForSnapshot().catch(() => undefined) : undefined;
     if (snapshot) {
       const ctx = this.#intakeContext(cluster);
-      fromSnapshot = this.ctx.storage.transactionSync(() => withBatchedWrites(this.#state, () => applySnapshot(ctx, snapshot)));
+      fromSnapshot = this.ctx.storage.transactionSync(() => withBatchedWrites(this.#state, () => applySnapshot(ctx, snapshot, listed)));
     }
     try {
-      const counts = await this.#reconciler.run("now");
+      const counts = await this.#reconciler.run("now", listed);
       await this.#kick();
-      return { counts: { ...counts, destroyed: Math.max(counts.destroyed, fromSnapshot.destroyed) } };
+      // Pods bound to their machines as the snapshot admitted them are adoptions (updated), as the pass's own are, not unchanged.
+      const { destroyed, adopted } = fromSnapshot;
+      return { counts: { ...counts, destroyed: Math.max(counts.destroyed, destroyed), updated: counts.updated + adopted, unchanged: Math.max(0, counts.unchanged - adopted) } };
     } catch (e) {
       // The snapshot is stored either way; the pass is finished later (the alarm is armed), once
       // the app is usable and the API answers a list again.

@@ -1,3 +1,4 @@
+import type { Machine } from "../../machines/schemas";
 import type { ReconcileCounts } from "../../shared/contract";
 import { AppUnavailable, type AppProvisioner } from "./app-provisioner";
 import type { ConvergeContext } from "./converge";
@@ -6,13 +7,14 @@ import { instrumentMachines } from "./instrumented-machines";
 import type { OpsRecorder } from "./ops-recorder";
 import type { Prewarmer } from "./prewarmer";
 import type { RateBudget } from "./rate-budget";
-import { reconcilePass } from "./reconcile";
+import { listClusterMachines, reconcilePass } from "./reconcile";
 import type { ReferenceSyncs } from "./reference-syncs";
 import type { ServiceSync } from "./service-sync";
 import type { ClusterState } from "./state";
 import type { StatusPublisher } from "./status-publisher";
 
 const DEFAULT_RECONCILE_INTERVAL_S = 20;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const PENDING_RECONCILE_INTERVAL_MS = 5_000;
 
 export interface ReconcileRunnerDeps {
@@ -51,9 +53,25 @@ export class ReconcileRunner {
     return this.#running ? Infinity : (this.d.state.meta.get("next_reconcile_at") ?? now + this.#intervalMs());
   }
 
-  /** `sweep`: whether the Service app sweep runs now (asked for) or when it is due (periodic). */
-  run(sweep: "now" | "due" = "due"): Promise<ReconcileCounts> {
-    this.#running ??= this.#pass(sweep).finally(async () => {
+  /**
+   * The cluster's machines, listed for a snapshot about to be applied (its unknown pods are bound
+   * to them as admitted) and then compared by the pass it asks for (`run("now", listed)`).
+   * Undefined, and nothing listed, while a pass runs (the snapshot's pods wait for the next) or
+   * while the app is not usable.
+   */
+  async listForSnapshot(): Promise<Machine[] | undefined> {
+    if (this.#running || !(await this.d.app.ensure())) return undefined;
+    const c = this.d.converge();
+    return listClusterMachines({ machines: c.machines, app: c.app, cluster: c.cluster, budget: this.d.budget, sleep });
+  }
+
+  /**
+   * `sweep`: whether the Service app sweep runs now (asked for) or when it is due (periodic).
+   * `listed`: the machines `listForSnapshot` listed, compared instead of listing again (unless this
+   * call joins a pass already under way).
+   */
+  run(sweep: "now" | "due" = "due", listed?: readonly Machine[]): Promise<ReconcileCounts> {
+    this.#running ??= this.#pass(sweep, listed).finally(async () => {
       const { meta, work } = this.d.state;
       // Sooner while work is pending: a machine being repaired or waited for is looked at again soon.
       const interval = work.nextDueAt() === undefined ? this.#intervalMs() : Math.min(PENDING_RECONCILE_INTERVAL_MS, this.#intervalMs());
@@ -64,7 +82,7 @@ export class ReconcileRunner {
     return this.#running;
   }
 
-  async #pass(sweep: "now" | "due"): Promise<ReconcileCounts> {
+  async #pass(sweep: "now" | "due", listed: readonly Machine[] | undefined): Promise<ReconcileCounts> {
     const { state, app, syncs, services, decisions } = this.d;
     const { meta, pods, orphans, work } = state;
     if (!(await app.ensure())) throw new AppUnavailable(app.lastError() ?? "app not ready");
@@ -89,7 +107,7 @@ export class ReconcileRunner {
       budget: this.d.budget,
       pass,
       now: Date.now,
-      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      sleep,
       schedule: (uid) => work.schedule(uid, Date.now()),
       scheduleAll: (uids) => work.scheduleAll(uids, Date.now()),
       dropWork: (uids) => work.forgetAll(uids),
@@ -100,7 +118,7 @@ export class ReconcileRunner {
         tally[d.action] = (tally[d.action] ?? 0) + 1;
         decisions.record(d);
       },
-    });
+    }, listed);
     const counts = await this.d.recorder.pass(pass, started, () => calls, tally, result).catch((e: unknown) => {
       decisions.record({ action: "reconcile", outcome: "failed", reason: `pass ${pass} failed and the next one retries: ${e instanceof Error ? e.message : String(e)}` });
       throw e;

@@ -3,7 +3,7 @@ import { MachinesApiError } from "../../machines/errors";
 import type { Machine } from "../../machines/schemas";
 import { GONE, MACHINE_METADATA, observedDigest, SETTLING, STOPPED, wantsRestart } from "../translate/machine-facts";
 import { adoptedHash, configDrifted } from "./config-drift";
-import { podIds, type Decision } from "./decision-log";
+import { ADOPTIONS_DETAILED, adoptionSummary, podIds, type Decision } from "./decision-log";
 import type { MachinesPort } from "./machines-port";
 import type { BudgetAction, RateBudget } from "./rate-budget";
 import { reconcileSpares } from "./spare-pool";
@@ -39,19 +39,18 @@ export interface ReconcileContext {
 }
 
 const PAGE_LIMIT = 1000;
-/** Adoptions a pass explains one by one; beyond them (state lost, thousands found) one summary says how many. */
-const ADOPTIONS_DETAILED = 10;
 /** Adoptions read and written per statement (json-batches.ts bounds the statement's size too). */
 const ADOPT_BATCH = 500;
 
 /**
  * One level-based pass over the whole cluster: list its machines (ceil(N/1000) calls), compare
  * with the stored pods, and schedule or do what closes the gap. An idle cluster costs the list
- * calls and nothing else.
+ * calls and nothing else. `listed`: the cluster's machines as listed just before (a snapshot
+ * listed them to bind the pods it admits), instead of listing again.
  */
-export async function reconcilePass(ctx: ReconcileContext): Promise<ReconcileCounts> {
+export async function reconcilePass(ctx: ReconcileContext, listed?: readonly Machine[]): Promise<ReconcileCounts> {
   const counts: ReconcileCounts = { created: 0, updated: 0, destroyed: 0, orphansDestroyed: 0, unchanged: 0 };
-  const machines = await listClusterMachines(ctx);
+  const machines = listed ?? (await listClusterMachines(ctx));
   const seen = new Set<string>();
   const candidates: Machine[] = [];
   const spareMachines: Machine[] = [];
@@ -128,9 +127,8 @@ export async function reconcilePass(ctx: ReconcileContext): Promise<ReconcileCou
   }
 
   for (let i = 0; i < adoptions.length; i += ADOPT_BATCH) adopt(ctx, adoptions.slice(i, i + ADOPT_BATCH), i === 0);
-  if (adoptions.length > ADOPTIONS_DETAILED) {
-    ctx.decide({ action: "adopt", outcome: "done", reason: `found ${adoptions.length - ADOPTIONS_DETAILED} more pods' machines (${adoptions.length} in all) that no step had recorded, as after a loss of state` });
-  }
+  const summary = adoptionSummary(adoptions.length);
+  if (summary) ctx.decide(summary);
   candidates.push(...(await reconcileSpares(ctx, spareMachines)));
   counts.orphansDestroyed = await sweepOrphans(ctx, candidates);
   return counts;
@@ -172,19 +170,25 @@ function adopt(ctx: ReconcileContext, batch: readonly Adoption[], first: boolean
     }
   }
   // The snapshot that brought the pods scheduled their creates; a step of a settled pod would only read it and stop.
-  ctx.dropWork(recorded.filter(settledAsWanted).map((rec) => rec.uid));
-  ctx.scheduleAll(recorded.filter((rec) => !settledAsWanted(rec)).map((rec) => rec.uid));
+  ctx.dropWork(recorded.filter((rec) => rec.settledAsWanted).map((rec) => rec.uid));
+  ctx.scheduleAll(recorded.filter((rec) => !rec.settledAsWanted).map((rec) => rec.uid));
 }
 
 /**
- * Nothing for a step to do (converge.ts, ensureRunning): the pod wants to run, its machine is
- * started and carries the pod's config. The common case of an adoption after a loss of state.
+ * The machines of a listing that a pod of this cluster may be bound to, by pod UID: the pass's
+ * rule (not gone, not an unclaimed spare, carrying this cluster's metadata); the first listed wins.
  */
-function settledAsWanted(rec: PodRecord): boolean {
-  return rec.desired === "run" && rec.machineState === "started" && rec.config !== null && rec.appliedHash === rec.configHash && !rec.problem?.terminal;
+export function machinesByPod(machines: readonly Machine[], cluster: string): Map<string, Machine> {
+  const out = new Map<string, Machine>();
+  for (const m of machines) {
+    const uid = m.config?.metadata?.[MACHINE_METADATA.podUid];
+    if (uid !== undefined && m.config?.metadata?.[MACHINE_METADATA.cluster] === cluster && !GONE.has(m.state) && !out.has(uid)) out.set(uid, m);
+  }
+  return out;
 }
 
-async function listClusterMachines(ctx: ReconcileContext): Promise<Machine[]> {
+/** Every machine of the cluster, a page (up to 1000) per list call, each call within the list budget. */
+export async function listClusterMachines(ctx: Pick<ReconcileContext, "machines" | "app" | "cluster" | "budget" | "sleep">): Promise<Machine[]> {
   const out: Machine[] = [];
   let cursor: string | undefined;
   do {
@@ -231,7 +235,7 @@ async function sweepOrphans(ctx: ReconcileContext, candidates: Machine[]): Promi
 }
 
 /** A pass runs in the background, so it simply waits for its budget slot. */
-async function budgeted(ctx: ReconcileContext, action: BudgetAction, scope: string): Promise<void> {
+async function budgeted(ctx: Pick<ReconcileContext, "budget" | "sleep">, action: BudgetAction, scope: string): Promise<void> {
   const wait = ctx.budget.reserve(action, scope);
   if (wait > 0) await ctx.sleep(wait);
 }

@@ -9,14 +9,15 @@ import type { PodRefStore, RefRow } from "./pod-refs";
 
 /** A pod's row as admitted, and the rows that index its references. */
 export interface Admission {
-  row: PodRow;
+  row: Readonly<PodRow>;
   refs: RefRow[];
 }
 
-/** The columns an admission writes; every other column keeps its default (no machine yet). */
+/** The columns an admission writes (the machine's: when a snapshot found it); every other column keeps its default. */
 const COLUMNS = [
   "uid", "namespace", "name", "resource_version", "desired", "pod_json", "config_json", "config_hash", "min_secrets_version", "region", "machine_name",
   "grace_s", "terminal", "problem_reason", "problem_message", "unhonoured_json", "status_json", "phase", "updated_at",
+  "machine_id", "machine_version", "machine_state", "machine_json", "observed_digest", "applied_hash",
 ] as const satisfies ReadonlyArray<keyof PodRow>;
 
 const INSERT_ONE = `INSERT INTO pods (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")})`;

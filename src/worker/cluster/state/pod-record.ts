@@ -190,9 +190,22 @@ export class PodRecord {
     return new PodRecord({ ...this.row, ...machine, reread: 0, terminal: 0, problem_reason: null, problem_message: null, updated_at: now }, { machine: m, from: this });
   }
 
+  /**
+   * Nothing for a step to do (converge.ts, ensureRunning): the pod wants to run, its machine is
+   * started and carries the pod's config. The common case of an adoption after a loss of state.
+   */
+  get settledAsWanted(): boolean {
+    return this.desired === "run" && this.machineState === "started" && this.configHash !== null && this.appliedHash === this.configHash && !this.problem?.terminal;
+  }
+
   /** For the stores: this pod's record after they wrote `status` with it (no read back). */
   withStatus(status: StatusToStore): PodRecord {
     return new PodRecord({ ...this.row, status_json: status.json, phase: status.phase }, { from: this });
+  }
+
+  /** The whole row as this record holds it, for the store that writes it (admissions). */
+  get stored(): Readonly<PodRow> {
+    return this.row;
   }
 
   /** The columns `withMachine` and `withStatus` write, for the store's statement. */

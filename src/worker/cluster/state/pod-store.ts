@@ -41,9 +41,11 @@ export class PodStore extends PodReads {
    * tombstoned. `statusOf` computes the status of the row as it will be written, which is
    * stored with it; the returned record carries it. Inside `batchAdmissions` the row is written
    * with the others at the batch's end or before the next statement on this storage, whichever
-   * comes first (see `openClusterState`), so no statement ever misses it.
+   * comes first (see `openClusterState`), so no statement ever misses it. `found`: the pod's
+   * machine, listed with this cluster's metadata and its UID (a snapshot after a loss of state),
+   * bound as `recordMachines` binds it, in the same single write.
    */
-  admit(p: NewPod, now: number, statusOf: (rec: PodRecord) => StatusToStore | undefined): PodRecord {
+  admit(p: NewPod, now: number, statusOf: (rec: PodRecord) => StatusToStore | undefined, found?: { m: Machine; appliedHash: string | null }): PodRecord {
     const [terminal, reason, message] = problemArgs(p.problem);
     const row: PodRow = {
       uid: p.uid, namespace: p.namespace, name: p.name, resource_version: p.resourceVersion, desired: "run", pod_json: JSON.stringify(p.pod),
@@ -52,16 +54,15 @@ export class PodStore extends PodReads {
       stop_requested_at: null, status_json: null, updated_at: now, unhonoured_json: listJson(p.unhonoured), observed_digest: null,
       terminal, problem_reason: reason, problem_message: message, phase: null, reread: 0, min_secrets_version: p.minSecretsVersion, spare_key: null, machine_since: null,
     };
-    const status = statusOf(new PodRecord(row, { pod: p.pod, config: p.config }));
-    if (status) {
-      row.status_json = status.json;
-      row.phase = status.phase;
-    }
-    const admission = { row, refs: this.refs.admittedRows(p.uid, p.namespace, p.pod, p.config) };
+    const admitted = new PodRecord(row, { pod: p.pod, config: p.config });
+    const bound = found ? admitted.withMachine(found.m, observedDigest(found.m), found.appliedHash, now) : admitted;
+    const status = statusOf(bound);
+    const rec = status ? bound.withStatus(status) : bound;
+    const admission = { row: rec.stored, refs: this.refs.admittedRows(p.uid, p.namespace, p.pod, p.config) };
     const pending = this.#admissions.pending;
     if (pending) pending.push(admission);
     else insertAdmissions(this.sql, this.refs, [admission]);
-    return new PodRecord(row, { pod: p.pod, config: p.config });
+    return rec;
   }
 
   /** Runs `fn` with its admissions written in one statement per batch (DeferredWrites). */
