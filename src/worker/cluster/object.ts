@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { MachinesClient } from "../../machines/client";
+import type { Machine } from "../../machines/schemas";
 import { isMachinesApiError } from "../../machines/errors";
 import type { ClaimView, FeedPage, PodView, ServiceView, ReconcileCounts, Snapshot } from "../../shared/contract";
 import type { ClusterStatusView } from "../ops/status-view";
@@ -24,7 +25,7 @@ import { Prewarmer } from "./prewarmer";
 import { RateBudget } from "./rate-budget";
 import { ReconcileRunner } from "./reconcile-runner";
 import { ReferenceSyncs } from "./reference-syncs";
-import { applySnapshot } from "./snapshot";
+import { admitUnknownPods, applySnapshot } from "./snapshot";
 import { openClusterState, withBatchedWrites, type ClusterState, type CounterSample } from "./state";
 import { StatusPublisher } from "./status-publisher";
 import { claimViewOf, opsMetricsOf, podMachineOf, podViewOf } from "./views";
@@ -140,7 +141,7 @@ export class ClusterObject extends DurableObject<Env> {
   async applyEvents(cluster: string, events: WatchEvent[]): Promise<EventResult[]> {
     this.#state.meta.set("cluster", cluster);
     const ctx = this.#intakeContext(cluster);
-    const results = this.ctx.storage.transactionSync(() => withBatchedWrites(this.#state, () => events.map((event) => applyEvent(ctx, event))));
+    const results = this.#batched(() => events.map((event) => applyEvent(ctx, event)));
     this.#recorder.intake(results);
     if (ctx.scheduled) await this.#kick();
     // Best effort now; the reconcile pass retries whatever this could not write.
@@ -156,19 +157,15 @@ export class ClusterObject extends DurableObject<Env> {
    */
   async reconcile(cluster: string, snapshot?: Snapshot): Promise<{ counts: ReconcileCounts } | { unavailable: string }> {
     this.#state.meta.set("cluster", cluster);
-    let fromSnapshot = { destroyed: 0, adopted: 0 };
-    // Listed first, so that pods unknown here (state was lost) are admitted bound to their machines; a failed list leaves that to the pass.
-    const listed = snapshot ? await this.#reconciler.listForSnapshot().catch(() => undefined) : undefined;
-    if (snapshot) {
-      const ctx = this.#intakeContext(cluster);
-      fromSnapshot = this.ctx.storage.transactionSync(() => withBatchedWrites(this.#state, () => applySnapshot(ctx, snapshot, listed)));
-    }
+    const applied = snapshot && this.#batched(() => applySnapshot(this.#intakeContext(cluster), snapshot));
+    let adopted = 0;
+    // Pods unknown here wait for the pass's listing: after a loss of state, each is admitted bound to its machine.
+    const admit = applied?.unknownPods.length ? (listed: readonly Machine[] | undefined) => (adopted = this.#batched(() => admitUnknownPods(this.#intakeContext(cluster), applied.unknownPods, listed))) : undefined;
     try {
-      const counts = await this.#reconciler.run("now", listed);
+      const counts = await this.#reconciler.run("now", admit);
       await this.#kick();
-      // Pods bound to their machines as the snapshot admitted them are adoptions (updated), as the pass's own are, not unchanged.
-      const { destroyed, adopted } = fromSnapshot;
-      return { counts: { ...counts, destroyed: Math.max(counts.destroyed, destroyed), updated: counts.updated + adopted, unchanged: Math.max(0, counts.unchanged - adopted) } };
+      // Pods bound to their machines as they were admitted are adoptions (updated), as the pass's own are, not unchanged.
+      return { counts: { ...counts, destroyed: Math.max(counts.destroyed, applied?.destroyed ?? 0), updated: counts.updated + adopted, unchanged: Math.max(0, counts.unchanged - adopted) } };
     } catch (e) {
       // The snapshot is stored either way; the pass is finished later (the alarm is armed), once
       // the app is usable and the API answers a list again.
@@ -275,6 +272,11 @@ export class ClusterObject extends DurableObject<Env> {
     const next = Math.min(this.#state.work.nextDueAt() ?? Infinity, reconcileAt, watchAt, this.#services.nextDueAt() ?? Infinity);
     // Nothing runs before the app's next check: waking sooner would only find it unusable again.
     if (next !== Infinity) await this.ctx.storage.setAlarm(Math.max(next, Date.now(), this.#app.notBefore()));
+  }
+
+  /** Intake of many objects at once: one transaction, admissions batched. */
+  #batched<T>(fn: () => T): T {
+    return this.ctx.storage.transactionSync(() => withBatchedWrites(this.#state, fn));
   }
 
   #intakeContext(cluster: string): IntakeContext & { scheduled: boolean } {

@@ -2,6 +2,7 @@ import type { Machine } from "../../machines/schemas";
 import type { ReconcileCounts } from "../../shared/contract";
 import { AppUnavailable, type AppProvisioner } from "./app-provisioner";
 import type { ConvergeContext } from "./converge";
+import type { MachinesPort } from "./machines-port";
 import type { DecisionLog } from "./decision-log";
 import { instrumentMachines } from "./instrumented-machines";
 import type { OpsRecorder } from "./ops-recorder";
@@ -54,24 +55,14 @@ export class ReconcileRunner {
   }
 
   /**
-   * The cluster's machines, listed for a snapshot about to be applied (its unknown pods are bound
-   * to them as admitted) and then compared by the pass it asks for (`run("now", listed)`).
-   * Undefined, and nothing listed, while a pass runs (the snapshot's pods wait for the next) or
-   * while the app is not usable.
-   */
-  async listForSnapshot(): Promise<Machine[] | undefined> {
-    if (this.#running || !(await this.d.app.ensure())) return undefined;
-    const c = this.d.converge();
-    return listClusterMachines({ machines: c.machines, app: c.app, cluster: c.cluster, budget: this.d.budget, sleep });
-  }
-
-  /**
    * `sweep`: whether the Service app sweep runs now (asked for) or when it is due (periodic).
-   * `listed`: the machines `listForSnapshot` listed, compared instead of listing again (unless this
-   * call joins a pass already under way).
+   * `admit` (a snapshot's unknown pods: snapshot.ts): called exactly once, with the cluster's
+   * machines as a pass of its own listed them before anything else (the pass then compares that
+   * listing; a pass under way is let finish first), or with undefined when the app or the list failed.
    */
-  run(sweep: "now" | "due" = "due", listed?: readonly Machine[]): Promise<ReconcileCounts> {
-    this.#running ??= this.#pass(sweep, listed).finally(async () => {
+  run(sweep: "now" | "due" = "due", admit?: (listed: readonly Machine[] | undefined) => void): Promise<ReconcileCounts> {
+    if (this.#running) return admit ? this.#running.catch(() => undefined).then(() => this.run(sweep, admit)) : this.#running;
+    this.#running = this.#pass(sweep, admit).finally(async () => {
       const { meta, work } = this.d.state;
       // Sooner while work is pending: a machine being repaired or waited for is looked at again soon.
       const interval = work.nextDueAt() === undefined ? this.#intervalMs() : Math.min(PENDING_RECONCILE_INTERVAL_MS, this.#intervalMs());
@@ -82,23 +73,53 @@ export class ReconcileRunner {
     return this.#running;
   }
 
-  async #pass(sweep: "now" | "due", listed: readonly Machine[] | undefined): Promise<ReconcileCounts> {
+  async #pass(sweep: "now" | "due", admit: ((listed: readonly Machine[] | undefined) => void) | undefined): Promise<ReconcileCounts> {
     const { state, app, syncs, services, decisions } = this.d;
-    const { meta, pods, orphans, work } = state;
-    if (!(await app.ensure())) throw new AppUnavailable(app.lastError() ?? "app not ready");
+    const { meta } = state;
+    const ready = await app.ensure().catch((e: unknown) => {
+      admit?.(undefined);
+      throw e;
+    });
+    if (!ready) {
+      admit?.(undefined);
+      throw new AppUnavailable(app.lastError() ?? "app not ready");
+    }
     const pass = (meta.get("reconcile_pass") ?? 0) + 1;
     meta.set("reconcile_pass", pass);
-    // A failed sync does not stop the pass: its machines are still compared and orphans still swept.
-    const failed = (what: string) => (e: unknown) => decisions.record({ action: `sync-${what}`, outcome: "failed", reason: `the ${what} sync failed and is retried next pass: ${e instanceof Error ? e.message : String(e)}` });
-    await syncs.secrets(true).catch(failed("secrets"));
-    await syncs.volumes({ pass, asked: sweep === "now" }).catch(failed("volumes"));
-    await services.run(sweep);
     const c = this.d.converge();
     const started = Date.now();
     let calls = 0;
+    const machines = instrumentMachines(c.machines, () => calls++);
     const tally: Record<string, number> = {};
-    const result = reconcilePass({
-      machines: instrumentMachines(c.machines, () => calls++),
+    const result = (async () => {
+      // Listed first when pods wait for it (they are admitted before the syncs, which follow what they reference).
+      let listed: Machine[] | undefined;
+      try {
+        if (admit) listed = await listClusterMachines({ machines, app: c.app, cluster: c.cluster, budget: this.d.budget, sleep });
+      } finally {
+        admit?.(listed);
+      }
+      // A failed sync does not stop the pass: its machines are still compared and orphans still swept.
+      const failed = (what: string) => (e: unknown) => decisions.record({ action: `sync-${what}`, outcome: "failed", reason: `the ${what} sync failed and is retried next pass: ${e instanceof Error ? e.message : String(e)}` });
+      await syncs.secrets(true).catch(failed("secrets"));
+      await syncs.volumes({ pass, asked: sweep === "now" }).catch(failed("volumes"));
+      await services.run(sweep);
+      return this.#compare(pass, c, machines, tally, listed);
+    })();
+    const counts = await this.d.recorder.pass(pass, started, () => calls, tally, result).catch((e: unknown) => {
+      decisions.record({ action: "reconcile", outcome: "failed", reason: `pass ${pass} failed and the next one retries: ${e instanceof Error ? e.message : String(e)}` });
+      throw e;
+    });
+    void this.d.prewarmer.kick();
+    return counts;
+  }
+
+  /** The pass proper (reconcile.ts) over this cluster's stores, its decisions tallied by action for the pass's record. */
+  #compare(pass: number, c: ConvergeContext, machines: MachinesPort, tally: Record<string, number>, listed: readonly Machine[] | undefined): Promise<ReconcileCounts> {
+    const { state, decisions } = this.d;
+    const { pods, orphans, work } = state;
+    return reconcilePass({
+      machines,
       app: c.app,
       cluster: c.cluster,
       pods,
@@ -119,12 +140,6 @@ export class ReconcileRunner {
         decisions.record(d);
       },
     }, listed);
-    const counts = await this.d.recorder.pass(pass, started, () => calls, tally, result).catch((e: unknown) => {
-      decisions.record({ action: "reconcile", outcome: "failed", reason: `pass ${pass} failed and the next one retries: ${e instanceof Error ? e.message : String(e)}` });
-      throw e;
-    });
-    void this.d.prewarmer.kick();
-    return counts;
   }
 
   #intervalMs(): number {

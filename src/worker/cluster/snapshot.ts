@@ -5,31 +5,32 @@ import { applyEvent, type IntakeContext } from "./intake";
 import { machinesByPod } from "./reconcile";
 import type { Lookup } from "./state";
 
+type SnapshotObject = Snapshot[keyof Snapshot][number];
 const uidOf = (o: Record<string, unknown>) => ((o.metadata as { uid?: unknown } | undefined)?.uid as string | undefined) ?? "";
+const added = (kind: string, object: SnapshotObject) => ({ type: "ADDED" as const, object: { kind, apiVersion: "v1", ...object } });
 
 /**
  * Replaces desired state by the snapshot: each object is applied as an ADDED event (stale copies
- * stay no-ops), then whatever is stored but absent is deleted. Returns how many pods that deleted
- * and how many it adopted.
- * `listed`: the cluster's machines, listed just before; a pod not stored (state was lost) is
- * admitted bound to the machine that carries its UID.
+ * stay no-ops), then whatever is stored but absent is deleted. Returns how many pods that deleted,
+ * and the snapshot's pods the store does not know: they are not admitted here but by
+ * `admitUnknownPods`, once the cluster's machines are listed (after a loss of state, each is found
+ * running). Every other change is applied at once, so that no event applied meanwhile is older
+ * than the snapshot's view (a pod created since is not in it, and must not be taken as deleted).
  */
-export function applySnapshot(ctx: IntakeContext, snapshot: Snapshot, listed?: readonly Machine[]): { destroyed: number; adopted: number } {
+export function applySnapshot(ctx: IntakeContext, snapshot: Snapshot): { destroyed: number; unknownPods: SnapshotObject[] } {
   let destroyed = 0;
-  if (listed) ctx.found = machinesByPod(listed, ctx.cluster);
+  const unknownPods: SnapshotObject[] = [];
   for (const [list, kind] of Object.entries(SNAPSHOT_KINDS) as Array<[keyof Snapshot, string]>) {
     const present = new Set<string>();
     // Every pod's stored state in one statement; each answer serves once (a UID listed twice is looked up again, after its first copy).
     const looked = kind === "Pod" ? ctx.pods.lookupMany(snapshot[list].map(uidOf)) : new Map<string, Lookup>();
-    const lookup = (uid: string): Lookup => {
-      if (!looked.has(uid)) return ctx.pods.lookup(uid);
-      const known = looked.get(uid);
-      looked.delete(uid);
-      return known;
-    };
     for (const object of snapshot[list]) {
-      present.add(uidOf(object));
-      applyEvent(ctx, { type: "ADDED", object: { kind, apiVersion: "v1", ...object } }, lookup);
+      const uid = uidOf(object);
+      present.add(uid);
+      const known = looked.has(uid) ? looked.get(uid) : kind === "Pod" ? ctx.pods.lookup(uid) : undefined;
+      looked.delete(uid);
+      if (kind === "Pod" && known === undefined && uid !== "") unknownPods.push(object);
+      else applyEvent(ctx, added(kind, object), () => known);
     }
     if (kind === "Pod") {
       for (const uid of ctx.pods.liveUids()) {
@@ -45,8 +46,20 @@ export function applySnapshot(ctx: IntakeContext, snapshot: Snapshot, listed?: r
       }
     }
   }
+  return { destroyed, unknownPods };
+}
+
+/**
+ * Admits the pods `applySnapshot` left (each as an ADDED event: one an event admitted or deleted
+ * meanwhile is a stale copy now). `listed`: the cluster's machines, listed since; a pod is
+ * admitted bound to the machine carrying its UID (undefined: the list failed, they are admitted
+ * without, and the pass adopts what it finds). Returns how many were bound.
+ */
+export function admitUnknownPods(ctx: IntakeContext, pods: readonly SnapshotObject[], listed: readonly Machine[] | undefined): number {
+  if (listed) ctx.found = machinesByPod(listed, ctx.cluster);
+  for (const p of pods) applyEvent(ctx, added("Pod", p));
   const adopted = ctx.adopted ?? 0;
   const summary = adoptionSummary(adopted);
   if (summary) ctx.decide(summary);
-  return { destroyed, adopted };
+  return adopted;
 }

@@ -44,12 +44,7 @@ describe("decision logs", () => {
       }
     });
   // 60 s as in the other e2e tests: an orphan takes two reconcile passes, slow on a loaded 2-core CI box.
-  // On a timeout the worker's last lines go with the error: a CI failure must say what the worker did.
-  const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>) =>
-    waitUntil(what, check, 60_000).catch(async (e: unknown) => {
-      const view = await fetch(`${stack.worker.url}/ui/clusters/${stack.cluster}/view.json`, { headers: { authorization: `Bearer ${CANARIES.statusToken}` } }).then((r) => r.text(), String);
-      throw new Error(`${e instanceof Error ? e.message : String(e)}\nthe worker's last lines:\n${workerLines.slice(-60).join("\n")}\nits status view:\n${view}`);
-    });
+  const waitFor = <T>(what: string, check: () => Promise<T | undefined | false>) => waitUntil(what, check, 60_000);
   const decided = (action: string, pod?: string) => decisions().find((d) => d.action === action && (pod === undefined || d.pod === pod));
   const podPath = (name = "") => `/api/v1/namespaces/default/pods${name ? `/${name}` : ""}`;
   const getPod = (name: string) => stack.kube.request<Pod>("GET", podPath(name));

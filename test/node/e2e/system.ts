@@ -18,7 +18,11 @@ import type { RelayOptions } from "../../../src/relay/config";
 import { KubeApi } from "../../../src/relay/kube-api";
 import { createLogger, type Logger } from "../../../src/relay/log";
 import { startRelay, type Relay } from "../../../src/relay/relay";
-import { VIRTUAL_NODE_TOLERATION } from "../relay/helpers";
+import { explainTimeouts, VIRTUAL_NODE_TOLERATION } from "../relay/helpers";
+
+/** Worker output lines kept for a timed-out wait to show. */
+const TAIL_LINES = 80;
+const QUIET = /(GET \/healthz|GET \/v1\/clusters\/[^/ ]+\/status) 200/;
 
 export interface SystemOptions {
   cluster: string;
@@ -73,7 +77,8 @@ export async function startSystem(o: SystemOptions): Promise<System> {
   const secret = o.relaySecret ?? `${cluster}-relay-secret`;
   const statusToken = o.statusToken ?? `${cluster}-status-token`;
   const flyToken = o.flyToken ?? `${cluster}-token`;
-  const closers: Array<() => Promise<unknown>> = [() => rm(dir, { recursive: true, force: true })];
+  const closers: Array<() => Promise<unknown>> = [() => rm(dir, { recursive: true, force: true }), async () => explainTimeouts(undefined)];
+  const tail: string[] = [];
   const stop = async () => {
     for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
   };
@@ -95,7 +100,12 @@ export async function startSystem(o: SystemOptions): Promise<System> {
         RECONCILE_INTERVAL_S: "2",
         ...o.workerVars,
       },
-      ...(o.onWorkerLine ? { onLine: o.onWorkerLine } : {}),
+      onLine: (line) => {
+        // The relay's health checks and feed polls would crowd out what the worker decided.
+        if (!QUIET.test(line)) tail.push(line);
+        if (tail.length > TAIL_LINES) tail.shift();
+        o.onWorkerLine?.(line);
+      },
     });
     closers.push(() => worker.stop());
     const kubeconfigPath = join(dir, "kubeconfig");
@@ -152,6 +162,13 @@ export async function startSystem(o: SystemOptions): Promise<System> {
       stop,
     };
     closers.push(() => system.relay.stop());
+    // A wait that times out in this test file says what the worker last did and which passes it ran.
+    explainTimeouts(async () => {
+      const view = await fetch(`${worker.url}/ui/clusters/${cluster}/view.json`, { headers: { authorization: `Bearer ${statusToken}` } })
+        .then(async (r) => JSON.stringify(((await r.json()) as { passes?: unknown[] }).passes?.slice(0, 8)))
+        .catch((e: unknown) => String(e));
+      return `the worker's last ${tail.length} lines:\n${tail.join("\n")}\nits last reconcile passes: ${view}`;
+    });
     return system;
   } catch (e) {
     await stop();

@@ -19,6 +19,13 @@ export const SECRET = "test-relay-secret";
 export const CLUSTER = "test";
 export const NODE = "fks-test";
 
+let explainer: (() => Promise<string>) | undefined;
+
+/** What a timed-out `waitFor` adds to its error (the e2e system: the worker's last lines); undefined: nothing. */
+export function explainTimeouts(explain: (() => Promise<string>) | undefined): void {
+  explainer = explain;
+}
+
 /** Polls `check` until it returns a value other than undefined/false, or fails with what it last saw. */
 export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 8000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -31,7 +38,10 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    if (Date.now() > deadline) {
+      const context = explainer ? `\n${await explainer().catch((e: unknown) => String(e))}` : "";
+      throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}${context}`);
+    }
     await new Promise((r) => setTimeout(r, 25));
   }
 }
