@@ -10,6 +10,20 @@ const uidOf = (o: Record<string, unknown>) => ((o.metadata as { uid?: unknown } 
 const added = (kind: string, object: SnapshotObject) => ({ type: "ADDED" as const, object: { kind, apiVersion: "v1", ...object } });
 
 /**
+ * The stored state of every pod in `pods`, read in one statement; each answer serves once (a UID
+ * listed twice is looked up again, after its first copy was applied).
+ */
+function podLookups(ctx: IntakeContext, pods: readonly SnapshotObject[]): (uid: string) => Lookup {
+  const looked = ctx.pods.lookupMany(pods.map(uidOf));
+  return (uid) => {
+    if (!looked.has(uid)) return ctx.pods.lookup(uid);
+    const known = looked.get(uid);
+    looked.delete(uid);
+    return known;
+  };
+}
+
+/**
  * Replaces desired state by the snapshot: each object is applied as an ADDED event (stale copies
  * stay no-ops), then whatever is stored but absent is deleted. Returns how many pods that deleted,
  * and the snapshot's pods the store does not know: they are not admitted here but by
@@ -22,13 +36,11 @@ export function applySnapshot(ctx: IntakeContext, snapshot: Snapshot): { destroy
   const unknownPods: SnapshotObject[] = [];
   for (const [list, kind] of Object.entries(SNAPSHOT_KINDS) as Array<[keyof Snapshot, string]>) {
     const present = new Set<string>();
-    // Every pod's stored state in one statement; each answer serves once (a UID listed twice is looked up again, after its first copy).
-    const looked = kind === "Pod" ? ctx.pods.lookupMany(snapshot[list].map(uidOf)) : new Map<string, Lookup>();
+    const lookup = kind === "Pod" ? podLookups(ctx, snapshot[list]) : () => undefined;
     for (const object of snapshot[list]) {
       const uid = uidOf(object);
       present.add(uid);
-      const known = looked.has(uid) ? looked.get(uid) : kind === "Pod" ? ctx.pods.lookup(uid) : undefined;
-      looked.delete(uid);
+      const known = lookup(uid);
       if (kind === "Pod" && known === undefined && uid !== "") unknownPods.push(object);
       else applyEvent(ctx, added(kind, object), () => known);
     }
@@ -57,7 +69,11 @@ export function applySnapshot(ctx: IntakeContext, snapshot: Snapshot): { destroy
  */
 export function admitUnknownPods(ctx: IntakeContext, pods: readonly SnapshotObject[], listed: readonly Machine[] | undefined): number {
   if (listed) ctx.found = machinesByPod(listed, ctx.cluster);
-  for (const p of pods) applyEvent(ctx, added("Pod", p));
+  const lookup = podLookups(ctx, pods);
+  for (const p of pods) {
+    const known = lookup(uidOf(p));
+    applyEvent(ctx, added("Pod", p), () => known);
+  }
   const adopted = ctx.adopted ?? 0;
   const summary = adoptionSummary(adopted);
   if (summary) ctx.decide(summary);
