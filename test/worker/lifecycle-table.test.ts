@@ -138,6 +138,16 @@ describe("pod lifecycle, one row per case", () => {
       expect(h.fly.machines.get(stranger.id)!.state).toBe("created");
     }));
 
+  it("orphan: a pass that failed between two sightings does not start the count again", () =>
+    withCluster(async (h) => {
+      const orphan = await h.fly.createMachine("fks-table", { config: { image: "nginx", metadata: { machinelet_cluster: "table", machinelet_pod_uid: "nobody" } } });
+      expect(await h.pass()).toMatchObject({ orphansDestroyed: 0 });
+      h.fly.list429 = 1;
+      await expect(h.pass()).rejects.toMatchObject({ kind: "rate_limited" });
+      expect(await h.pass()).toMatchObject({ orphansDestroyed: 1 });
+      expect(h.fly.calls.filter((c) => c.op === "delete").map((c) => c.id)).toEqual([orphan.id]);
+    }));
+
   it("tombstone: a UID deleted before it was seen never gets a machine, and one carrying it goes on the first pass", () =>
     withCluster(async (h) => {
       const p = pod();

@@ -8,7 +8,8 @@
  * (Fly's list budget), one page per look (the next look takes the next page): one call observes
  * every machine that settled, where a `wait` per machine would hold a connection each
  * (wait-lanes.ts); each pod whose machine settled is scheduled for its next step. The call is made
- * only when a list token is free: it never queues, so a full pass's pages keep their slots.
+ * only when a list token is free and another stays for the pass: it never queues, so a full
+ * pass's pages keep their slots.
  *
  * Measured by `npm run bench` (`exit_to_status_p50_ms` / `p99`, `warm_cold_s`). Not covered: a
  * machine that flyd restarts in place (restart policy always/on-failure) and check results of
@@ -47,10 +48,9 @@ export interface ExitWatchLook {
 
 /** One look (from `cursor`, a page a look while settling); undefined when no list token was free. */
 export async function exitWatchPass(ctx: ExitWatchContext, cursor?: string): Promise<ExitWatchLook | undefined> {
-  if (ctx.budget.reserve("list", ctx.app) > 0) {
-    ctx.budget.release("list", ctx.app);
-    return undefined;
-  }
+  // A token is left for the pass: taking the last one keeps the bucket empty, and then a pass's list
+  // that Fly's clock sees a few ms early is a 429 (the pass fails, and an orphan waits for two in a row).
+  if (!ctx.budget.tryReserve("list", ctx.app, 1)) return undefined;
   const settling = ctx.pods.anySettling();
   const { machines, nextCursor } = await ctx.machines.listMachines(ctx.app, {
     metadata: { [MACHINE_METADATA.cluster]: ctx.cluster },

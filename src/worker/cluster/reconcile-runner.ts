@@ -117,7 +117,11 @@ export class ReconcileRunner {
   /** The pass proper (reconcile.ts) over this cluster's stores, its decisions tallied by action for the pass's record. */
   #compare(pass: number, c: ConvergeContext, machines: MachinesPort, tally: Record<string, number>, listed: readonly Machine[] | undefined): Promise<ReconcileCounts> {
     const { state, decisions } = this.d;
-    const { pods, orphans, work } = state;
+    const { meta, pods, orphans, work } = state;
+    const swept = (counts: ReconcileCounts) => {
+      meta.set("orphan_sweep_pass", pass);
+      return counts;
+    };
     return reconcilePass({
       machines,
       app: c.app,
@@ -127,6 +131,7 @@ export class ReconcileRunner {
       spares: state.spares,
       budget: this.d.budget,
       pass,
+      previousSweep: meta.get("orphan_sweep_pass"),
       now: Date.now,
       sleep,
       schedule: (uid) => work.schedule(uid, Date.now()),
@@ -139,7 +144,7 @@ export class ReconcileRunner {
         tally[d.action] = (tally[d.action] ?? 0) + 1;
         decisions.record(d);
       },
-    }, listed);
+    }, listed).then(swept);
   }
 
   #intervalMs(): number {

@@ -20,8 +20,13 @@ export interface ReconcileContext {
   orphans: OrphanStore;
   spares: SpareStore;
   budget: RateBudget;
-  /** Pass number, increasing by one per pass; orphans must be seen on two consecutive ones. */
+  /** Pass number, increasing by one per pass. */
   pass: number;
+  /**
+   * The last pass that swept orphans, if any: an orphan must be seen by two consecutive sweeps,
+   * and a pass that failed before its sweep (a 429 on its list) is not one between them.
+   */
+  previousSweep: number | undefined;
   now(): number;
   /** Sleeps (a pass waits for its budget slot). */
   sleep(ms: number): Promise<void>;
@@ -201,7 +206,7 @@ export async function listClusterMachines(ctx: Pick<ReconcileContext, "machines"
 }
 
 /**
- * Destroys machines of this cluster that no stored pod owns, once seen on two consecutive passes
+ * Destroys machines of this cluster that no stored pod owns, once seen by two consecutive sweeps
  * (a pod may be in flight); a tombstoned UID is known deleted and goes at once. Machines without
  * this cluster's metadata never reach this point.
  */
@@ -209,7 +214,7 @@ async function sweepOrphans(ctx: ReconcileContext, candidates: Machine[]): Promi
   let destroyed = 0;
   for (const m of candidates) {
     const uid = m.config?.metadata?.[MACHINE_METADATA.podUid] ?? null;
-    const twice = ctx.orphans.lastSeen(m.id) === ctx.pass - 1;
+    const twice = ctx.previousSweep !== undefined && ctx.orphans.lastSeen(m.id) === ctx.previousSweep;
     const confirmed = twice || (uid !== null && ctx.pods.isTombstoned(uid));
     if (!confirmed) {
       ctx.orphans.sighted(m.id, uid, ctx.pass);

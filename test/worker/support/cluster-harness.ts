@@ -79,6 +79,7 @@ export async function withCluster(test: (h: Harness) => Promise<void>, spareSett
     const budget = new RateBudget(now);
     const status = new StatusPublisher(state, now);
     let pass = 0;
+    let previousSweep: number | undefined;
     const scheduled = new Set<string>();
     const decisions: Decision[] = [];
     const decide = (d: Decision) => void decisions.push(d);
@@ -111,6 +112,7 @@ export async function withCluster(test: (h: Harness) => Promise<void>, spareSett
       converge: runSteps,
       step: (uid, attempts = 0) => convergePod(converge, uid, attempts),
       pass: async () => {
+        const n = ++pass;
         const counts = await reconcilePass({
           machines: fly,
           app: APP,
@@ -119,7 +121,8 @@ export async function withCluster(test: (h: Harness) => Promise<void>, spareSett
           orphans: state.orphans,
           spares: state.spares,
           budget,
-          pass: ++pass,
+          pass: n,
+          previousSweep,
           now,
           sleep: async (ms) => void (clock.now += ms),
           schedule: (uid) => scheduled.add(uid),
@@ -130,6 +133,7 @@ export async function withCluster(test: (h: Harness) => Promise<void>, spareSett
           announceStatuses: (recs) => status.announceAll(recs),
           decide,
         });
+        previousSweep = n;
         for (const uid of [...scheduled]) {
           scheduled.delete(uid);
           await runSteps(uid);

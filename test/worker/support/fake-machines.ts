@@ -20,6 +20,8 @@ export class FakeMachines implements MachinesPort {
   create408 = 0;
   /** The next N updates change the machine and then answer 408 (the answer is lost). */
   update408 = 0;
+  /** The next N lists answer 429 (a call that reached Fly's bucket a few ms early). */
+  list429 = 0;
   /** While set, every `wait` blocks until it resolves (machines that take long to boot). */
   waitsBlockUntil: Promise<void> | undefined;
   /** `wait` calls in flight now, and the most there ever were at once. */
@@ -120,6 +122,7 @@ export class FakeMachines implements MachinesPort {
 
   async listMachines(_app: string, p: Parameters<MachinesPort["listMachines"]>[1] = {}): Promise<{ machines: Machine[]; nextCursor?: string }> {
     this.calls.push({ op: "list", args: p });
+    if (this.list429 > 0 && this.list429--) throw fail("rate_limited", 429, "listMachines", "rate limit exceeded");
     const wanted = Object.entries(p.metadata ?? {});
     const machines = [...this.machines.values()].filter((m) => wanted.every(([k, v]) => m.config?.metadata?.[k] === v) && (!p.state || p.state.includes(m.state)));
     return { machines: machines.map((m) => structuredClone(m)) };

@@ -10,8 +10,10 @@ export interface Meta {
   /** Failed app checks in a row (backoff) and the last reason. */
   app_attempts: number;
   app_error: string;
-  /** Number of the last reconcile pass; orphans must be seen on two consecutive ones. */
+  /** Number of the last reconcile pass. */
   reconcile_pass: number;
+  /** The last pass that swept orphans (reconcile.ts: two consecutive sweeps must see one). */
+  orphan_sweep_pass: number;
   /** Unix ms of the next periodic pass. */
   next_reconcile_at: number;
   /** The cluster app's Flycast address, where app ports are served (Services). */
@@ -21,7 +23,7 @@ export interface Meta {
 }
 
 type Key = keyof Meta;
-const NUMERIC: ReadonlySet<Key> = new Set(["app_attempts", "reconcile_pass", "next_reconcile_at"]);
+const NUMERIC: ReadonlySet<Key> = new Set(["app_attempts", "reconcile_pass", "orphan_sweep_pass", "next_reconcile_at"]);
 
 export class MetaStore {
   private readonly values = new Map<Key, string>();
