@@ -158,8 +158,7 @@ export class ClusterObject extends DurableObject<Env> {
   async reconcile(cluster: string, snapshot?: Snapshot): Promise<{ counts: ReconcileCounts } | { unavailable: string }> {
     this.#state.meta.set("cluster", cluster);
     const applied = snapshot && this.#batched(() => applySnapshot(this.#intakeContext(cluster), snapshot));
-    let adopted = 0;
-    // Pods unknown here wait for the pass's listing: after a loss of state, each is admitted bound to its machine.
+    let adopted = 0; // pods unknown here wait for the pass's listing: after a loss of state, each is admitted bound to its machine
     const admit = applied?.unknownPods.length ? (listed: readonly Machine[] | undefined) => (adopted = this.#batched(() => admitUnknownPods(this.#intakeContext(cluster), applied.unknownPods, listed))) : undefined;
     try {
       const counts = await this.#reconciler.run("now", admit);
