@@ -67,9 +67,13 @@ function containerOccurrences(c: ContainerStatus, ready: Condition | undefined):
   if (startedAt) {
     out.push({ type: "Normal", reason: "Started", message: `Started container ${c.name}`, at: startedAt, fieldPath });
     if ((c.restartCount ?? 0) > 0) out.push({ type: "Normal", reason: "Restarted", message: `Container ${c.name} restarted by the Machine's restart policy`, at: startedAt, fieldPath });
-    // Ready turned False after the container started: its Fly checks are failing.
-    if (!c.ready && ready?.status === "False" && ready.lastTransitionTime && ready.lastTransitionTime > startedAt) {
-      out.push({ type: "Warning", reason: "Unhealthy", message: `Readiness check failed: Fly reports container ${c.name}'s checks as failing`, at: ready.lastTransitionTime, fieldPath });
+    // Ready turned False after the container started: its Fly checks are failing. Times are whole
+    // seconds, so a check that failed within the second the container started counts (>=), unless
+    // that False is the exit before this start (a restart within the same second).
+    const exitedAt = c.lastState?.terminated?.finishedAt;
+    const turnedFalse = ready?.status === "False" ? ready.lastTransitionTime : undefined;
+    if (!c.ready && turnedFalse && turnedFalse >= startedAt && !(exitedAt && exitedAt >= turnedFalse)) {
+      out.push({ type: "Warning", reason: "Unhealthy", message: `Readiness check failed: Fly reports container ${c.name}'s checks as failing`, at: turnedFalse, fieldPath });
     }
   }
   for (const t of [c.state?.terminated, c.lastState?.terminated]) {

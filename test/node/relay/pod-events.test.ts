@@ -28,6 +28,18 @@ describe("occurrences of a status", () => {
     expect(after.find((o) => o.reason === "OOMKilled")).toMatchObject({ type: "Warning", message: "Container main was killed: out of memory (exit code 137)", at: "2026-01-01T00:00:59Z" });
   });
 
+  it("a readiness check that fails within the second the container started is Unhealthy; Ready lost to the exit before a restart is not", () => {
+    const unready = (startedAt: string, falseAt: string, last?: Record<string, unknown>) => {
+      const s = running(startedAt, last ? 1 : 0, last);
+      return { ...s, conditions: [{ type: "Ready", status: "False", lastTransitionTime: falseAt }, s.conditions[1]!], containerStatuses: [{ ...s.containerStatuses[0]!, ready: false }] };
+    };
+    const reasons = (s: unknown) => occurrencesOf(s as never).map((o) => o.reason);
+    expect(reasons(unready("2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z"))).toContain("Unhealthy");
+    expect(reasons(unready("2026-01-01T00:00:00Z", "2026-01-01T00:00:05Z"))).toContain("Unhealthy");
+    expect(reasons(unready("2026-01-01T00:00:05Z", "2026-01-01T00:00:00Z"))).not.toContain("Unhealthy");
+    expect(reasons(unready("2026-01-01T00:00:05Z", "2026-01-01T00:00:05Z", { exitCode: 3, reason: "Error", finishedAt: "2026-01-01T00:00:05Z" }))).not.toContain("Unhealthy");
+  });
+
   it("a missing reference, unhonoured fields, provider retries and the rate budget", () => {
     const found = occurrencesOf({
       reason: "ProviderError",
