@@ -182,8 +182,9 @@ function applyPodEvent(ctx: IntakeContext, type: WatchEvent["type"], pod: Pod, k
       (rec) => ctx.status.statusOf(rec),
       m && { m, appliedHash: adoptedHash(t, m.config) },
     );
-    if (m && (ctx.adopted = (ctx.adopted ?? 0) + 1) <= ADOPTIONS_DETAILED) {
-      ctx.decide({ action: "adopt", outcome: "done", reason: "the pod was not known (state was lost): found its machine by metadata", pod: ids, machine: m.id });
+    if (m) {
+      ctx.adopted = (ctx.adopted ?? 0) + 1;
+      if (ctx.adopted <= ADOPTIONS_DETAILED) ctx.decide({ action: "adopt", outcome: "done", reason: "the pod was not known (state was lost): found its machine by metadata", pod: ids, machine: m.id });
     }
     if (t.config && !rec.settledAsWanted) ctx.schedule(uid);
     ctx.status.announce(rec);

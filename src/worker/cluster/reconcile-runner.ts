@@ -76,14 +76,13 @@ export class ReconcileRunner {
   async #pass(sweep: "now" | "due", admit: ((listed: readonly Machine[] | undefined) => void) | undefined): Promise<ReconcileCounts> {
     const { state, app, syncs, services, decisions } = this.d;
     const { meta } = state;
-    const ready = await app.ensure().catch((e: unknown) => {
-      admit?.(undefined);
-      throw e;
-    });
-    if (!ready) {
-      admit?.(undefined);
-      throw new AppUnavailable(app.lastError() ?? "app not ready");
+    let ready = false;
+    try {
+      ready = await app.ensure();
+    } finally {
+      if (!ready) admit?.(undefined);
     }
+    if (!ready) throw new AppUnavailable(app.lastError() ?? "app not ready");
     const pass = (meta.get("reconcile_pass") ?? 0) + 1;
     meta.set("reconcile_pass", pass);
     const c = this.d.converge();

@@ -63,9 +63,8 @@ export async function reconcilePass(ctx: ReconcileContext, listed?: readonly Mac
   const index = ctx.pods.reconcileIndex();
   const adoptions: Adoption[] = [];
   for (const m of machines) {
+    if (!ofCluster(m, ctx.cluster)) continue;
     const meta = m.config?.metadata ?? {};
-    // Machines on their way out are neither owners nor orphans.
-    if (meta[MACHINE_METADATA.cluster] !== ctx.cluster || GONE.has(m.state)) continue;
     if (meta[MACHINE_METADATA.spare] !== undefined && meta[MACHINE_METADATA.podUid] === undefined) {
       spareMachines.push(m);
       continue;
@@ -179,15 +178,20 @@ function adopt(ctx: ReconcileContext, batch: readonly Adoption[], first: boolean
   ctx.scheduleAll(recorded.filter((rec) => !rec.settledAsWanted).map((rec) => rec.uid));
 }
 
+/** Carries this cluster's metadata and is not on its way out (those are neither owners nor orphans). */
+function ofCluster(m: Machine, cluster: string): boolean {
+  return m.config?.metadata?.[MACHINE_METADATA.cluster] === cluster && !GONE.has(m.state);
+}
+
 /**
- * The machines of a listing that a pod of this cluster may be bound to, by pod UID: the pass's
- * rule (not gone, not an unclaimed spare, carrying this cluster's metadata); the first listed wins.
+ * The machines of a listing that a pod of this cluster may be bound to, by pod UID, as the pass
+ * binds them (a spare carries no pod UID until claimed); the first listed wins.
  */
 export function machinesByPod(machines: readonly Machine[], cluster: string): Map<string, Machine> {
   const out = new Map<string, Machine>();
   for (const m of machines) {
     const uid = m.config?.metadata?.[MACHINE_METADATA.podUid];
-    if (uid !== undefined && m.config?.metadata?.[MACHINE_METADATA.cluster] === cluster && !GONE.has(m.state) && !out.has(uid)) out.set(uid, m);
+    if (uid !== undefined && ofCluster(m, cluster) && !out.has(uid)) out.set(uid, m);
   }
   return out;
 }

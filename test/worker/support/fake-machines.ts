@@ -122,7 +122,10 @@ export class FakeMachines implements MachinesPort {
 
   async listMachines(_app: string, p: Parameters<MachinesPort["listMachines"]>[1] = {}): Promise<{ machines: Machine[]; nextCursor?: string }> {
     this.calls.push({ op: "list", args: p });
-    if (this.list429 > 0 && this.list429--) throw fail("rate_limited", 429, "listMachines", "rate limit exceeded");
+    if (this.list429 > 0) {
+      this.list429--;
+      throw fail("rate_limited", 429, "listMachines", "rate limit exceeded");
+    }
     const wanted = Object.entries(p.metadata ?? {});
     const machines = [...this.machines.values()].filter((m) => wanted.every(([k, v]) => m.config?.metadata?.[k] === v) && (!p.state || p.state.includes(m.state)));
     return { machines: machines.map((m) => structuredClone(m)) };

@@ -7,7 +7,7 @@
 import type { MachineConfig } from "../../../machines/machine-config";
 import type { Machine } from "../../../machines/schemas";
 import type { Pod, PodStatus } from "../../../shared/k8s";
-import type { Problem } from "../../translate/machine-facts";
+import { observedDigest, type Problem } from "../../translate/machine-facts";
 
 /** What the pod asks for: run its machine, stop it gracefully then destroy it, destroy it now. */
 export type Desired = "run" | "delete" | "destroy";
@@ -185,8 +185,8 @@ export class PodRecord {
    * `recordMachine` writes (machine `m` bound and observed, `appliedHash`, the problem cleared).
    * This record's parses serve every JSON column unchanged.
    */
-  withMachine(m: Machine, observedDigest: string, appliedHash: string | null, now: number): PodRecord {
-    const machine = { machine_id: m.id, machine_version: m.version ?? null, machine_state: m.state, machine_json: JSON.stringify(m), observed_digest: observedDigest, applied_hash: appliedHash };
+  withMachine(m: Machine, appliedHash: string | null, now: number): PodRecord {
+    const machine = { machine_id: m.id, machine_version: m.version ?? null, machine_state: m.state, machine_json: JSON.stringify(m), observed_digest: observedDigest(m), applied_hash: appliedHash };
     return new PodRecord({ ...this.row, ...machine, reread: 0, terminal: 0, problem_reason: null, problem_message: null, updated_at: now }, { machine: m, from: this });
   }
 

@@ -55,7 +55,7 @@ export class PodStore extends PodReads {
       terminal, problem_reason: reason, problem_message: message, phase: null, reread: 0, min_secrets_version: p.minSecretsVersion, spare_key: null, machine_since: null,
     };
     const admitted = new PodRecord(row, { pod: p.pod, config: p.config });
-    const bound = found ? admitted.withMachine(found.m, observedDigest(found.m), found.appliedHash, now) : admitted;
+    const bound = found ? admitted.withMachine(found.m, found.appliedHash, now) : admitted;
     const status = statusOf(bound);
     const rec = status ? bound.withStatus(status) : bound;
     const admission = { row: rec.stored, refs: this.refs.admittedRows(p.uid, p.namespace, p.pod, p.config) };
@@ -153,7 +153,7 @@ export class PodStore extends PodReads {
    */
   recordMachines(items: ReadonlyArray<{ from: PodRecord; m: Machine; appliedHash: string | null }>, now: number, statusOf: (rec: PodRecord) => StatusToStore | undefined): PodRecord[] {
     const written = items.map(({ from, m, appliedHash }) => {
-      const bound = from.withMachine(m, observedDigest(m), appliedHash, now);
+      const bound = from.withMachine(m, appliedHash, now);
       const status = statusOf(bound);
       return status ? bound.withStatus(status) : bound;
     });
