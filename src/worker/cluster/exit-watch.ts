@@ -87,6 +87,8 @@ export interface ExitWatcherDeps {
   draining(): boolean;
   /** Starts draining due work, if any (what the watch scheduled). */
   drain(): void;
+  /** Arms the object's alarm for whatever is due next: the watch's loop ended, its next look is the alarm's again. */
+  rearm(): Promise<void>;
   now(): number;
 }
 
@@ -100,9 +102,15 @@ export class ExitWatcher {
 
   constructor(private readonly d: ExitWatcherDeps) {}
 
-  /** When the alarm should look next (never, while no machine may run). */
+  /**
+   * When the alarm should look next (never, while no machine may run). While the watch's loop runs
+   * it looks by itself, and an alarm at its due time would find it running and be armed for that
+   * same past time again, a wake-up loop: the alarm then is only a backstop, an interval later,
+   * should the loop end with its instance; the loop rearms the alarm when it ends.
+   */
   nextAt(): number {
-    return this.d.pods.anyMachineMayRun() ? this.#nextAt : Infinity;
+    if (!this.d.pods.anyMachineMayRun()) return Infinity;
+    return this.#running ? Math.max(this.#nextAt, this.d.now()) + this.#interval : this.#nextAt;
   }
 
   due(): boolean {
@@ -125,6 +133,7 @@ export class ExitWatcher {
     } finally {
       this.#running = false;
     }
+    await this.d.rearm();
   }
 
   async #once(): Promise<void> {

@@ -101,9 +101,8 @@ export class ClusterObject extends DurableObject<Env> {
       pods: this.#state.pods,
       now: Date.now,
       draining: () => this.#loop.busy,
-      drain: () => {
-        if (this.#state.work.nextDueAt() !== undefined) void this.#drain();
-      },
+      drain: () => this.#state.work.nextDueAt() !== undefined && void this.#drain(),
+      rearm: () => this.#armAlarm(),
       context: () => (this.#state.meta.get("app_ready") === undefined ? undefined : { ...this.#convergeContext(), schedule: (uid) => this.#state.work.schedule(uid, Date.now()) }),
     });
     this.#syncs = new ReferenceSyncs({
@@ -221,6 +220,7 @@ export class ClusterObject extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const { meta } = this.#state;
     if (meta.get("cluster") === undefined) return;
+    this.#recorder.alarm();
     const reconcileDue = Date.now() >= (meta.get("next_reconcile_at") ?? 0);
     // A pass may wait for list budget; due work does not wait for it.
     await Promise.all([

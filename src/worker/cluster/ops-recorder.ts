@@ -30,6 +30,11 @@ export class OpsRecorder {
     for (const t of tally.values()) this.ops.addLater("machinelet_intake_events_total", { kind: t.kind, outcome: t.outcome }, t.n);
   }
 
+  /** Counted a turn later: the alarm's first calls must not wait for this write (OpsStore.addLater). */
+  alarm(): void {
+    this.ops.addLater("machinelet_alarms_total", {});
+  }
+
   budgetWait(seconds: number): void {
     this.observe("machinelet_rate_budget_wait_seconds", WAIT_BUCKETS, seconds);
   }

@@ -11,6 +11,7 @@ const COUNTERS: ReadonlyArray<{ name: string; help: string }> = [
   { name: "machinelet_reconcile_passes_total", help: "Reconcile passes, by result (ok, failed)." },
   { name: "machinelet_reconcile_repairs_total", help: "What reconcile passes repaired, by kind (orphans, drift, recreated, restarted, orphan_volumes)." },
   { name: "machinelet_decisions_total", help: "Decisions logged, by action and outcome." },
+  { name: "machinelet_alarms_total", help: "Alarm invocations of the cluster's Durable Object (each is billed; a steady rate is the work's, a climbing one a wake-up loop)." },
 ];
 
 const HISTOGRAMS: ReadonlyArray<{ name: string; help: string; buckets: readonly number[] }> = [
