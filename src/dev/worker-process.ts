@@ -37,8 +37,10 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Wo
   const child = spawn(process.execPath, args, {
     stdio: ["ignore", out, out],
     // No request for Cloudflare's `Request.cf` sample: offline it only prints a stack trace before
-    // miniflare falls back to its placeholder, which is what the worker gets either way.
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+    // miniflare falls back to its placeholder, which is what the worker gets either way. No local
+    // trace store (wrangler 4's default): it traces every request, alarm and call of the worker into
+    // a SQLite of its own in the same workerd process, CPU and disk writes the Workers runtime does not spend.
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", X_LOCAL_OBSERVABILITY: "false" },
     detached: false,
   });
   for (const stream of [child.stdout, child.stderr]) if (stream && opts.onLine) createInterface({ input: stream }).on("line", opts.onLine);
