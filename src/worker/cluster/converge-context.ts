@@ -29,6 +29,8 @@ export interface ConvergeContext {
   now(): number;
   /** Recomputes and publishes the pod's status from its row as just written. */
   refreshStatus(rec: PodRecord | undefined): void;
+  /** Shows the feed's readers the status of `rec`, a record to be written a turn later (StatusPublisher.showEarly). */
+  showStatusEarly(rec: PodRecord): void;
   /** The machine is confirmed gone (or kept as a spare) and the pod is to be forgotten (feed `gone`, tombstone). */
   finish(uid: string): void;
   /** Logs and keeps a decision (decision-log.ts). */

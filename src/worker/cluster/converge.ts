@@ -163,7 +163,11 @@ async function observe(ctx: ConvergeContext, rec: PodRecord, attempts: number, e
     if (w === "no-lane") return again(SETTLE_LOOK_MS);
     const last = rec.lastMachine;
     if (w !== "timeout" && w.state === "started" && last && !hasChecks(last.config)) {
-      record(ctx, rec, { ...last, state: "started", version: w.version ?? last.version });
+      // Running reaches the feed's readers now; recorded a turn later, so no write holds their answer.
+      const started = { ...last, state: "started", version: w.version ?? last.version };
+      ctx.showStatusEarly(rec.withMachine(started, rec.appliedHash, ctx.now()));
+      await nextTurn();
+      record(ctx, rec, started);
       return DONE;
     }
   }

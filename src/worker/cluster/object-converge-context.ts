@@ -34,6 +34,7 @@ export function convergeContextOf(
     imagePulls,
     now: Date.now,
     refreshStatus: (rec) => status.refresh(rec),
+    showStatusEarly: (rec) => status.showEarly(rec),
     finish: (uid) => {
       const rec = state.pods.get(uid);
       if (rec) decisions.record({ action: "forget", outcome: "done", reason: "the machine is confirmed destroyed (or kept as a spare): the pod may go", pod: podIds(rec), machine: rec.machineId });

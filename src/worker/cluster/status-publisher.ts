@@ -21,6 +21,12 @@ export class StatusPublisher {
     this.state.feed.append({ uid: rec.uid, namespace: rec.namespace, name: rec.name, statusJson: status.json, gone: false }, now);
   }
 
+  /** Shows readers of the feed, before any write, the status `rec` (a record about to be written a turn later) implies, if it changed. */
+  showEarly(rec: PodRecord): void {
+    const status = this.statusOf(rec);
+    if (status) this.state.feed.showEarly({ uid: rec.uid, namespace: rec.namespace, name: rec.name, statusJson: status.json, gone: false });
+  }
+
   /** The status `rec` implies, when it differs from the one it holds (a transition may store it with its own write). */
   statusOf(rec: PodRecord): StatusToStore | undefined {
     const status = podStatusOf(rec, new Date(this.now()));

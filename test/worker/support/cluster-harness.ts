@@ -63,6 +63,7 @@ export function convergeContextOf(state: ClusterState, fly: FakeMachines, budget
     imagePulls: new ImagePullBackoff(),
     now,
     refreshStatus: (rec) => status.refresh(rec),
+    showStatusEarly: (rec) => status.showEarly(rec),
     finish: (uid) => status.finish(uid),
     decide,
     budgetWaited: () => {},

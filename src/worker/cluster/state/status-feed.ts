@@ -24,6 +24,8 @@ export interface FeedAppend {
 
 export class StatusFeed {
   private waiters = new Set<() => void>();
+  /** Entries shown before they are written (`showEarly`), by pod, for one turn. */
+  readonly #early = new Map<string, FeedEntry>();
   /** Inside `batch`: the entries not written yet, in order, each with its time. */
   readonly #deferred = new DeferredWrites<Array<FeedAppend & { at: number }>>(
     () => [],
@@ -39,6 +41,19 @@ export class StatusFeed {
       return;
     }
     this.appendAll([entry], now);
+  }
+
+  /**
+   * Shows `entry` to readers now, for this turn only, before the append that writes it a turn
+   * later: a write in this turn would hold their answer until it is durable (the output gate). A
+   * page carries it after the written entries without moving its cursor past them, so a reader
+   * gets it again once it is written (at least once). Lost with the instance, it is only a status
+   * shown early: the observation it came from is made again.
+   */
+  showEarly(entry: FeedAppend): void {
+    this.#early.set(entry.uid, { uid: entry.uid, namespace: entry.namespace, name: entry.name, status: JSON.parse(entry.statusJson) as FeedEntry["status"], gone: entry.gone });
+    setTimeout(() => this.#early.delete(entry.uid), 0);
+    this.#wake();
   }
 
   /** Appends `entries` in order, in one statement per batch. */
@@ -58,6 +73,11 @@ export class StatusFeed {
     // Every 1000 entries, see whether unacknowledged history outgrew its bound. The span of
     // sequence numbers bounds the count from above and costs one index probe, not a scan.
     if (Math.floor(last / 1000) > Math.floor((first - 1) / 1000) && last - this.#oldestSeq() + 1 > MAX_ROWS && this.size() > MAX_ROWS) this.compactSuperseded();
+    for (const r of rows) this.#early.delete(r.uid);
+    this.#wake();
+  }
+
+  #wake(): void {
     for (const wake of this.waiters) wake();
     this.waiters.clear();
   }
@@ -100,7 +120,7 @@ export class StatusFeed {
       this.sql.exec("DELETE FROM status_feed WHERE seq <= ?", after);
     }
     let page = this.page(after);
-    if (page.length === 0 && waitMs > 0) {
+    if (page.length === 0 && this.#early.size === 0 && waitMs > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           this.waiters.delete(done);
@@ -117,7 +137,7 @@ export class StatusFeed {
     const cursor = page.length ? page[page.length - 1]!.seq : after;
     return {
       cursor: String(cursor),
-      pods: page.map((r) => ({ uid: r.uid, namespace: r.namespace, name: r.name, status: JSON.parse(r.status_json) as FeedEntry["status"], gone: r.gone === 1 })),
+      pods: [...page.map((r) => ({ uid: r.uid, namespace: r.namespace, name: r.name, status: JSON.parse(r.status_json) as FeedEntry["status"], gone: r.gone === 1 })), ...this.#early.values()],
     };
   }
 
