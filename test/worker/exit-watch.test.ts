@@ -41,4 +41,3 @@ describe("exit watch", () => {
     expect((await alarmsOf(cluster)) - before).toBeLessThanOrEqual(12);
   });
 });
-

@@ -5,11 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import type { FeedPage } from "../../src/shared/contract";
+import { nextTurn } from "../../src/worker/cluster/converge-step";
 import type { PodRecord } from "../../src/worker/cluster/state";
 import { pod } from "./helpers";
 import { withCluster } from "./support/cluster-harness";
-
-const nextTurn = () => new Promise((r) => setTimeout(r, 0));
 
 describe("status shown before its write", () => {
   it("a waiting reader gets the pod Running while its row still holds the machine as created, then again, written, with a new cursor", () =>

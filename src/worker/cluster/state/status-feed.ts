@@ -22,6 +22,9 @@ export interface FeedAppend {
   gone: boolean;
 }
 
+/** A feed entry as a page carries it. */
+const entryOf = (uid: string, namespace: string, name: string, statusJson: string, gone: boolean): FeedEntry => ({ uid, namespace, name, status: JSON.parse(statusJson) as FeedEntry["status"], gone });
+
 export class StatusFeed {
   private waiters = new Set<() => void>();
   /** Entries shown before they are written (`showEarly`), by pod, for one turn. */
@@ -51,7 +54,7 @@ export class StatusFeed {
    * shown early: the observation it came from is made again.
    */
   showEarly(entry: FeedAppend): void {
-    this.#early.set(entry.uid, { uid: entry.uid, namespace: entry.namespace, name: entry.name, status: JSON.parse(entry.statusJson) as FeedEntry["status"], gone: entry.gone });
+    this.#early.set(entry.uid, entryOf(entry.uid, entry.namespace, entry.name, entry.statusJson, entry.gone));
     setTimeout(() => this.#early.delete(entry.uid), 0);
     this.#wake();
   }
@@ -137,7 +140,7 @@ export class StatusFeed {
     const cursor = page.length ? page[page.length - 1]!.seq : after;
     return {
       cursor: String(cursor),
-      pods: [...page.map((r) => ({ uid: r.uid, namespace: r.namespace, name: r.name, status: JSON.parse(r.status_json) as FeedEntry["status"], gone: r.gone === 1 })), ...this.#early.values()],
+      pods: [...page.map((r) => entryOf(r.uid, r.namespace, r.name, r.status_json, r.gone === 1)), ...this.#early.values()],
     };
   }
 
