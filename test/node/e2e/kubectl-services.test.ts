@@ -179,7 +179,8 @@ describe.skipIf(!HAS_KUBECTL)("kubectl apply of the guestbook and a headless Sta
     expect(await dial((await aaaa("frontend"))[0]!, 6379)).toBe("");
 
     // The headless Service: its name is its Ready pods' IPs, each StatefulSet pod has its own name.
-    await ok("wait", "--for=condition=Ready", "pod", "-l", "app=nginx", "--timeout=60s");
+    // The StatefulSet makes web-1 only once web-0 is Ready: a wait by label can return before web-1 exists.
+    await ok("rollout", "status", "statefulset/web", "--timeout=60s");
     const ipOf = await podIps("app=nginx");
     expect(Object.keys(ipOf).sort()).toEqual(["web-0", "web-1"]);
     for (const name of ["nginx", "nginx.default", "nginx.default.svc", "nginx.default.svc.cluster.local"]) {
