@@ -86,25 +86,27 @@ async function workerdProcesses(): Promise<WorkerdProcess[] | undefined> {
 /** Kernel clock ticks per second, the unit of utime/stime in /proc/<pid>/stat (USER_HZ: 100 on Linux). */
 const USER_HZ = 100;
 
-/** CPU time (user + system, ms) each workerd process has used so far, by pid. */
-export async function workerdCpuMs(): Promise<Map<number, number> | undefined> {
+/** CPU time (ms) each workerd process has used so far, by pid: user + system, and of it system (the kernel's, on its behalf). */
+export async function workerdCpuMs(): Promise<Map<number, { total: number; system: number }> | undefined> {
   const procs = await workerdProcesses();
   if (!procs?.length) return undefined;
-  return new Map(procs.map((p) => [p.pid, ((Number(p.stat[11]) + Number(p.stat[12])) * 1000) / USER_HZ]));
+  const ms = (ticks: string | undefined) => (Number(ticks) * 1000) / USER_HZ;
+  return new Map(procs.map((p) => [p.pid, { total: ms(p.stat[11]) + ms(p.stat[12]), system: ms(p.stat[12]) }]));
 }
 
 /**
  * Starts a CPU clock over the benchmark's workerd processes; the returned function gives the CPU
- * time (ms, user + system, 10 ms resolution) they used since: in total, and of the one process
- * that used the most (the runtime, as opposed to wrangler's proxy). Undefined without /proc.
+ * time (ms, user + system, 10 ms resolution) they used since: in total, of the one process that
+ * used the most (the runtime, as opposed to wrangler's proxy), and of the total the system
+ * (kernel) time: page faults, zeroing fresh pages, file writes. Undefined without /proc.
  */
-export async function workerdCpuClock(): Promise<() => Promise<{ totalMs: number; runtimeMs: number } | undefined>> {
+export async function workerdCpuClock(): Promise<() => Promise<{ totalMs: number; runtimeMs: number; systemMs: number } | undefined>> {
   const before = await workerdCpuMs();
   return async () => {
     const after = await workerdCpuMs();
     if (!before || !after) return undefined;
-    const used = [...after].map(([pid, ms]) => ms - (before.get(pid) ?? 0));
-    return { totalMs: used.reduce((a, b) => a + b, 0), runtimeMs: Math.max(...used) };
+    const used = [...after].map(([pid, t]) => ({ total: t.total - (before.get(pid)?.total ?? 0), system: t.system - (before.get(pid)?.system ?? 0) }));
+    return { totalMs: used.reduce((a, u) => a + u.total, 0), runtimeMs: Math.max(...used.map((u) => u.total)), systemMs: used.reduce((a, u) => a + u.system, 0) };
   };
 }
 

@@ -35,6 +35,15 @@ describe("pod lifecycle, one row per case", () => {
       expect(rec.createIntentAt).not.toBeNull();
     }));
 
+  it("create of a pod with a probe: the wait's started is not enough, the machine is read for its checks", () =>
+    withCluster(async (h) => {
+      const p = pod({ spec: { containers: [{ name: "web", image: "nginx:1.27", readinessProbe: { httpGet: { path: "/", port: 80 } } }] } });
+      h.event("ADDED", p);
+      await h.converge(p.metadata.uid);
+      expect(h.fly.ops.slice(0, 3)).toEqual(["create", "wait", "get"]);
+      expect(h.pod(p.metadata.uid)?.lastMachine).not.toHaveProperty("config");
+    }));
+
   it("a create answered 408 that made the machine: found by metadata and adopted, never a second one", () =>
     withCluster(async (h) => {
       h.fly.create408 = 1;

@@ -162,7 +162,7 @@ async function observe(ctx: ConvergeContext, rec: PodRecord, attempts: number, e
     const w = await (early ?? waitInLane(ctx, rec, id, SETTLED, WAIT_TIMEOUT_S));
     if (w === "no-lane") return again(SETTLE_LOOK_MS);
     const last = rec.lastMachine;
-    if (w !== "timeout" && w.state === "started" && last && !hasChecks(last.config)) {
+    if (w !== "timeout" && w.state === "started" && last && !mayHaveChecks(rec)) {
       // Running reaches the feed's readers now; recorded a turn later, so no write holds their answer.
       const started = { ...last, state: "started", version: w.version ?? last.version };
       ctx.showStatusEarly(rec.withMachine(started, rec.appliedHash, ctx.now()));
@@ -181,6 +181,11 @@ async function observe(ctx: ConvergeContext, rec: PodRecord, attempts: number, e
   }
   // Stopped or gone: the next step decides (restart per policy, or recreate); so does a pending update.
   return GONE.has(m.state) || STOPPED.has(m.state) || rec.appliedHash !== rec.configHash ? again(0) : DONE;
+}
+
+/** Whether the config the machine runs may define checks: the pod's, once applied; unknown (so: yes) before. */
+function mayHaveChecks(rec: PodRecord): boolean {
+  return rec.appliedHash !== rec.configHash || hasChecks(rec.config ?? undefined);
 }
 
 function hasChecks(config: MachineConfig | undefined): boolean {

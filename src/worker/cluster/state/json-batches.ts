@@ -1,9 +1,10 @@
 /**
  * Many rows in one statement. A Durable Object's SQLite takes at most 100 bound parameters per
  * statement, so a batch goes in as one JSON array parameter that the statement reads with
- * `json_each(?)` (`value ->> '$.field'`, in array order by `key`). One statement per batch
- * instead of one per row is what makes 10,000 pods a matter of milliseconds, not seconds: each
- * `sql.exec` crosses from JavaScript into the runtime, prepares (cached) and steps on its own.
+ * `json_each(?)` (`value ->> '$.field'`, in array order by `key`). For narrow rows (UIDs, work,
+ * references, the columns of a machine) one statement per batch saves a crossing from JavaScript
+ * into the runtime per row; rows that carry kilobytes of JSON text go one prepared statement per
+ * row instead (pod-admissions.ts), since a batch escapes that text into one string to parse again.
  *
  * Batches are bounded by count and by JSON size (a bound value must stay well under SQLite's
  * 2 MB string limit on Cloudflare, and a machine's JSON is a few KB).

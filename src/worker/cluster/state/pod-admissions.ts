@@ -1,9 +1,14 @@
 /**
- * How PodStore writes the rows of admitted pods: one INSERT for a single pod (an event's), one
- * `INSERT ... SELECT FROM json_each` per batch for many (a snapshot's thousands), their
- * `pod_refs` rows likewise. Rows go in the order given, so `rowid` order stays admission order.
+ * How PodStore writes the rows of admitted pods: one prepared single-row INSERT per pod, a
+ * snapshot's thousands included (the statement is compiled once per object and cached), their
+ * `pod_refs` rows in batches. Rows go in the order given, so `rowid` order stays admission order.
+ *
+ * Not a JSON batch (json-batches.ts) as narrower rows are: a pod's row carries a few KB of JSON
+ * text (pod, config, status, machine), which a batch would escape into one large string, and
+ * SQLite would parse and unescape again. Measured in workerd (10,000 rows of ~3.6 KB): ~250 ms
+ * one statement per row, ~310 ms as batches of 500; the batch strings (~1 MB each) also cost the
+ * process fresh pages for every one (bench/README.md, reconcile).
  */
-import { BATCH, execBatched } from "./json-batches";
 import type { PodRow } from "./pod-record";
 import type { PodRefStore, RefRow } from "./pod-refs";
 
@@ -21,12 +26,8 @@ const COLUMNS = [
 ] as const satisfies ReadonlyArray<keyof PodRow>;
 
 const INSERT_ONE = `INSERT INTO pods (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")})`;
-/** Each row comes as a JSON array of the COLUMNS' values, in their order. */
-const INSERT_BATCH = `${BATCH} INSERT INTO pods (${COLUMNS.join(", ")})
-  SELECT ${COLUMNS.map((_, i) => `j.value ->> '$[${i}]'`).join(", ")} FROM j ORDER BY j.key`;
 
 export function insertAdmissions(sql: SqlStorage, refs: PodRefStore, admissions: readonly Admission[]): void {
-  if (admissions.length === 1) sql.exec(INSERT_ONE, ...COLUMNS.map((c) => admissions[0]!.row[c]));
-  else if (admissions.length > 1) execBatched(sql, INSERT_BATCH, admissions.map((a) => COLUMNS.map((c) => a.row[c])));
+  for (const { row } of admissions) sql.exec(INSERT_ONE, ...COLUMNS.map((c) => row[c]));
   refs.insert(admissions.flatMap((a) => a.refs));
 }

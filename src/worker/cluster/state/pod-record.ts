@@ -186,8 +186,9 @@ export class PodRecord {
    * This record's parses serve every JSON column unchanged.
    */
   withMachine(m: Machine, appliedHash: string | null, now: number): PodRecord {
-    const machine = { machine_id: m.id, machine_version: m.version ?? null, machine_state: m.state, machine_json: JSON.stringify(m), observed_digest: observedDigest(m), applied_hash: appliedHash };
-    return new PodRecord({ ...this.row, ...machine, reread: 0, terminal: 0, problem_reason: null, problem_message: null, updated_at: now }, { machine: m, from: this });
+    const kept = keptOf(m);
+    const machine = { machine_id: m.id, machine_version: m.version ?? null, machine_state: m.state, machine_json: JSON.stringify(kept), observed_digest: observedDigest(m), applied_hash: appliedHash };
+    return new PodRecord({ ...this.row, ...machine, reread: 0, terminal: 0, problem_reason: null, problem_message: null, updated_at: now }, { machine: kept, from: this });
   }
 
   /**
@@ -255,6 +256,16 @@ export class PodRecord {
   get unhonoured(): string[] {
     return (this.#unhonoured ??= this.row.unhonoured_json === null ? [] : (JSON.parse(this.row.unhonoured_json) as string[]));
   }
+}
+
+/**
+ * What a pod's row keeps of its machine: all of it but its config. The config a machine runs is
+ * the pod's own (`config_json`) once `applied_hash` matches; a drift check compares a listed
+ * machine's, never the kept one. Half the machine's JSON, written for every observation.
+ */
+export function keptOf(m: Machine): Machine {
+  const { config: _config, ...kept } = m;
+  return kept;
 }
 
 function sinceClaim(m: Machine, since: number | null): Machine {

@@ -11,7 +11,7 @@ import { BATCH, execBatched } from "./json-batches";
 import { insertAdmissions, type Admission } from "./pod-admissions";
 import { PodReads } from "./pod-reads";
 import { PodRefStore } from "./pod-refs";
-import { PodRecord, type Desired, type DesiredView, type Lookup, type NewPod, type PodRow, type ReconcileEntry, type SpecRevision, type StatusToStore } from "./pod-record";
+import { keptOf, PodRecord, type Desired, type DesiredView, type Lookup, type NewPod, type PodRow, type ReconcileEntry, type SpecRevision, type StatusToStore } from "./pod-record";
 
 export { PodRecord, type Desired, type DesiredView, type Lookup, type NewPod, type ReconcileEntry, type SpecRevision, type StatusToStore };
 
@@ -65,7 +65,7 @@ export class PodStore extends PodReads {
     return rec;
   }
 
-  /** Runs `fn` with its admissions written in one statement per batch (DeferredWrites). */
+  /** Runs `fn` with its admissions written together at its end (DeferredWrites). */
   batchAdmissions<T>(fn: () => T): T {
     return this.#admissions.batch(fn);
   }
@@ -135,12 +135,13 @@ export class PodStore extends PodReads {
    */
   recordMachine(from: PodRecord, m: Machine, now: number, appliedHash?: string | null): PodRecord | undefined {
     const set = appliedHash === undefined ? "" : ", applied_hash = ?";
+    const kept = keptOf(m);
     return this.one(
-      { machine: m, from },
+      { machine: kept, from },
       `UPDATE pods SET machine_id = ?, machine_version = ?, machine_state = ?, machine_json = ?, observed_digest = ?, reread = 0,
                        terminal = 0, problem_reason = NULL, problem_message = NULL, updated_at = ?${set}
        WHERE uid = ? RETURNING *`,
-      m.id, m.version ?? null, m.state, JSON.stringify(m), observedDigest(m), now, ...(appliedHash === undefined ? [] : [appliedHash]), from.uid,
+      m.id, m.version ?? null, m.state, JSON.stringify(kept), observedDigest(m), now, ...(appliedHash === undefined ? [] : [appliedHash]), from.uid,
     );
   }
 
@@ -175,12 +176,13 @@ export class PodStore extends PodReads {
    * same transaction (the caller's).
    */
   bindSpare(from: PodRecord, m: Machine, since: number, now: number): PodRecord | undefined {
+    const kept = keptOf(m);
     return this.one(
-      { machine: m, from },
+      { machine: kept, from },
       `UPDATE pods SET machine_id = ?, machine_version = ?, machine_state = ?, machine_json = ?, observed_digest = ?, reread = 0, machine_since = ?,
                        applied_hash = config_hash, create_intent_at = NULL, terminal = 0, problem_reason = NULL, problem_message = NULL, updated_at = ?
        WHERE uid = ? RETURNING *`,
-      m.id, m.version ?? null, m.state, JSON.stringify(m), observedDigest(m), since, now, from.uid,
+      m.id, m.version ?? null, m.state, JSON.stringify(kept), observedDigest(m), since, now, from.uid,
     );
   }
 
@@ -191,10 +193,11 @@ export class PodStore extends PodReads {
 
   /** The machine as a list showed it, changed since last recorded: observation only (binding and problem untouched). */
   recordObserved(uid: string, m: Machine, now: number): PodRecord | undefined {
+    const kept = keptOf(m);
     return this.one(
-      { machine: m },
+      { machine: kept },
       "UPDATE pods SET machine_version = ?, machine_state = ?, machine_json = ?, observed_digest = ?, reread = 0, updated_at = ? WHERE uid = ? RETURNING *",
-      m.version ?? null, m.state, JSON.stringify(m), observedDigest(m), now, uid,
+      m.version ?? null, m.state, JSON.stringify(kept), observedDigest(m), now, uid,
     );
   }
 

@@ -1,6 +1,5 @@
 import type { FeedEntry, FeedPage } from "../../../shared/contract";
 import { DeferredWrites } from "./deferred-writes";
-import { BATCH, execBatched } from "./json-batches";
 
 /**
  * Owner of the `status_feed` table. The ordered feed of pod status changes the relay follows (contract: GET .../status).
@@ -9,6 +8,7 @@ import { BATCH, execBatched } from "./json-batches";
  * first gets every known pod's current status.
  */
 const PAGE = 500;
+const INSERT = "INSERT INTO status_feed (uid, namespace, name, status_json, gone, at) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq";
 /** Unacknowledged history kept before older entries of pods with a newer entry are dropped. */
 const MAX_ROWS = 20_000;
 
@@ -59,12 +59,12 @@ export class StatusFeed {
     this.#wake();
   }
 
-  /** Appends `entries` in order, in one statement per batch. */
+  /** Appends `entries` in order. */
   appendAll(entries: readonly FeedAppend[], now: number): void {
     this.#write(entries.map((e) => ({ ...e, at: now })));
   }
 
-  /** Runs `fn` with its appends written in one statement at its end, in order (DeferredWrites). */
+  /** Runs `fn` with its appends written together at its end, in order (DeferredWrites). */
   batch<T>(fn: () => T): T {
     return this.#deferred.batch(fn);
   }
@@ -86,23 +86,14 @@ export class StatusFeed {
   }
 
   /**
-   * The last row's sequence number; the rows got consecutive ones (AUTOINCREMENT, one writer),
-   * so a batch reads back none. One entry (a single event's, the common case) needs no JSON batch.
+   * The last row's sequence number. One prepared INSERT per row, not a JSON batch: each row
+   * carries a status of a kilobyte or more, which a batch would escape into one large string for
+   * SQLite to parse again (pod-admissions.ts has the measurement).
    */
   #insert(rows: ReadonlyArray<FeedAppend & { at: number }>): number {
-    if (rows.length === 1) {
-      const r = rows[0]!;
-      const insert = "INSERT INTO status_feed (uid, namespace, name, status_json, gone, at) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq";
-      return this.sql.exec<{ seq: number }>(insert, r.uid, r.namespace, r.name, r.statusJson, r.gone ? 1 : 0, r.at).one().seq;
-    }
-    execBatched(
-      this.sql,
-      `${BATCH} INSERT INTO status_feed (uid, namespace, name, status_json, gone, at)
-       SELECT j.value ->> '$.uid', j.value ->> '$.namespace', j.value ->> '$.name', j.value ->> '$.statusJson', j.value ->> '$.gone', j.value ->> '$.at'
-       FROM j ORDER BY j.key`,
-      rows.map((r) => ({ ...r, gone: r.gone ? 1 : 0 })),
-    );
-    return this.#lastIssued();
+    let seq = 0;
+    for (const r of rows) seq = this.sql.exec<{ seq: number }>(INSERT, r.uid, r.namespace, r.name, r.statusJson, r.gone ? 1 : 0, r.at).one().seq;
+    return seq;
   }
 
   /** When the oldest entry the relay has not acknowledged was appended; undefined when it is caught up. */
