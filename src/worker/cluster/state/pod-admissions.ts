@@ -8,6 +8,12 @@
  * SQLite would parse and unescape again. Measured in workerd (10,000 rows of ~3.6 KB): ~250 ms
  * one statement per row, ~310 ms as batches of 500; the batch strings (~1 MB each) also cost the
  * process fresh pages for every one (bench/README.md, reconcile).
+ *
+ * `OR FAIL`, not the default ABORT: an ABORT statement that writes a table and its indexes inside
+ * a transaction first copies every page it changes to a statement journal (a temporary file), so
+ * that it can undo itself alone; half the file writes of a 10,000-pod snapshot were that journal.
+ * A single-row INSERT checks its constraints before it writes anything, so FAIL undoes the same
+ * nothing, and the error still ends the transaction.
  */
 import type { PodRow } from "./pod-record";
 import type { PodRefStore, RefRow } from "./pod-refs";
@@ -25,7 +31,7 @@ const COLUMNS = [
   "machine_id", "machine_version", "machine_state", "machine_json", "observed_digest", "applied_hash",
 ] as const satisfies ReadonlyArray<keyof PodRow>;
 
-const INSERT_ONE = `INSERT INTO pods (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")})`;
+const INSERT_ONE = `INSERT OR FAIL INTO pods (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")})`;
 
 export function insertAdmissions(sql: SqlStorage, refs: PodRefStore, admissions: readonly Admission[]): void {
   for (const { row } of admissions) sql.exec(INSERT_ONE, ...COLUMNS.map((c) => row[c]));

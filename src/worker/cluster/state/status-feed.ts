@@ -8,7 +8,8 @@ import { DeferredWrites } from "./deferred-writes";
  * first gets every known pod's current status.
  */
 const PAGE = 500;
-const INSERT = "INSERT INTO status_feed (uid, namespace, name, status_json, gone, at) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq";
+/** `OR FAIL`: no statement journal for a single-row insert (pod-admissions.ts says why). */
+const INSERT = "INSERT OR FAIL INTO status_feed (uid, namespace, name, status_json, gone, at) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq";
 /** Unacknowledged history kept before older entries of pods with a newer entry are dropped. */
 const MAX_ROWS = 20_000;
 
