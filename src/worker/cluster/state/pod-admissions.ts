@@ -6,8 +6,7 @@
  * Not a JSON batch (json-batches.ts) as narrower rows are: a pod's row carries a few KB of JSON
  * text (pod, config, status, machine), which a batch would escape into one large string, and
  * SQLite would parse and unescape again. Measured in workerd (10,000 rows of ~3.6 KB): ~250 ms
- * one statement per row, ~310 ms as batches of 500; the batch strings (~1 MB each) also cost the
- * process fresh pages for every one (bench/README.md, reconcile).
+ * one statement per row, ~310 ms as batches of 500.
  *
  * `OR FAIL`, not the default ABORT: an ABORT statement that writes a table and its indexes inside
  * a transaction first copies every page it changes to a statement journal (a temporary file), so

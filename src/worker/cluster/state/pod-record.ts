@@ -261,7 +261,7 @@ export class PodRecord {
 /**
  * What a pod's row keeps of its machine: all of it but its config. The config a machine runs is
  * the pod's own (`config_json`) once `applied_hash` matches; a drift check compares a listed
- * machine's, never the kept one. Half the machine's JSON, written for every observation.
+ * machine's, never the kept one. The config is ~40% of a machine's JSON, written at every observation.
  */
 export function keptOf(m: Machine): Machine {
   const { config: _config, ...kept } = m;
