@@ -186,9 +186,8 @@ export class PodRecord {
    * This record's parses serve every JSON column unchanged.
    */
   withMachine(m: Machine, appliedHash: string | null, now: number): PodRecord {
-    const kept = keptOf(m);
-    const machine = { machine_id: m.id, machine_version: m.version ?? null, machine_state: m.state, machine_json: JSON.stringify(kept), observed_digest: observedDigest(m), applied_hash: appliedHash };
-    return new PodRecord({ ...this.row, ...machine, reread: 0, terminal: 0, problem_reason: null, problem_message: null, updated_at: now }, { machine: kept, from: this });
+    const { kept, columns } = machineColumnsOf(m);
+    return new PodRecord({ ...this.row, ...columns, applied_hash: appliedHash, reread: 0, terminal: 0, problem_reason: null, problem_message: null, updated_at: now }, { machine: kept, from: this });
   }
 
   /**
@@ -263,9 +262,15 @@ export class PodRecord {
  * the pod's own (`config_json`) once `applied_hash` matches; a drift check compares a listed
  * machine's, never the kept one. The config is ~40% of a machine's JSON, written at every observation.
  */
-export function keptOf(m: Machine): Machine {
+function keptOf(m: Machine): Machine {
   const { config: _config, ...kept } = m;
   return kept;
+}
+
+/** The machine columns recording `m` writes, and the machine as the row keeps it (for the record built with them). */
+export function machineColumnsOf(m: Machine): { kept: Machine; columns: Pick<PodRow, "machine_id" | "machine_version" | "machine_state" | "machine_json" | "observed_digest"> } {
+  const kept = keptOf(m);
+  return { kept, columns: { machine_id: m.id, machine_version: m.version ?? null, machine_state: m.state, machine_json: JSON.stringify(kept), observed_digest: observedDigest(m) } };
 }
 
 function sinceClaim(m: Machine, since: number | null): Machine {

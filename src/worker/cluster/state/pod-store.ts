@@ -5,13 +5,13 @@
  */
 import type { Machine } from "../../../machines/schemas";
 import type { Pod } from "../../../shared/k8s";
-import { observedDigest, type Problem } from "../../translate/machine-facts";
+import type { Problem } from "../../translate/machine-facts";
 import { DeferredWrites } from "./deferred-writes";
 import { BATCH, execBatched } from "./json-batches";
 import { insertAdmissions, type Admission } from "./pod-admissions";
 import { PodReads } from "./pod-reads";
 import { PodRefStore } from "./pod-refs";
-import { keptOf, PodRecord, type Desired, type DesiredView, type Lookup, type NewPod, type PodRow, type ReconcileEntry, type SpecRevision, type StatusToStore } from "./pod-record";
+import { machineColumnsOf, PodRecord, type Desired, type DesiredView, type Lookup, type NewPod, type PodRow, type ReconcileEntry, type SpecRevision, type StatusToStore } from "./pod-record";
 
 export { PodRecord, type Desired, type DesiredView, type Lookup, type NewPod, type ReconcileEntry, type SpecRevision, type StatusToStore };
 
@@ -135,13 +135,13 @@ export class PodStore extends PodReads {
    */
   recordMachine(from: PodRecord, m: Machine, now: number, appliedHash?: string | null): PodRecord | undefined {
     const set = appliedHash === undefined ? "" : ", applied_hash = ?";
-    const kept = keptOf(m);
+    const { kept, columns: c } = machineColumnsOf(m);
     return this.one(
       { machine: kept, from },
       `UPDATE pods SET machine_id = ?, machine_version = ?, machine_state = ?, machine_json = ?, observed_digest = ?, reread = 0,
                        terminal = 0, problem_reason = NULL, problem_message = NULL, updated_at = ?${set}
        WHERE uid = ? RETURNING *`,
-      m.id, m.version ?? null, m.state, JSON.stringify(kept), observedDigest(m), now, ...(appliedHash === undefined ? [] : [appliedHash]), from.uid,
+      c.machine_id, c.machine_version, c.machine_state, c.machine_json, c.observed_digest, now, ...(appliedHash === undefined ? [] : [appliedHash]), from.uid,
     );
   }
 
@@ -176,13 +176,13 @@ export class PodStore extends PodReads {
    * same transaction (the caller's).
    */
   bindSpare(from: PodRecord, m: Machine, since: number, now: number): PodRecord | undefined {
-    const kept = keptOf(m);
+    const { kept, columns: c } = machineColumnsOf(m);
     return this.one(
       { machine: kept, from },
       `UPDATE pods SET machine_id = ?, machine_version = ?, machine_state = ?, machine_json = ?, observed_digest = ?, reread = 0, machine_since = ?,
                        applied_hash = config_hash, create_intent_at = NULL, terminal = 0, problem_reason = NULL, problem_message = NULL, updated_at = ?
        WHERE uid = ? RETURNING *`,
-      m.id, m.version ?? null, m.state, JSON.stringify(kept), observedDigest(m), since, now, from.uid,
+      c.machine_id, c.machine_version, c.machine_state, c.machine_json, c.observed_digest, since, now, from.uid,
     );
   }
 
@@ -193,11 +193,11 @@ export class PodStore extends PodReads {
 
   /** The machine as a list showed it, changed since last recorded: observation only (binding and problem untouched). */
   recordObserved(uid: string, m: Machine, now: number): PodRecord | undefined {
-    const kept = keptOf(m);
+    const { kept, columns: c } = machineColumnsOf(m);
     return this.one(
       { machine: kept },
       "UPDATE pods SET machine_version = ?, machine_state = ?, machine_json = ?, observed_digest = ?, reread = 0, updated_at = ? WHERE uid = ? RETURNING *",
-      m.version ?? null, m.state, JSON.stringify(kept), observedDigest(m), now, uid,
+      c.machine_version, c.machine_state, c.machine_json, c.observed_digest, now, uid,
     );
   }
 
