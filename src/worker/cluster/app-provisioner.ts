@@ -1,6 +1,6 @@
 import { MachinesApiError } from "../../machines/errors";
 import type { Problem } from "../translate/machine-facts";
-import { backoffMs } from "./backoff";
+import { retryDelayMs } from "./backoff";
 import type { Decision } from "./decision-log";
 import type { AppsPort } from "./machines-port";
 import type { ClusterState, PodRecord } from "./state";
@@ -83,7 +83,7 @@ export class AppProvisioner {
     meta.set("app_error", message);
     const problem: Problem = { reason: "ProviderAppUnavailable", message, terminal: false };
     for (const rec of pods.setProblemOfWaitingPods(problem, this.deps.now())) this.deps.refreshStatus(rec);
-    const delay = backoffMs(attempts);
+    const delay = retryDelayMs(e, attempts);
     this.#notBefore = this.deps.now() + delay;
     this.deps.decide({ action: "check-app", outcome: "retry", reason: `Fly app ${this.deps.appName()} is not usable: ${message}; next check in ${Math.ceil(delay / 100) / 10} s` });
     await this.deps.retryAt(this.deps.now() + delay);

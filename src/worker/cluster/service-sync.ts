@@ -2,7 +2,7 @@ import { MachinesApiError } from "../../machines/errors";
 import type { Service } from "../../shared/k8s";
 import { MACHINE_METADATA } from "../translate/machine-facts";
 import { isAddressed, SERVICE_METADATA } from "../translate/service-plan";
-import { backoffMs } from "./backoff";
+import { retryDelayMs } from "./backoff";
 import type { Decision } from "./decision-log";
 import { FORWARDER_REPAIR_INTERVAL_MS, repairForwarder } from "./forwarder-repair";
 import type { RateBudget } from "./rate-budget";
@@ -139,7 +139,7 @@ export class ServiceSync {
       if (e instanceof BudgetWait) return void this.#due(this.deps.now() + e.ms);
       const attempts = this.#attempts.get(key) ?? 0;
       this.#attempts.set(key, attempts + 1);
-      const delay = e instanceof MachinesApiError && e.kind === "rate_limited" ? (e.retryAfterMs ?? 1_000) : backoffMs(attempts);
+      const delay = retryDelayMs(e, attempts);
       this.#due(this.deps.now() + delay);
       const status = e instanceof MachinesApiError ? `${e.status} ` : "";
       this.deps.decide({ action: "retry", outcome: "retry", reason: `${what}: ${status}${e instanceof Error ? e.message : String(e)}; next try in ${Math.ceil(delay / 100) / 10} s` });
