@@ -45,6 +45,9 @@ export async function startBenchWorker(vars: Record<string, string>, inspectorPo
   }
 }
 
+/** The fields of a `/proc/.../stat` line after "pid (comm)": comm may hold spaces and parentheses, so split at the last ')'. */
+const statFields = (raw: string): string[] => raw.slice(raw.lastIndexOf(")") + 2).split(" ");
+
 interface WorkerdProcess {
   pid: number;
   /** The fields after "pid (comm)" of /proc/<pid>/stat: index 0 is the state, 11 utime, 12 stime. */
@@ -67,10 +70,8 @@ async function workerdProcesses(): Promise<WorkerdProcess[] | undefined> {
   for (const pid of entries) {
     try {
       const raw = await readFile(`/proc/${pid}/stat`, "utf8");
-      // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split at the last ')'.
-      const close = raw.lastIndexOf(")");
-      const stat = raw.slice(close + 2).split(" ");
-      procs.set(Number(pid), { comm: raw.slice(raw.indexOf("(") + 1, close), stat });
+      const stat = statFields(raw);
+      procs.set(Number(pid), { comm: raw.slice(raw.indexOf("(") + 1, raw.lastIndexOf(")")), stat });
       parent.set(Number(pid), Number(stat[1]));
     } catch {
       // the process ended meanwhile
@@ -90,8 +91,7 @@ const ticksMs = (ticks: string | undefined) => (Number(ticks) * 1000) / USER_HZ;
 
 /** The main thread's user + system CPU time (ms) of process `pid` (its task whose id is the pid): where workerd runs JavaScript and SQLite. */
 async function mainThreadMs(pid: number): Promise<number> {
-  const raw = await readFile(`/proc/${pid}/task/${pid}/stat`, "utf8").catch(() => "");
-  const stat = raw.slice(raw.lastIndexOf(")") + 2).split(" ");
+  const stat = statFields(await readFile(`/proc/${pid}/task/${pid}/stat`, "utf8").catch(() => ""));
   return ticksMs(stat[11]) + ticksMs(stat[12]);
 }
 

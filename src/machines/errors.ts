@@ -33,6 +33,11 @@ export class MachinesApiError extends Error {
     super(message);
   }
 
+  /** For `rate_limited`: how long to wait before the same action again (Fly's Retry-After when it sends one, else one token's refill). */
+  get rateLimitWaitMs(): number {
+    return this.retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS;
+  }
+
   /** True when the request may have taken effect although it failed (408 / timeout / network error on a mutation). */
   get mayHaveSucceeded(): boolean {
     return this.kind === "transient";

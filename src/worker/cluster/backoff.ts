@@ -1,4 +1,4 @@
-import { DEFAULT_RATE_LIMIT_WAIT_MS, isMachinesApiError } from "../../machines/errors";
+import { isMachinesApiError } from "../../machines/errors";
 
 /** Capped exponential backoff with full jitter in [base/2, base]: 1 s, 2 s, 4 s ... up to 60 s. */
 export function backoffMs(attempts: number, random: () => number = Math.random): number {
@@ -8,5 +8,5 @@ export function backoffMs(attempts: number, random: () => number = Math.random):
 
 /** When to try again after `e`: once the rate-limit token is back after a 429, else backoff by `attempts`. */
 export function retryDelayMs(e: unknown, attempts: number): number {
-  return isMachinesApiError(e, "rate_limited") ? (e.retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS) : backoffMs(attempts);
+  return isMachinesApiError(e, "rate_limited") ? e.rateLimitWaitMs : backoffMs(attempts);
 }

@@ -29,7 +29,7 @@ function errorStep(ctx: ConvergeContext, rec: PodRecord, e: unknown, attempts: n
   switch (e.kind) {
     case "rate_limited":
       setProblem(ctx, rec, { reason: "RateLimited", message: e.message, terminal: false });
-      return again(e.retryAfterMs ?? 1_000, e.message);
+      return again(e.rateLimitWaitMs, e.message);
     case "not_found":
       if (rec.desired !== "run") {
         ctx.finish(rec.uid);

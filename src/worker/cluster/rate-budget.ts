@@ -173,7 +173,7 @@ export async function paced<T>(budget: RateBudget, holder: string, action: Budge
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof MachinesApiError && e.kind === "rate_limited") budget.drain(action, scope, e.retryAfterMs ?? 1_000);
+    if (e instanceof MachinesApiError && e.kind === "rate_limited") budget.drain(action, scope, e.rateLimitWaitMs);
     throw e;
   }
 }

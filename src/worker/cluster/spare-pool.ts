@@ -129,7 +129,7 @@ export async function prewarmSpares(ctx: SparePoolContext): Promise<number> {
         ctx.decide({ action: "prewarm", outcome: "done", reason: `${t.template} keeps ${t.count} spares ready: created a stopped one ahead of need`, machine: m.id });
         deficit--;
       } catch (e) {
-        if (e instanceof MachinesApiError && e.kind === "rate_limited") ctx.budget.drain("create", ctx.app, e.retryAfterMs ?? 1_000);
+        if (e instanceof MachinesApiError && e.kind === "rate_limited") ctx.budget.drain("create", ctx.app, e.rateLimitWaitMs);
         ctx.decide({ action: "prewarm", outcome: "retry", reason: `creating a spare of ${t.template} failed: ${e instanceof Error ? e.message : String(e)}` });
         break;
       }

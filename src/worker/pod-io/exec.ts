@@ -43,7 +43,7 @@ async function withinRateLimit<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (e) {
-      const wait = isMachinesApiError(e, "rate_limited") ? (e.retryAfterMs ?? 1_000) : Infinity;
+      const wait = isMachinesApiError(e, "rate_limited") ? e.rateLimitWaitMs : Infinity;
       if (waited + wait > RATE_LIMIT_PATIENCE_MS) throw e;
       waited += wait;
       await new Promise((r) => setTimeout(r, wait));
@@ -60,7 +60,7 @@ export function flyFailure(e: MachinesApiError): { status: 404 | 409 | 429 | 502
     case "conflict":
       return { status: 409, error: `the pod's machine cannot do this now: ${e.message}` };
     case "rate_limited":
-      return { status: 429, error: `Fly's rate limit: retry in ${Math.ceil((e.retryAfterMs ?? 1000) / 1000)} s` };
+      return { status: 429, error: `Fly's rate limit: retry in ${Math.ceil(e.rateLimitWaitMs / 1000)} s` };
     case "transient":
       return e.status === 408
         ? { status: 504, error: "the command ran past Fly's exec deadline (about 30 s)" }
