@@ -125,14 +125,16 @@ export async function workerdCpuClock(): Promise<() => Promise<{ totalMs: number
 
 /**
  * Resident memory (MiB) of the largest workerd process among this process's descendants (the
- * runtime, not wrangler's proxy). Undefined where /proc is not available or none is found.
+ * runtime, not wrangler's proxy): now (VmRSS) and its peak since it started (VmHWM). Undefined
+ * where /proc is not available or none is found.
  */
-export async function workerdRssMb(): Promise<number | undefined> {
-  let kb: number | undefined;
+export async function workerdMemoryMb(): Promise<{ rss: number; peak: number } | undefined> {
+  let found: { rss: number; peak: number } | undefined;
   for (const { pid } of (await workerdProcesses()) ?? []) {
     const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
-    const m = /^VmRSS:\s+(\d+) kB/m.exec(status);
-    if (m) kb = Math.max(kb ?? 0, Number(m[1]));
+    const rss = /^VmRSS:\s+(\d+) kB/m.exec(status);
+    const peak = /^VmHWM:\s+(\d+) kB/m.exec(status);
+    if (rss && peak && Number(rss[1]) / 1024 > (found?.rss ?? 0)) found = { rss: Number(rss[1]) / 1024, peak: Number(peak[1]) / 1024 };
   }
-  return kb === undefined ? undefined : kb / 1024;
+  return found;
 }

@@ -22,7 +22,7 @@ import { metric, type Metric } from "../lib/results";
 import type { BenchContext, Scenario } from "../lib/scenario";
 import { countCalls, describeCalls, diffCalls, isMutating } from "../lib/stats";
 import { pool, sleep } from "../lib/wait";
-import { workerdCpuClock, workerdRssMb } from "../lib/worker";
+import { workerdCpuClock, workerdMemoryMb } from "../lib/worker";
 
 const PODS = 10_000;
 const SEED_CONCURRENCY = 16;
@@ -52,9 +52,11 @@ export const reconcile10k: Scenario = {
     if (bodyBytes > MAX_BODY_BYTES) throw new Error(`a snapshot of ${PODS} minimal pods is ${bodyBytes} bytes, over the worker's 5 MiB limit`);
 
     const beforeAdopt = await ctx.emulator.stats();
+    const rssBeforeMb = (await workerdMemoryMb())?.rss;
     const adoptClock = await workerdCpuClock();
     const t0 = performance.now();
     const adopt = await ctx.profile("reconcile-adopt", () => snapshotPass(ctx, cluster, snapshot));
+    const adoptPeakMb = (await workerdMemoryMb())?.peak;
     ctx.log(`reconcile: snapshot of ${PODS} pods: ${JSON.stringify(adopt)}`);
     const uids = pods.map((p) => p.metadata.uid);
     const tracker = new PhaseTracker(cluster);
@@ -69,7 +71,7 @@ export const reconcile10k: Scenario = {
     const adoptTotalCpu = await adoptClock();
     const adoptDelta = diffCalls(beforeAdopt, await ctx.emulator.stats());
     ctx.log(`reconcile: calls from the snapshot until idle: ${describeCalls(adoptDelta)}`);
-    const rssMb = await workerdRssMb();
+    const rssMb = (await workerdMemoryMb())?.rss;
 
     const passes: IdlePass[] = [];
     let discarded = 0;
@@ -124,6 +126,7 @@ export const reconcile10k: Scenario = {
     const idleCpu = passes.every((p) => p.cpu) ? { totalMs: med((p) => p.cpu!.totalMs), runtimeMs: med((p) => p.cpu!.runtimeMs), runtimeMainMs: med((p) => p.cpu!.runtimeMainMs), systemMs: med((p) => p.cpu!.systemMs) } : undefined;
     cpuMetric("reconcile_10k_cpu_ms", idleCpu, "one idle POST /reconcile {}, median");
     cpuMetric("reconcile_10k_relist_cpu_ms", relist.cpu, "the relist snapshot POST");
+    if (adoptPeakMb !== undefined) metrics.push(metric("reconcile_10k_adopt_peak_rss_mb", adoptPeakMb, "MiB", `workerd's peak resident memory (VmHWM) once the snapshot POST answered: the adoption's high-water mark (VmRSS before the POST: ${rssBeforeMb?.toFixed(0)} MiB)`));
     if (rssMb !== undefined) metrics.push(metric("reconcile_10k_worker_rss_mb", rssMb, "MiB", "workerd resident memory after adopting 10k pods"));
     return metrics;
   },

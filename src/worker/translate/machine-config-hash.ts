@@ -38,8 +38,10 @@ const hex4 = (word: number) => word.toString(16).padStart(4, "0");
  */
 export function fnv1a64(text: string): string {
   let h0 = 0x2325, h1 = 0x8422, h2 = 0x9ce4, h3 = 0xcbf2; // offset basis 0xcbf29ce484222325
-  for (const byte of encoder.encode(text)) {
-    h0 ^= byte;
+  const bytes = encoder.encode(text);
+  // An index, not for-of: an iterator's result objects are garbage per byte until the loop is optimized.
+  for (let i = 0; i < bytes.length; i++) {
+    h0 ^= bytes[i]!;
     const t0 = h0 * 0x1b3;
     const t1 = h1 * 0x1b3 + (t0 >>> 16);
     const t2 = h2 * 0x1b3 + h0 * 0x100 + (t1 >>> 16);

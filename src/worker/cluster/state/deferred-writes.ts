@@ -4,6 +4,10 @@
  * read in between sees them; writes after that read are held back again until the next flush
  * or the batch's end. Nested batches join the outer one. On a throw, nothing is written: the
  * caller's transaction rolls back what was.
+ *
+ * At most `limit` writes are held (as `size` counts them): past it they are written then and
+ * there, still inside the transaction, so that a snapshot of 10,000 pods keeps one batch's rows
+ * in memory at a time, not all of them, at the same number of statements (json-batches.ts).
  */
 export class DeferredWrites<Pending> {
   #pending: Pending | undefined;
@@ -13,12 +17,18 @@ export class DeferredWrites<Pending> {
   constructor(
     private readonly empty: () => Pending,
     private readonly write: (pending: Pending) => void,
+    private readonly size: (pending: Pending) => number,
+    private readonly limit: number,
   ) {}
 
-  /** Where to hold back a write, when inside `batch`; undefined otherwise (write at once). */
-  get pending(): Pending | undefined {
-    if (this.#pending) this.#held = true;
-    return this.#pending;
+  /** Inside `batch`: `add`s a write to those held back and returns true. Outside: false (the caller writes at once). */
+  hold(add: (pending: Pending) => void): boolean {
+    const pending = this.#pending;
+    if (!pending) return false;
+    add(pending);
+    this.#held = true;
+    if (this.size(pending) >= this.limit) this.flush();
+    return true;
   }
 
   batch<T>(fn: () => T): T {

@@ -9,7 +9,8 @@
  * Batches are bounded by count and by JSON size (a bound value must stay well under SQLite's
  * 2 MB string limit on Cloudflare, and a machine's JSON is a few KB).
  */
-const MAX_ROWS = 500;
+/** Rows per batch; also how many writes a store holds back at most (deferred-writes.ts). */
+export const MAX_ROWS = 500;
 const MAX_CHARS = 1_000_000;
 
 /** `rows` as JSON arrays of at most MAX_ROWS rows and about MAX_CHARS characters each. */

@@ -7,7 +7,7 @@ import type { Machine } from "../../../machines/schemas";
 import type { Pod } from "../../../shared/k8s";
 import type { Problem } from "../../translate/machine-facts";
 import { DeferredWrites } from "./deferred-writes";
-import { BATCH, execBatched } from "./json-batches";
+import { BATCH, execBatched, MAX_ROWS } from "./json-batches";
 import { insertAdmissions, type Admission } from "./pod-admissions";
 import { PodReads } from "./pod-reads";
 import { PodRefStore } from "./pod-refs";
@@ -27,6 +27,8 @@ export class PodStore extends PodReads {
   readonly #admissions = new DeferredWrites<Admission[]>(
     () => [],
     (d) => insertAdmissions(this.sql, this.refs, d),
+    (d) => d.length,
+    MAX_ROWS,
   );
 
   constructor(sql: SqlStorage) {
@@ -59,9 +61,7 @@ export class PodStore extends PodReads {
     const status = statusOf(bound);
     const rec = status ? bound.withStatus(status) : bound;
     const admission = { row: rec.stored, refs: this.refs.admittedRows(p.uid, p.namespace, p.pod, p.config) };
-    const pending = this.#admissions.pending;
-    if (pending) pending.push(admission);
-    else insertAdmissions(this.sql, this.refs, [admission]);
+    if (!this.#admissions.hold((d) => d.push(admission))) insertAdmissions(this.sql, this.refs, [admission]);
     return rec;
   }
 

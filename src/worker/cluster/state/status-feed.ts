@@ -1,5 +1,6 @@
 import type { FeedEntry, FeedPage } from "../../../shared/contract";
 import { DeferredWrites } from "./deferred-writes";
+import { MAX_ROWS as MAX_HELD } from "./json-batches";
 
 /**
  * Owner of the `status_feed` table. The ordered feed of pod status changes the relay follows (contract: GET .../status).
@@ -34,17 +35,14 @@ export class StatusFeed {
   readonly #deferred = new DeferredWrites<Array<FeedAppend & { at: number }>>(
     () => [],
     (d) => this.#write(d),
+    (d) => d.length,
+    MAX_HELD,
   );
 
   constructor(private readonly sql: SqlStorage) {}
 
   append(entry: FeedAppend, now: number): void {
-    const deferred = this.#deferred.pending;
-    if (deferred) {
-      deferred.push({ ...entry, at: now });
-      return;
-    }
-    this.appendAll([entry], now);
+    if (!this.#deferred.hold((d) => d.push({ ...entry, at: now }))) this.appendAll([entry], now);
   }
 
   /**

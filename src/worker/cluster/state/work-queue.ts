@@ -12,7 +12,7 @@ export interface WorkItem {
 }
 
 import { DeferredWrites } from "./deferred-writes";
-import { BATCH, execBatched } from "./json-batches";
+import { BATCH, execBatched, MAX_ROWS } from "./json-batches";
 
 type Row = { uid: string; due_at: number; attempts: number; gen: number; last_error: string | null };
 const item = (r: Row): WorkItem => ({ uid: r.uid, dueAt: r.due_at, attempts: r.attempts, gen: r.gen, lastError: r.last_error });
@@ -22,18 +22,15 @@ export class WorkQueue {
   readonly #deferred = new DeferredWrites<Map<string, number>>(
     () => new Map(),
     (d) => this.#writeAll([...d].map(([uid, due]) => ({ uid, due }))),
+    (d) => d.size,
+    MAX_ROWS,
   );
 
   constructor(private readonly sql: SqlStorage) {}
 
   /** Converge `uid` no later than `dueAt` (an earlier existing due time wins); resets attempts. */
   schedule(uid: string, dueAt: number): void {
-    const deferred = this.#deferred.pending;
-    if (deferred) {
-      deferred.set(uid, Math.min(dueAt, deferred.get(uid) ?? Infinity));
-      return;
-    }
-    this.#writeOne(uid, dueAt);
+    if (!this.#deferred.hold((d) => d.set(uid, Math.min(dueAt, d.get(uid) ?? Infinity)))) this.#writeOne(uid, dueAt);
   }
 
   #writeOne(uid: string, dueAt: number): void {
