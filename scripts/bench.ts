@@ -8,7 +8,7 @@
  *   BENCH_BURST_PODS=1000          pods in the burst scenario
  *   BENCH_INSPECTOR_PORT=9230      the worker's DevTools port
  *   BENCH_PROFILE_DIR=/tmp/prof    with it: CPU profiles of the worker where scenarios ask (ctx.profile)
- *   BENCH_WORKER_LOG=/tmp/w.log    the worker's output (its logs, wrangler's) appended to that file
+ *   BENCH_WORKER_LOG=/tmp/w.log    the worker's output (its logs, workerd's) appended to that file
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

@@ -1,5 +1,5 @@
 /**
- * CPU profiles of the worker under test, taken through workerd's DevTools port (wrangler dev's
+ * CPU profiles of the worker under test, taken through workerd's DevTools port (Miniflare's
  * inspector proxy, `BENCH_INSPECTOR_PORT`) with the Chrome DevTools Protocol's Profiler domain.
  * The proxy accepts only local and Cloudflare DevTools origins, so the socket sends
  * `Origin: http://localhost`. The profile is the V8 `.cpuprofile` format (open it in Chrome

@@ -1,46 +1,95 @@
 /**
- * The worker under test: `wrangler dev` (workerd) on a free loopback port, with its Durable
- * Object storage in a temporary directory that `stop()` removes.
+ * The worker under test: the bundle `wrangler deploy` would upload (`wrangler deploy --dry-run`),
+ * run by Miniflare in workerd on a free loopback port, with its Durable Object storage in a
+ * temporary directory that `stop()` removes.
+ *
+ * Not `wrangler dev` (staging's and the end-to-end tests' way): it puts a second workerd process,
+ * a proxy worker, in front of the runtime, and wraps the bundle in middleware of its own. Both run
+ * on every request, and the proxy's garbage collections made most of the create latency's tail
+ * (bench/README, `intake-create`). Cloudflare runs neither in front of a deployed Worker.
+ * Miniflare and workerd are the ones wrangler itself runs (its pinned versions), and the worker's
+ * settings (compatibility date and flags, the Durable Object and its SQLite) come from
+ * wrangler.toml through wrangler's own reader.
  */
+import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { freePort } from "../../src/dev/free-port";
-import { startWorkerProcess } from "../../src/dev/worker-process";
 
 export interface BenchWorker {
   url: string;
   stop(): Promise<void>;
 }
 
+const wranglerDir = dirname(createRequire(import.meta.url).resolve("wrangler/package.json"));
+
+/**
+ * What is used of wrangler's own Miniflare (not the one the test pool pins, whose option format
+ * differs): typed here, since TypeScript cannot reach a package nested in another's node_modules.
+ */
+interface WranglersMiniflare {
+  Miniflare: new (options: unknown) => { ready: Promise<URL>; dispose(): Promise<void> };
+  /** Miniflare's flat options (one object per worker, as wrangler builds them) into its constructor's. */
+  convertV4MiniflareOptions(options: Record<string, unknown>): unknown;
+}
+
+/** Builds the deploy bundle into `outdir` (nothing is deployed) and returns its entry module's path. */
+async function buildDeployBundle(outdir: string): Promise<string> {
+  const child = spawn(process.execPath, [join(wranglerDir, "bin", "wrangler.js"), "deploy", "--dry-run", "--outdir", outdir], {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  if (code !== 0) throw new Error(`wrangler deploy --dry-run exited with ${code}: ${stderr.trim()}`);
+  return join(outdir, "index.js");
+}
+
 /**
  * `inspectorPort`: DevTools on 127.0.0.1 at that port (BENCH_INSPECTOR_PORT; scripts/cpu-profile.ts profiles through it).
- * `logFile`: the worker's output (its logs and wrangler's) appended there (BENCH_WORKER_LOG); default: discarded.
+ * `logFile`: the worker's output (its logs and workerd's) appended there (BENCH_WORKER_LOG); default: discarded.
  */
 export async function startBenchWorker(vars: Record<string, string>, inspectorPort?: number, logFile?: string): Promise<BenchWorker> {
   const dir = await mkdtemp(join(tmpdir(), "machinelet-bench-"));
   const log = logFile ? createWriteStream(logFile, { flags: "a" }) : undefined;
+  const cleanUp = async () => {
+    log?.end();
+    await rm(dir, { recursive: true, force: true });
+  };
   try {
-    const onLine = log ? (line: string) => log.write(`${line}\n`) : undefined;
-    const proc = await startWorkerProcess({ port: await freePort(), persistTo: dir, vars, startTimeoutMs: 120_000, inspectorPort, onLine });
-    void proc.exited.then((code) => {
-      console.error(`worker (wrangler dev) exited on its own with ${code}`);
-    });
+    const scriptPath = await buildDeployBundle(join(dir, "bundle"));
+    // Module rules are for unbundled sources; the bundle is one module.
+    const { modulesRules: _, ...workerOptions } = unstable_getMiniflareWorkerOptions("wrangler.toml").workerOptions;
+    const { Miniflare, convertV4MiniflareOptions } = (await import(pathToFileURL(createRequire(join(wranglerDir, "package.json")).resolve("miniflare")).href)) as WranglersMiniflare;
+    const mf = new Miniflare(convertV4MiniflareOptions({
+      host: "127.0.0.1",
+      port: await freePort(),
+      inspectorPort,
+      // Cloudflare's `Request.cf` sample is fetched from the network unless told otherwise; offline, the placeholder.
+      cf: false,
+      resourcePersistencePath: join(dir, "state"),
+      handleStructuredLogs: ({ message }: { message: string }) => log?.write(`${message}\n`),
+      workers: [{ ...workerOptions, name: "machinelet", modules: true, modulesRoot: dirname(scriptPath), scriptPath, bindings: { ...(workerOptions.bindings as Record<string, unknown>), ...vars } }],
+    }));
+    const url = (await mf.ready).origin;
     return {
-      url: proc.url,
+      url,
       stop: async () => {
         try {
-          await proc.stop();
+          await mf.dispose();
         } finally {
-          log?.end();
-          await rm(dir, { recursive: true, force: true });
+          await cleanUp();
         }
       },
     };
   } catch (e) {
-    log?.end();
-    await rm(dir, { recursive: true, force: true });
+    await cleanUp();
     throw e;
   }
 }
@@ -48,93 +97,57 @@ export async function startBenchWorker(vars: Record<string, string>, inspectorPo
 /** The fields of a `/proc/.../stat` line after "pid (comm)": comm may hold spaces and parentheses, so split at the last ')'. */
 const statFields = (raw: string): string[] => raw.slice(raw.lastIndexOf(")") + 2).split(" ");
 
-interface WorkerdProcess {
-  pid: number;
-  /** The fields after "pid (comm)" of /proc/<pid>/stat: index 0 is the state, 11 utime, 12 stime. */
-  stat: string[];
-}
-
-/**
- * The workerd processes among this process's descendants (wrangler dev runs two: a small proxy
- * in front and the runtime that holds the Durable Objects); undefined where /proc is not readable.
- */
-async function workerdProcesses(): Promise<WorkerdProcess[] | undefined> {
-  let entries: string[];
-  try {
-    entries = (await readdir("/proc")).filter((e) => /^\d+$/.test(e));
-  } catch {
-    return undefined;
+/** The workerd process Miniflare started (a child of this process); undefined where /proc is not readable. */
+async function workerdPid(): Promise<number | undefined> {
+  const entries = await readdir("/proc").catch(() => [] as string[]);
+  for (const pid of entries.filter((e) => /^\d+$/.test(e))) {
+    const raw = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => ""); // "" if it ended meanwhile
+    if (raw.slice(raw.indexOf("(") + 1, raw.lastIndexOf(")")) === "workerd" && Number(statFields(raw)[1]) === process.pid) return Number(pid);
   }
-  const parent = new Map<number, number>();
-  const procs = new Map<number, { comm: string; stat: string[] }>();
-  for (const pid of entries) {
-    try {
-      const raw = await readFile(`/proc/${pid}/stat`, "utf8");
-      const stat = statFields(raw);
-      procs.set(Number(pid), { comm: raw.slice(raw.indexOf("(") + 1, raw.lastIndexOf(")")), stat });
-      parent.set(Number(pid), Number(stat[1]));
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  const descends = (pid: number): boolean => {
-    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) if (p === process.pid) return true;
-    return false;
-  };
-  return [...procs].filter(([pid, p]) => p.comm === "workerd" && descends(pid)).map(([pid, p]) => ({ pid, stat: p.stat }));
+  return undefined;
 }
 
 /** Kernel clock ticks per second, the unit of utime/stime in /proc/<pid>/stat (USER_HZ: 100 on Linux). */
 const USER_HZ = 100;
 
-const ticksMs = (ticks: string | undefined) => (Number(ticks) * 1000) / USER_HZ;
-
-/** The main thread's user + system CPU time (ms) of process `pid` (its task whose id is the pid): where workerd runs JavaScript and SQLite. */
-async function mainThreadMs(pid: number): Promise<number> {
-  const stat = statFields(await readFile(`/proc/${pid}/task/${pid}/stat`, "utf8").catch(() => ""));
-  return ticksMs(stat[11]) + ticksMs(stat[12]);
+/** User + system CPU time (ms) of a `/proc/.../stat` line's fields, and of it system. */
+function cpuOf(stat: string[]): { total: number; system: number } {
+  const ms = (ticks: string | undefined) => (Number(ticks) * 1000) / USER_HZ;
+  return { total: ms(stat[11]) + ms(stat[12]), system: ms(stat[12]) };
 }
 
 /**
- * CPU time (ms) each workerd process has used so far, by pid: user + system, of it system (the
- * kernel's, on its behalf), and of it the main thread's (the rest: V8's background threads,
- * which compile hot code and help the garbage collector).
+ * CPU time (ms) workerd has used so far: user + system, of it system (the kernel's, on its
+ * behalf), and of it the main thread's (its task whose id is the pid: the worker's JavaScript,
+ * SQLite and its commits; the rest is V8's background threads, which compile hot code and help the
+ * garbage collector).
  */
-export async function workerdCpuMs(): Promise<Map<number, { total: number; system: number; main: number }> | undefined> {
-  const procs = await workerdProcesses();
-  if (!procs?.length) return undefined;
-  return new Map(await Promise.all(procs.map(async (p) => [p.pid, { total: ticksMs(p.stat[11]) + ticksMs(p.stat[12]), system: ticksMs(p.stat[12]), main: await mainThreadMs(p.pid) }] as const)));
+async function workerdCpuMs(): Promise<{ total: number; system: number; main: number } | undefined> {
+  const pid = await workerdPid();
+  if (pid === undefined) return undefined;
+  const proc = cpuOf(statFields(await readFile(`/proc/${pid}/stat`, "utf8")));
+  return { ...proc, main: cpuOf(statFields(await readFile(`/proc/${pid}/task/${pid}/stat`, "utf8"))).total };
 }
 
 /**
- * Starts a CPU clock over the benchmark's workerd processes; the returned function gives the CPU
- * time (ms, user + system, 10 ms resolution) they used since: in total, of the one process that
- * used the most (the runtime, as opposed to wrangler's proxy) and of that its main thread's, and of
- * the total the system (kernel) time: page faults, zeroing fresh pages, file writes. Undefined without /proc.
+ * Starts a CPU clock over workerd; the returned function gives the CPU time (ms, user + system,
+ * 10 ms resolution) it used since, of it its main thread's and of it the system (kernel) time:
+ * page faults, zeroing fresh pages, file writes. Undefined without /proc.
  */
-export async function workerdCpuClock(): Promise<() => Promise<{ totalMs: number; runtimeMs: number; runtimeMainMs: number; systemMs: number } | undefined>> {
+export async function workerdCpuClock(): Promise<() => Promise<{ totalMs: number; mainMs: number; systemMs: number } | undefined>> {
   const before = await workerdCpuMs();
   return async () => {
     const after = await workerdCpuMs();
     if (!before || !after) return undefined;
-    const used = [...after].map(([pid, t]) => ({ total: t.total - (before.get(pid)?.total ?? 0), system: t.system - (before.get(pid)?.system ?? 0), main: t.main - (before.get(pid)?.main ?? 0) }));
-    const runtime = used.reduce((a, u) => (u.total > a.total ? u : a));
-    return { totalMs: used.reduce((a, u) => a + u.total, 0), runtimeMs: runtime.total, runtimeMainMs: runtime.main, systemMs: used.reduce((a, u) => a + u.system, 0) };
+    return { totalMs: after.total - before.total, mainMs: after.main - before.main, systemMs: after.system - before.system };
   };
 }
 
-/**
- * Resident memory (MiB) of the largest workerd process among this process's descendants (the
- * runtime, not wrangler's proxy): now (VmRSS) and its peak since it started (VmHWM). Undefined
- * where /proc is not available or none is found.
- */
+/** workerd's resident memory (MiB): now (VmRSS) and its peak since it started (VmHWM). Undefined where /proc is not available. */
 export async function workerdMemoryMb(): Promise<{ rss: number; peak: number } | undefined> {
-  let found: { rss: number; peak: number } | undefined;
-  for (const { pid } of (await workerdProcesses()) ?? []) {
-    const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
-    const rss = /^VmRSS:\s+(\d+) kB/m.exec(status);
-    const peak = /^VmHWM:\s+(\d+) kB/m.exec(status);
-    if (rss && peak && Number(rss[1]) / 1024 > (found?.rss ?? 0)) found = { rss: Number(rss[1]) / 1024, peak: Number(peak[1]) / 1024 };
-  }
-  return found;
+  const pid = await workerdPid();
+  const status = pid === undefined ? "" : await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+  const rss = /^VmRSS:\s+(\d+) kB/m.exec(status);
+  const peak = /^VmHWM:\s+(\d+) kB/m.exec(status);
+  return rss && peak ? { rss: Number(rss[1]) / 1024, peak: Number(peak[1]) / 1024 } : undefined;
 }

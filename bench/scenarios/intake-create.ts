@@ -59,7 +59,7 @@ export const intakeCreate: Scenario = {
       metric("intake_create_p50_ms", percentile(toCreate, 50), "ms", note),
       metric("intake_create_p99_ms", percentile(toCreate, 99), "ms", "same samples"),
       metric("intake_ack_p50_ms", percentile(toAck, 50), "ms", "same samples: POST /events until its 200 arrived"),
-      metric("intake_http_floor_p50_ms", percentile(floor, 50), "ms", "GET /healthz round trip: what any request to wrangler dev costs before the worker runs"),
+      metric("intake_http_floor_p50_ms", percentile(floor, 50), "ms", "GET /healthz round trip: what any request to the worker costs before its code runs"),
     ];
   },
 };

@@ -95,7 +95,6 @@ export const reconcile10k: Scenario = {
     ctx.log(`reconcile: relist snapshot: ${JSON.stringify(relist)}`);
 
     const med = (f: (p: IdlePass) => number) => median(passes.map(f));
-    const cpu = (c: CpuUse | undefined, what: string) => (c ? ` (${what}; of it the runtime process ${Math.round(c.runtimeMs)} ms, wrangler's proxy the rest)` : "");
     const metrics = [
       metric("reconcile_idle_calls_n10000", med((p) => p.calls), "calls", `Machines API calls of one idle reconcile of ${PODS} pods (median of ${IDLE_PASSES}; the exit watch's lists left out); expected 10 list pages`),
       metric("reconcile_idle_mutations_n10000", Math.max(...passes.map((p) => p.mutations)), "calls", "non-GET calls in any of those passes; expected 0"),
@@ -113,17 +112,17 @@ export const reconcile10k: Scenario = {
       metric("reconcile_10k_relist_apply_ms", relist.beforeFirstMs, "ms", `of that: request in -> first list call (10k unchanged pods; budget sleep after: ${Math.round(relist.budgetWaitMs)} ms)`),
       metric("reconcile_10k_adopt_mutations", countCalls(adoptDelta, (r) => isMutating(r)), "calls", "non-GET calls from the snapshot until idle; expected 0 (adopt, never recreate)"),
     ];
-    // CPU time of the workerd processes (/proc/<pid>/stat), absent where /proc is not readable.
+    // workerd's CPU time (/proc/<pid>/stat), absent where /proc is not readable.
     const cpuMetric = (name: string, c: CpuUse | undefined, what: string) => {
-      if (c) metrics.push(metric(name, c.totalMs, "ms", `workerd CPU time, user + system: ${what}${cpu(c, "10 ms resolution")}`));
+      if (c) metrics.push(metric(name, c.totalMs, "ms", `workerd CPU time, user + system: ${what} (10 ms resolution)`));
     };
     cpuMetric("reconcile_10k_adopt_cpu_ms", adopt.cpu, "the snapshot POST, request sent -> 200");
     if (adopt.cpu) {
       metrics.push(metric("reconcile_10k_adopt_system_cpu_ms", adopt.cpu.systemMs, "ms", "of that: system time, the kernel on workerd's behalf (page faults, zeroing fresh pages, file writes)"));
-      metrics.push(metric("reconcile_10k_adopt_main_thread_cpu_ms", adopt.cpu.runtimeMainMs, "ms", "of that: the runtime's main thread (JavaScript, SQLite, commits; the rest is V8's background compiling and GC help, and wrangler's proxy)"));
+      metrics.push(metric("reconcile_10k_adopt_main_thread_cpu_ms", adopt.cpu.mainMs, "ms", "of that: workerd's main thread (JavaScript, SQLite, commits; the rest is V8's background compiling and GC help)"));
     }
     cpuMetric("reconcile_10k_adopt_total_cpu_ms", adoptTotalCpu, "the snapshot POST until every pod Running and the worker idle");
-    const idleCpu = passes.every((p) => p.cpu) ? { totalMs: med((p) => p.cpu!.totalMs), runtimeMs: med((p) => p.cpu!.runtimeMs), runtimeMainMs: med((p) => p.cpu!.runtimeMainMs), systemMs: med((p) => p.cpu!.systemMs) } : undefined;
+    const idleCpu = passes.every((p) => p.cpu) ? { totalMs: med((p) => p.cpu!.totalMs), mainMs: med((p) => p.cpu!.mainMs), systemMs: med((p) => p.cpu!.systemMs) } : undefined;
     cpuMetric("reconcile_10k_cpu_ms", idleCpu, "one idle POST /reconcile {}, median");
     cpuMetric("reconcile_10k_relist_cpu_ms", relist.cpu, "the relist snapshot POST");
     if (adoptPeakMb !== undefined) metrics.push(metric("reconcile_10k_adopt_peak_rss_mb", adoptPeakMb, "MiB", `workerd's peak resident memory (VmHWM) once the snapshot POST answered: the adoption's high-water mark (VmRSS before the POST: ${rssBeforeMb?.toFixed(0)} MiB)`));
@@ -151,7 +150,7 @@ async function seedMachines(ctx: BenchContext, cluster: ClusterClient, pods: Ben
 const listCalls = (log: readonly LoggedCall[], app: string) =>
   log.filter((c) => c.method === "GET" && c.path === `/v1/apps/${app}/machines` && !isExitWatchList(c)).sort((a, b) => a.start - b.start);
 
-type CpuUse = { totalMs: number; runtimeMs: number; runtimeMainMs: number; systemMs: number };
+type CpuUse = { totalMs: number; mainMs: number; systemMs: number };
 
 interface WallSplit {
   listMs: number;
