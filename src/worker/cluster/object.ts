@@ -161,7 +161,8 @@ export class ClusterObject extends DurableObject<Env> {
     const admit = applied?.unknownPods.length ? (listed: readonly Machine[] | undefined) => (adopted = this.#batched(() => admitUnknownPods(this.#intakeContext(cluster), applied.unknownPods, listed))) : undefined;
     try {
       const counts = await this.#reconciler.run("now", admit);
-      await this.#kick();
+      // Work the pass left due (adoptions, repairs) is drained at once; anything later waits for the alarm the pass armed.
+      if ((this.#state.work.nextDueAt() ?? Infinity) <= Date.now()) await this.#kick();
       // Pods bound to their machines as they were admitted are adoptions (updated), as the pass's own are, not unchanged.
       return { counts: { ...counts, destroyed: Math.max(counts.destroyed, applied?.destroyed ?? 0), updated: counts.updated + adopted, unchanged: Math.max(0, counts.unchanged - adopted) } };
     } catch (e) {
