@@ -101,6 +101,21 @@ describe("the alarm", () => {
   });
 });
 
+describe("the alarm after a pass", () => {
+  it("a pass that leaves nothing due wakes nothing at once: the next alarm is the next pass's", async () => {
+    const { cluster } = newCluster("fidle");
+    expect((await signedFetch(`/v1/clusters/${cluster}/reconcile`, { body: {} })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300)); // an alarm set for "now" would have fired by then
+    const stub = env.CLUSTER.getByName(cluster);
+    const { alarm, alarms } = await runInDurableObject(stub, async (object, state) => ({
+      alarm: await state.storage.getAlarm(),
+      alarms: object.opsMetrics(cluster).counters.find((c) => c.name === "machinelet_alarms_total")?.value ?? 0,
+    }));
+    expect(alarms).toBe(0);
+    expect(alarm! - Date.now()).toBeGreaterThan(10_000); // RECONCILE_INTERVAL_S: 20 s here
+  });
+});
+
 describe("readiness follows Fly checks", () => {
   it("a pod is Running but not Ready while its readiness check fails, and Ready once it passes", async () => {
     const { cluster } = newCluster("chk");
