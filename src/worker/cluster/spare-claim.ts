@@ -19,7 +19,8 @@ import type { PodRecord, Spare } from "./state";
  * and the TTL know it is in use.
  */
 export async function claimSpare(ctx: ConvergeContext, rec: PodRecord): Promise<StepResult | undefined> {
-  let spare = ctx.spares.claimedBy(rec.uid);
+  // A pod's spare key is written before its first claim (below) and never cleared: a pod without one holds no claim.
+  let spare = rec.spareKey === null ? undefined : ctx.spares.claimedBy(rec.uid);
   if (!spare) {
     const config = rec.config;
     const e = config ? spareEligibility(rec.pod, config, rec.region, ctx.spareSettings) : undefined;

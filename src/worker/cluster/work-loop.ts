@@ -57,13 +57,12 @@ export class WorkLoop {
     return this.#draining;
   }
 
-  /** Starts one lane per due pod no lane holds, up to CONCURRENCY lanes. */
+  /** Starts one lane per due pod no lane holds, up to CONCURRENCY lanes, each with that pod's step first. */
   #addLanes(): void {
     const room = CONCURRENCY - this.#lanes.size;
     if (room <= 0) return;
-    const due = this.#pending(this.now(), room).length;
-    for (let i = 0; i < due; i++) {
-      const lane: Promise<void> = this.#lane().finally(() => this.#lanes.delete(lane));
+    for (const first of this.#pending(this.now(), room)) {
+      const lane: Promise<void> = this.#lane(first).finally(() => this.#lanes.delete(lane));
       this.#lanes.add(lane);
     }
   }
@@ -73,10 +72,9 @@ export class WorkLoop {
     return this.work.due(at, this.#inflight.size + limit).filter((w) => !this.#inflight.has(w.uid)).slice(0, limit);
   }
 
-  async #lane(): Promise<void> {
-    for (;;) {
-      // One row per step, however much is due (10,000 pods after an adoption).
-      const item = this.work.nextDue(this.now(), this.#inflight);
+  async #lane(first: WorkItem): Promise<void> {
+    // Then one row per step, however much is due (10,000 pods after an adoption).
+    for (let item: WorkItem | undefined = first; ; item = this.work.nextDue(this.now(), this.#inflight)) {
       if (!item) {
         if (this.#idle || this.#inflight.size === 0) return;
         await this.#idleLook();

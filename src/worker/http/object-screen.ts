@@ -53,9 +53,9 @@ function walk(object: unknown): { refusal: Refusal; size: boolean } | undefined 
       value.forEach((item, i) => stack.push({ value: item, depth: depth + 1, key: i, parent: node }));
     } else if (typeof value === "object" && value !== null) {
       bytes += 2;
-      for (const [key, item] of Object.entries(value)) {
+      for (const key of Object.keys(value)) {
         bytes += key.length + 4;
-        stack.push({ value: item, depth: depth + 1, key, parent: node });
+        stack.push({ value: (value as Record<string, unknown>)[key], depth: depth + 1, key, parent: node });
       }
     } else {
       bytes += typeof value === "string" ? value.length + 2 : String(value).length;
