@@ -151,8 +151,8 @@ export class ClusterObject extends DurableObject<Env> {
   }
 
   /**
-   * Converges now. With a snapshot (the relay's full lists after a relist), desired state is
-   * first replaced by it: whatever is stored but absent is deleted. Concurrent calls share one pass.
+   * Converges now. A snapshot (the relay's full lists after a relist) first replaces desired state: what it lacks is deleted.
+   * Concurrent calls share one pass. Work the pass left due is drained at once; later work waits for the alarm it armed.
    */
   async reconcile(cluster: string, snapshot?: Snapshot): Promise<{ counts: ReconcileCounts } | { unavailable: string }> {
     this.#state.meta.set("cluster", cluster);
@@ -161,7 +161,6 @@ export class ClusterObject extends DurableObject<Env> {
     const admit = applied?.unknownPods.length ? (listed: readonly Machine[] | undefined) => (adopted = this.#batched(() => admitUnknownPods(this.#intakeContext(cluster), applied.unknownPods, listed))) : undefined;
     try {
       const counts = await this.#reconciler.run("now", admit);
-      // Work the pass left due (adoptions, repairs) is drained at once; anything later waits for the alarm the pass armed.
       if ((this.#state.work.nextDueAt() ?? Infinity) <= Date.now()) await this.#kick();
       // Pods bound to their machines as they were admitted are adoptions (updated), as the pass's own are, not unchanged.
       return { counts: { ...counts, destroyed: Math.max(counts.destroyed, applied?.destroyed ?? 0), updated: counts.updated + adopted, unchanged: Math.max(0, counts.unchanged - adopted) } };
