@@ -20,13 +20,12 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { freePort } from "../../src/dev/free-port";
+import { wranglerBin, wranglerDir } from "../../src/dev/worker-process";
 
 export interface BenchWorker {
   url: string;
   stop(): Promise<void>;
 }
-
-const wranglerDir = dirname(createRequire(import.meta.url).resolve("wrangler/package.json"));
 
 /**
  * What is used of wrangler's own Miniflare (not the one the test pool pins, whose option format
@@ -40,7 +39,7 @@ interface WranglersMiniflare {
 
 /** Builds the deploy bundle into `outdir` (nothing is deployed) and returns its entry module's path. */
 async function buildDeployBundle(outdir: string): Promise<string> {
-  const child = spawn(process.execPath, [join(wranglerDir, "bin", "wrangler.js"), "deploy", "--dry-run", "--outdir", outdir], {
+  const child = spawn(process.execPath, [wranglerBin, "deploy", "--dry-run", "--outdir", outdir], {
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
   });
@@ -97,12 +96,18 @@ export async function startBenchWorker(vars: Record<string, string>, inspectorPo
 /** The fields of a `/proc/.../stat` line after "pid (comm)": comm may hold spaces and parentheses, so split at the last ')'. */
 const statFields = (raw: string): string[] => raw.slice(raw.lastIndexOf(")") + 2).split(" ");
 
-/** The workerd process Miniflare started (a child of this process); undefined where /proc is not readable. */
+let foundPid: number | undefined;
+
+/**
+ * The workerd process Miniflare started (a child of this process), looked up in /proc once;
+ * undefined where /proc is not readable.
+ */
 async function workerdPid(): Promise<number | undefined> {
+  if (foundPid !== undefined) return foundPid;
   const entries = await readdir("/proc").catch(() => [] as string[]);
   for (const pid of entries.filter((e) => /^\d+$/.test(e))) {
     const raw = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => ""); // "" if it ended meanwhile
-    if (raw.slice(raw.indexOf("(") + 1, raw.lastIndexOf(")")) === "workerd" && Number(statFields(raw)[1]) === process.pid) return Number(pid);
+    if (raw.slice(raw.indexOf("(") + 1, raw.lastIndexOf(")")) === "workerd" && Number(statFields(raw)[1]) === process.pid) return (foundPid = Number(pid));
   }
   return undefined;
 }

@@ -27,7 +27,9 @@ export interface WorkerProcess {
   exited: Promise<number | null>;
 }
 
-const wranglerBin = join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin", "wrangler.js");
+/** Where the project's wrangler is installed, and its command line entry. */
+export const wranglerDir = dirname(createRequire(import.meta.url).resolve("wrangler/package.json"));
+export const wranglerBin = join(wranglerDir, "bin", "wrangler.js");
 
 export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<WorkerProcess> {
   const args = [wranglerBin, "dev", "--ip", "127.0.0.1", "--port", String(opts.port), "--persist-to", opts.persistTo, "--show-interactive-dev-session=false"];

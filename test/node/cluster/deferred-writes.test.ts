@@ -7,7 +7,6 @@ function store(limit: number) {
   const deferred = new DeferredWrites<number[]>(
     () => [],
     (rows) => written.push(rows),
-    (rows) => rows.length,
     limit,
   );
   const add = (n: number) => {

@@ -5,19 +5,18 @@
  * or the batch's end. Nested batches join the outer one. On a throw, nothing is written: the
  * caller's transaction rolls back what was.
  *
- * At most `limit` writes are held (as `size` counts them): past it they are written then and
- * there, still inside the transaction, so that a snapshot of 10,000 pods keeps one batch's rows
+ * At most `limit` writes are held (a write that replaces a held one counts too): past it they are
+ * written then and there, still inside the transaction, so that a snapshot of 10,000 pods keeps one batch's rows
  * in memory at a time, not all of them, at the same number of statements (json-batches.ts).
  */
 export class DeferredWrites<Pending> {
   #pending: Pending | undefined;
-  /** Whether anything was held back since the last flush (an empty `Pending` is never written). */
-  #held = false;
+  /** How many writes were held back since the last flush (an empty `Pending` is never written). */
+  #held = 0;
 
   constructor(
     private readonly empty: () => Pending,
     private readonly write: (pending: Pending) => void,
-    private readonly size: (pending: Pending) => number,
     private readonly limit: number,
   ) {}
 
@@ -26,15 +25,14 @@ export class DeferredWrites<Pending> {
     const pending = this.#pending;
     if (!pending) return false;
     add(pending);
-    this.#held = true;
-    if (this.size(pending) >= this.limit) this.flush();
+    if (++this.#held >= this.limit) this.flush();
     return true;
   }
 
   batch<T>(fn: () => T): T {
     if (this.#pending) return fn();
     this.#pending = this.empty();
-    this.#held = false;
+    this.#held = 0;
     let result: T;
     try {
       result = fn();
@@ -47,10 +45,10 @@ export class DeferredWrites<Pending> {
 
   flush(): void {
     const pending = this.#pending;
-    if (!pending || !this.#held) return;
+    if (!pending || this.#held === 0) return;
     // Swapped out before writing: a flush the write itself triggers finds nothing held.
     this.#pending = this.empty();
-    this.#held = false;
+    this.#held = 0;
     this.write(pending);
   }
 }

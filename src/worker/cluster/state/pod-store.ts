@@ -27,7 +27,6 @@ export class PodStore extends PodReads {
   readonly #admissions = new DeferredWrites<Admission[]>(
     () => [],
     (d) => insertAdmissions(this.sql, this.refs, d),
-    (d) => d.length,
     MAX_ROWS,
   );
 

@@ -35,7 +35,6 @@ export class StatusFeed {
   readonly #deferred = new DeferredWrites<Array<FeedAppend & { at: number }>>(
     () => [],
     (d) => this.#write(d),
-    (d) => d.length,
     MAX_HELD,
   );
 

@@ -22,7 +22,6 @@ export class WorkQueue {
   readonly #deferred = new DeferredWrites<Map<string, number>>(
     () => new Map(),
     (d) => this.#writeAll([...d].map(([uid, due]) => ({ uid, due }))),
-    (d) => d.size,
     MAX_ROWS,
   );
 
