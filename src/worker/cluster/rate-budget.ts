@@ -57,7 +57,15 @@ const LIMITS: Partial<Record<BudgetAction, Limit>> = {
 interface Bucket {
   tokens: number;
   at: number;
+  limit: Limit;
 }
+
+/**
+ * Buckets and slots are swept when together they reach this many, then when they reach twice what
+ * stayed: a full bucket is what a missing one means and a lapsed slot is ignored, so dropping them
+ * changes no answer, and a cluster that churns through machines for months holds only the live ones.
+ */
+const SWEEP_MIN = 256;
 
 /** The slot is not open yet: try again in `ms` (the slot stays the holder's). */
 export class BudgetWait {
@@ -68,6 +76,7 @@ export class RateBudget {
   private readonly buckets = new Map<string, Bucket>();
   /** `${holder}:${action}` -> when the slot the holder reserved opens. */
   private readonly slots = new Map<string, number>();
+  #sweepAt = SWEEP_MIN;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -103,7 +112,7 @@ export class RateBudget {
     const b = this.buckets.get(`${action}:${scope}`);
     if (!b) return;
     const now = this.now();
-    b.tokens = Math.min(limit.burst, b.tokens + ((now - b.at) / 1000) * limit.ratePerS + 1);
+    b.tokens = Math.min(limit.burst, tokensAt(b, now) + 1);
     b.at = now;
   }
 
@@ -117,8 +126,8 @@ export class RateBudget {
     const key = `${action}:${scope}`;
     const now = this.now();
     const b = this.buckets.get(key);
-    const current = b ? Math.min(limit.burst, b.tokens + ((now - b.at) / 1000) * limit.ratePerS) : limit.burst;
-    this.buckets.set(key, { tokens: Math.min(current, 1 - (waitMs / 1000) * limit.ratePerS), at: now });
+    const current = b ? tokensAt(b, now) : limit.burst;
+    this.buckets.set(key, { tokens: Math.min(current, 1 - (waitMs / 1000) * limit.ratePerS), at: now, limit });
   }
 
   /**
@@ -132,16 +141,23 @@ export class RateBudget {
     const key = `${holder}:${action}`;
     const now = this.now();
     const held = this.slots.get(key);
-    const slot = held !== undefined && now - held <= SLOT_MARGIN_MS ? held : undefined;
+    const slot = held !== undefined && !lapsed(held, now) ? held : undefined;
     const waitMs = slot !== undefined ? Math.max(0, slot - now) : this.reserve(action, scope);
     if (waitMs > 0) this.slots.set(key, now + waitMs);
     else this.slots.delete(key);
     return waitMs;
   }
 
-  /** The holder will not make the call it queued for (its pod went): the slot goes back. */
+  /**
+   * The holder will not make the call it queued for (its pod went): the slot goes back. A lapsed
+   * slot has nothing to give back: the bucket has refilled past it, as if its call had been made.
+   */
   forgo(holder: string, action: BudgetAction, scope: string): void {
-    if (this.slots.delete(`${holder}:${action}`)) this.release(action, scope);
+    const key = `${holder}:${action}`;
+    const opensAt = this.slots.get(key);
+    if (opensAt === undefined) return;
+    this.slots.delete(key);
+    if (!lapsed(opensAt, this.now())) this.release(action, scope);
   }
 
   /** Reserved slots still to open, `${holder}:${action}` -> when (the status page's queues). */
@@ -149,17 +165,41 @@ export class RateBudget {
     return this.slots;
   }
 
+  /** Buckets and slots held: those of machines and holders that called lately, not every one that ever did. */
+  get size(): number {
+    return this.buckets.size + this.slots.size;
+  }
+
   /** The bucket of `action` on `scope`, refilled up to now (created full). */
   #refilled(action: BudgetAction, scope: string): { b: Bucket; limit: Limit } {
     const limit = LIMITS[action] ?? DEFAULT_LIMIT;
     const key = `${action}:${scope}`;
     const now = this.now();
-    const b = this.buckets.get(key) ?? { tokens: limit.burst, at: now };
-    b.tokens = Math.min(limit.burst, b.tokens + ((now - b.at) / 1000) * limit.ratePerS);
+    this.#sweep(now);
+    let b = this.buckets.get(key);
+    if (b) b.tokens = tokensAt(b, now);
+    else this.buckets.set(key, (b = { tokens: limit.burst, at: now, limit }));
     b.at = now;
-    this.buckets.set(key, b);
     return { b, limit };
   }
+
+  /** Drops full buckets and lapsed slots once there are SWEEP_MIN of them, or twice what the last sweep kept. */
+  #sweep(now: number): void {
+    if (this.size < this.#sweepAt) return;
+    for (const [key, b] of this.buckets) if (tokensAt(b, now) >= b.limit.burst) this.buckets.delete(key);
+    for (const [key, opensAt] of this.slots) if (lapsed(opensAt, now)) this.slots.delete(key);
+    this.#sweepAt = Math.max(SWEEP_MIN, 2 * this.size);
+  }
+}
+
+/** A slot left unused for longer than the margin after it opened (slotFor). */
+function lapsed(opensAt: number, now: number): boolean {
+  return now - opensAt > SLOT_MARGIN_MS;
+}
+
+/** The bucket's tokens refilled up to `now`, never above its burst. */
+function tokensAt(b: Bucket, now: number): number {
+  return Math.min(b.limit.burst, b.tokens + ((now - b.at) / 1000) * b.limit.ratePerS);
 }
 
 /**

@@ -1,7 +1,8 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { backoffMs } from "../../../src/worker/cluster/backoff";
 import { adoptedHash, configDrifted } from "../../../src/worker/cluster/config-drift";
-import { RateBudget } from "../../../src/worker/cluster/rate-budget";
+import { RateBudget, type BudgetAction } from "../../../src/worker/cluster/rate-budget";
 import { isNewer } from "../../../src/worker/cluster/resource-version";
 
 describe("RateBudget: Fly's documented limits as reservations", () => {
@@ -100,7 +101,126 @@ describe("RateBudget: Fly's documented limits as reservations", () => {
     b.drain("create", "app", 5_000);
     expect(b.reserve("create", "app")).toBe(5_000 + 1_000);
   });
+
+  it("forgetting a lapsed slot gives nothing back: the bucket refilled past it", () => {
+    const c = clock();
+    const b = new RateBudget(c.now);
+    for (let i = 0; i < 3; i++) b.slotFor(`p${i}`, "create", "app");
+    expect(b.slotFor("gone", "create", "app")).toBe(2_000);
+    c.advance(3_500); // opened at 2 s, lapsed a margin later; 2.5 tokens since
+    b.forgo("gone", "create", "app");
+    expect(b.reservations().has("gone:create")).toBe(false);
+    expect(Array.from({ length: 3 }, () => b.reserve("create", "app"))).toEqual([0, 0, 1_500]);
+  });
+
+  it("holds only the buckets and slots still in use: churning through 10,000 machines leaves no trail", () => {
+    const c = clock();
+    const b = new RateBudget(c.now);
+    let most = 0;
+    for (let i = 0; i < 10_000; i++) {
+      b.reserve("get", `m${i}`);
+      b.reserve("stop", `m${i}`);
+      if (i % 25 === 0) b.slotFor(`pod${i}`, "create", "app"); // two a second: half of them queue
+      most = Math.max(most, b.size);
+      c.advance(20);
+    }
+    // About a second's worth of machines (stop refills in 1 s) is in use at a time, and the create queue.
+    expect(most).toBeLessThan(600);
+  });
+
+  it("dropping what is full or lapsed changes no answer (against a budget that keeps everything)", () => {
+    const op = fc.record({
+      kind: fc.constantFrom("reserve", "tryReserve", "slotFor", "forgo", "release", "drain"),
+      action: fc.constantFrom<BudgetAction>("create", "get", "start", "stop", "update", "wait", "delete", "list"),
+      // Machines come and go: each is called for a few seconds, then never again.
+      scope: fc.integer({ min: 0, max: 3 }),
+      holder: fc.integer({ min: 0, max: 29 }),
+      ms: fc.integer({ min: 0, max: 1_500 }),
+    });
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1_000, maxLength: 4_000 }), (ops) => {
+        const c = clock();
+        const real = new RateBudget(c.now);
+        const kept = new KeepingBudget(c.now);
+        for (const [i, o] of ops.entries()) {
+          c.advance(o.ms % 41);
+          const scope = `m${(i >> 5) + o.scope}`;
+          const holder = `h${o.holder}`;
+          const answer = (x: RateBudget | KeepingBudget) => {
+            switch (o.kind) {
+              case "reserve": return x.reserve(o.action, scope);
+              case "tryReserve": return x.tryReserve(o.action, scope, o.holder % 3);
+              case "slotFor": return x.slotFor(holder, o.action, scope);
+              case "forgo": return x.forgo(holder, o.action, scope);
+              case "release": return x.release(o.action, scope);
+              case "drain": return x.drain(o.action, scope, o.ms);
+            }
+          };
+          expect(answer(real)).toEqual(answer(kept));
+        }
+        const open = (m: ReadonlyMap<string, number>) => new Map([...m].filter(([, at]) => c.now() - at <= 1_000));
+        expect(open(real.reservations())).toEqual(open(kept.reservations()));
+      }),
+      { numRuns: 40, endOnFailure: true },
+    );
+  });
 });
+
+/** RateBudget's rules with nothing ever dropped: the reference its sweeping must agree with. */
+class KeepingBudget {
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  readonly #slots = new Map<string, number>();
+  constructor(private readonly now: () => number) {}
+  #limit(action: BudgetAction) {
+    return action === "get" ? { ratePerS: 5, burst: 10 } : { ratePerS: 1, burst: 3 };
+  }
+  #refilled(action: BudgetAction, scope: string) {
+    const limit = this.#limit(action);
+    const now = this.now();
+    const b = this.#buckets.get(`${action}:${scope}`) ?? { tokens: limit.burst, at: now };
+    b.tokens = Math.min(limit.burst, b.tokens + ((now - b.at) / 1000) * limit.ratePerS);
+    b.at = now;
+    this.#buckets.set(`${action}:${scope}`, b);
+    return { b, limit };
+  }
+  reserve(action: BudgetAction, scope: string): number {
+    const { b, limit } = this.#refilled(action, scope);
+    b.tokens -= 1;
+    return b.tokens >= 0 ? 0 : Math.ceil((-b.tokens / limit.ratePerS) * 1000) + 1_000;
+  }
+  tryReserve(action: BudgetAction, scope: string, keep: number): boolean {
+    const { b } = this.#refilled(action, scope);
+    if (b.tokens - 1 < keep) return false;
+    b.tokens -= 1;
+    return true;
+  }
+  release(action: BudgetAction, scope: string): void {
+    if (!this.#buckets.has(`${action}:${scope}`)) return;
+    const { b, limit } = this.#refilled(action, scope);
+    b.tokens = Math.min(limit.burst, b.tokens + 1);
+  }
+  drain(action: BudgetAction, scope: string, waitMs: number): void {
+    const { b, limit } = this.#refilled(action, scope);
+    b.tokens = Math.min(b.tokens, 1 - (waitMs / 1000) * limit.ratePerS);
+  }
+  slotFor(holder: string, action: BudgetAction, scope: string): number {
+    const now = this.now();
+    const held = this.#slots.get(`${holder}:${action}`);
+    const waitMs = held !== undefined && now - held <= 1_000 ? Math.max(0, held - now) : this.reserve(action, scope);
+    if (waitMs > 0) this.#slots.set(`${holder}:${action}`, now + waitMs);
+    else this.#slots.delete(`${holder}:${action}`);
+    return waitMs;
+  }
+  forgo(holder: string, action: BudgetAction, scope: string): void {
+    const at = this.#slots.get(`${holder}:${action}`);
+    if (at === undefined) return;
+    this.#slots.delete(`${holder}:${action}`);
+    if (this.now() - at <= 1_000) this.release(action, scope);
+  }
+  reservations(): ReadonlyMap<string, number> {
+    return this.#slots;
+  }
+}
 
 describe("backoffMs", () => {
   it.each([
