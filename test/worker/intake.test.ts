@@ -99,3 +99,33 @@ describe("POST /v1/clusters/{cluster}/events: bodies", () => {
     expect((await postEvents(cluster, [{ type: "ADDED", object: svc }]))[0]!.outcome).toBe("unchanged");
   });
 });
+
+describe("POST /v1/clusters/{cluster}/events: deleted objects", () => {
+  const { cluster } = newCluster("tomb");
+  const object = (kind: string, name: string, rv: number, rest: Record<string, unknown>) => ({
+    apiVersion: "v1",
+    kind,
+    metadata: { name, namespace: "default", uid: crypto.randomUUID(), resourceVersion: String(rv) },
+    ...rest,
+  });
+
+  it("never takes a deleted Service, ConfigMap or Secret back from a late copy, even one deleted before it was seen", async () => {
+    const svc = object("Service", "web", 5, { spec: { selector: { app: "web" }, ports: [{ port: 80 }] } });
+    const cm = object("ConfigMap", "cfg", 6, { data: { a: "b" } });
+    const secret = object("Secret", "token", 7, { data: { k: btoa("v") } });
+    expect((await postEvents(cluster, [{ type: "ADDED", object: svc }, { type: "ADDED", object: cm }])).map((r) => r.outcome)).toEqual(["applied", "applied"]);
+    const deleted = await postEvents(cluster, [svc, cm, secret].map((object) => ({ type: "DELETED", object })));
+    expect(deleted.map((r) => r.outcome)).toEqual(["applied", "applied", "unchanged"]);
+    // A copy sent before the delete and delivered after it (a retried request), and a snapshot still listing them.
+    const late = await postEvents(cluster, [{ type: "MODIFIED", object: svc }, { type: "MODIFIED", object: cm }, { type: "ADDED", object: secret }]);
+    expect(late.map((r) => r.outcome)).toEqual(["unchanged", "unchanged", "unchanged"]);
+    expect(late[0]!.message).toBe("Service UID was deleted; a deleted object never comes back");
+    expect((await signedFetch(`/v1/clusters/${cluster}/services/default/web`)).status).toBe(404);
+    await signedFetch(`/v1/clusters/${cluster}/reconcile`, { body: { snapshot: { pods: [], services: [svc], secrets: [secret], configMaps: [cm], persistentVolumeClaims: [] } } });
+    expect((await signedFetch(`/v1/clusters/${cluster}/services/default/web`)).status).toBe(404);
+    // A new object of the same name is a new UID: it is taken.
+    const again = object("Service", "web", 9, { spec: { selector: { app: "web" }, ports: [{ port: 80 }] } });
+    expect((await postEvents(cluster, [{ type: "ADDED", object: again }]))[0]!.outcome).toBe("applied");
+  });
+});
+

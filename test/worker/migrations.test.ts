@@ -170,3 +170,26 @@ it("upgrades a v13 store (before claim tombstones): a claim row whose claim is g
     expect(() => sql.exec("INSERT INTO volume_orphans (volume_id, name, disposition, first_seen_at, last_pass) VALUES ('v', 'n', 'lost', 1, 1)")).toThrow(/CHECK constraint/);
   });
 });
+
+it("upgrades a v14 store (pod tombstones kept forever): they go one retention after the delete, and deleted objects get theirs", async () => {
+  const stub = env.CLUSTER.getByName(`migrations-${crypto.randomUUID()}`);
+  await runInDurableObject(stub, (_instance, state) => {
+    const sql = freshAt(state, 14);
+    sql.exec("INSERT INTO tombstones (uid, deleted_at) VALUES ('old', 100), ('new', 200)");
+    sql.exec(`INSERT INTO objects (uid, kind, namespace, name, resource_version, object_json, updated_at) VALUES ('cm', 'ConfigMap', 'default', 'cfg', '1', '{}', 1)`);
+
+    expect(migrate(state.storage)).toBe(14);
+    const { pods, objects } = openClusterState(state.storage);
+    expect(pods.isTombstoned("old")).toBe(true);
+    expect(pods.pruneTombstones(200)).toBe(1);
+    expect([pods.isTombstoned("old"), pods.isTombstoned("new")]).toEqual([false, true]);
+
+    expect(objects.remove("cm", 300)).toBe(true);
+    expect(objects.remove("never-seen", 400)).toBe(false);
+    expect([objects.isDeleted("cm"), objects.isDeleted("never-seen"), objects.isDeleted("live")]).toEqual([true, true, false]);
+    expect(objects.pruneTombstones(400)).toBe(1);
+    expect([objects.isDeleted("cm"), objects.isDeleted("never-seen")]).toEqual([false, true]);
+    expect(sql.exec("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE '%tombstones_by_deleted_at'").toArray().length).toBe(2);
+  });
+});
+

@@ -235,7 +235,8 @@ function applyOtherEvent(
     // Even a claim never seen alive is remembered, so a late copy cannot bring it back and a volume of its name is known to be a deleted claim's.
     if (type === "DELETED") ctx.claims.release({ claimUid: uid, namespace, name: obj.metadata.name, volumeName: volumeNameForClaim(uid) }, reclaimPolicyOf(obj as PersistentVolumeClaim) === "Retain", ctx.now);
   }
-  if (type === "DELETED") return { uid, kind, outcome: ctx.objects.remove(uid) ? changed(undefined) : kind === "PersistentVolumeClaim" ? "applied" : "unchanged" };
+  if (type === "DELETED") return { uid, kind, outcome: ctx.objects.remove(uid, ctx.now) ? changed(undefined) : kind === "PersistentVolumeClaim" ? "applied" : "unchanged" };
+  if (ctx.objects.isDeleted(uid)) return { uid, kind, outcome: "unchanged", message: `${kind} UID was deleted; a deleted object never comes back` };
   const stored = ctx.objects.resourceVersionOf(uid);
   if (stored !== undefined && !isNewer(resourceVersion, stored)) return { uid, kind, outcome: "unchanged" };
   ctx.objects.put({ uid, kind, namespace, name: obj.metadata.name, resourceVersion, object: obj }, ctx.now);

@@ -11,7 +11,7 @@ import type { RateBudget } from "./rate-budget";
 import { listClusterMachines, reconcilePass } from "./reconcile";
 import type { ReferenceSyncs } from "./reference-syncs";
 import type { ServiceSync } from "./service-sync";
-import type { ClusterState } from "./state";
+import { TOMBSTONE_RETENTION_MS, type ClusterState } from "./state";
 import type { StatusPublisher } from "./status-publisher";
 
 const DEFAULT_RECONCILE_INTERVAL_S = 20;
@@ -119,6 +119,9 @@ export class ReconcileRunner {
     const { meta, pods, orphans, work } = state;
     const swept = (counts: ReconcileCounts) => {
       meta.set("orphan_sweep_pass", pass);
+      const before = Date.now() - TOMBSTONE_RETENTION_MS;
+      pods.pruneTombstones(before);
+      state.objects.pruneTombstones(before);
       return counts;
     };
     return reconcilePass({

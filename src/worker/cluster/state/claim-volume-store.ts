@@ -25,9 +25,6 @@ export interface ClaimVolume {
   volumeGoneAt: number | null;
 }
 
-/** How long a tombstone outlives its volume: longer than any redelivery or relist of a stale claim event. */
-export const TOMBSTONE_RETENTION_MS = 24 * 3_600_000;
-
 type Row = {
   claim_uid: string;
   namespace: string;

@@ -195,6 +195,11 @@ export const MIGRATIONS: readonly string[] = [
      first_seen_at INTEGER NOT NULL,
      last_pass INTEGER NOT NULL
    );`,
+  // v15: deleted Services, Secrets, ConfigMaps and claims leave a tombstone too, so a late copy
+  // cannot bring one back; tombstones of both tables go one retention after the delete (by time)
+  `CREATE TABLE object_tombstones (uid TEXT PRIMARY KEY, deleted_at INTEGER NOT NULL);
+   CREATE INDEX object_tombstones_by_deleted_at ON object_tombstones(deleted_at);
+   CREATE INDEX tombstones_by_deleted_at ON tombstones(deleted_at);`,
 ];
 
 /** The schema version that made `pod_refs`: a store migrated from before it has its pods indexed once. */

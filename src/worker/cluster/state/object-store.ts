@@ -1,6 +1,7 @@
 /**
- * Owner of the `objects` table: Services, Secrets, ConfigMaps and PVCs as the relay last sent
- * them (newest resourceVersion wins), for the mappings that read them.
+ * Owner of the `objects` and `object_tombstones` tables: Services, Secrets, ConfigMaps and PVCs as
+ * the relay last sent them (newest resourceVersion wins), for the mappings that read them, and the
+ * UIDs deleted, so that a late copy of a deleted object is not taken again.
  */
 export interface StoredObject {
   uid: string;
@@ -35,10 +36,24 @@ export class ObjectStore {
     );
   }
 
-  /** Removes it; says whether it was stored. */
-  remove(uid: string): boolean {
+  /**
+   * The object is deleted: its row goes and its tombstone stays (made even for a UID never stored,
+   * so a copy still on its way cannot bring it back). Says whether it was stored.
+   */
+  remove(uid: string, now: number): boolean {
     this.#generation++;
+    this.sql.exec("INSERT OR IGNORE INTO object_tombstones (uid, deleted_at) VALUES (?, ?)", uid, now);
     return this.sql.exec("DELETE FROM objects WHERE uid = ? RETURNING uid", uid).toArray().length > 0;
+  }
+
+  /** Whether the UID was deleted (Kubernetes never reuses one). */
+  isDeleted(uid: string): boolean {
+    return this.sql.exec("SELECT 1 FROM object_tombstones WHERE uid = ?", uid).toArray().length > 0;
+  }
+
+  /** Drops the tombstones of objects deleted before `before`; returns how many. */
+  pruneTombstones(before: number): number {
+    return this.sql.exec("DELETE FROM object_tombstones WHERE deleted_at < ? RETURNING uid", before).toArray().length;
   }
 
   /** Every stored object of `kind` (in `namespace`, when given), by name. */

@@ -261,11 +261,16 @@ export class PodStore extends PodReads {
     this.sql.exec("UPDATE pods SET status_json = ?, phase = ?, updated_at = ? WHERE uid = ?", statusJson, phase, now, uid);
   }
 
-  /** Forgets a pod for good: the row goes, a tombstone stays so the UID can never come back. */
+  /** Forgets a pod for good: the row goes, a tombstone stays (TOMBSTONE_RETENTION_MS) so a late copy cannot bring the UID back. */
   bury(uid: string, now: number): void {
     this.sql.exec("DELETE FROM pods WHERE uid = ?", uid);
     this.refs.forget(uid);
     this.sql.exec("INSERT OR IGNORE INTO tombstones (uid, deleted_at) VALUES (?, ?)", uid, now);
+  }
+
+  /** Drops the tombstones of pods forgotten before `before`; returns how many. */
+  pruneTombstones(before: number): number {
+    return this.sql.exec("DELETE FROM tombstones WHERE deleted_at < ? RETURNING uid", before).toArray().length;
   }
 
   /** Runs a `... RETURNING *` and wraps the row; `parsed` as for the PodRecord constructor. */
