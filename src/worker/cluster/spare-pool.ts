@@ -106,18 +106,25 @@ async function budgeted(ctx: SparePoolContext, action: BudgetAction, scope: stri
 /** Create tokens pre-warming always leaves for pods: a pod that arrives finds one at once. */
 const KEEP_FOR_PODS = 1;
 
+/** What a pre-warming pass left: how many spares are still missing, and whether a create failed (not only the budget held it back). */
+export interface PrewarmOutcome {
+  missing: number;
+  failed: boolean;
+}
+
 /**
  * Pre-warming: for each template in use that asks for `count` spares and has fewer, creates
  * stopped spares (`skip_launch`, the template's spare config) in the spare create budget: only
  * from create tokens the pods leave over, keeping one for the next pod and none while a pod is
  * queued for a create, so a real pod's create is never delayed by a spare's. A create whose answer
  * is lost leaves a spare the store does not know; the next reconcile adopts it (one too many is
- * destroyed as beyond the count). Returns how many spares are still missing.
+ * destroyed as beyond the count).
  */
-export async function prewarmSpares(ctx: SparePoolContext): Promise<number> {
+export async function prewarmSpares(ctx: SparePoolContext): Promise<PrewarmOutcome> {
   const now = ctx.now();
   const inUse = new Set(ctx.pods.spareKeysInUse());
   let missing = 0;
+  let failed = false;
   for (const t of ctx.spares.templates()) {
     if (t.count === null || !live(t, inUse, now)) continue;
     let deficit = t.count - ctx.spares.kept(t.key);
@@ -131,10 +138,11 @@ export async function prewarmSpares(ctx: SparePoolContext): Promise<number> {
       } catch (e) {
         if (e instanceof MachinesApiError && e.kind === "rate_limited") ctx.budget.drain("create", ctx.app, e.rateLimitWaitMs);
         ctx.decide({ action: "prewarm", outcome: "retry", reason: `creating a spare of ${t.template} failed: ${e instanceof Error ? e.message : String(e)}` });
+        failed = true;
         break;
       }
     }
     missing += deficit;
   }
-  return missing;
+  return { missing, failed };
 }

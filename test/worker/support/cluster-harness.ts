@@ -142,7 +142,7 @@ export async function withCluster(test: (h: Harness) => Promise<void>, spareSett
         return counts;
       },
       pod: (uid) => state.pods.get(uid),
-      prewarm: () => prewarmSpares({ machines: fly, app: APP, pods: state.pods, spares: state.spares, budget, now, sleep: async (ms) => void (clock.now += ms), decide }),
+      prewarm: async () => (await prewarmSpares({ machines: fly, app: APP, pods: state.pods, spares: state.spares, budget, now, sleep: async (ms) => void (clock.now += ms), decide })).missing,
       budget,
       waits,
       watch: async () => {
