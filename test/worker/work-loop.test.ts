@@ -21,21 +21,26 @@ import { eventually, pod } from "./helpers";
 import { CLUSTER, convergeContextOf } from "./support/cluster-harness";
 import { FakeMachines } from "./support/fake-machines";
 
+/** A fresh cluster's stores with `n` pods posted at once, and a converge context over the in-memory fake. */
+function posted(durable: DurableObjectState, n: number) {
+  const now = Date.now;
+  const state = openClusterState(durable.storage);
+  const fly = new FakeMachines(now);
+  const status = new StatusPublisher(state, now);
+  const decide = () => {};
+  const ctx = convergeContextOf(state, fly, new RateBudget(now), status, now, decide, { count: null, ttlMs: DEFAULT_SPARE_TTL_MS });
+  const intake = { pods: state.pods, objects: state.objects, claims: state.claimVolumes, appPorts: state.appPorts, cluster: CLUSTER, lookups: translateContextOf(CLUSTER, state), now: now(), schedule: (uid: string) => state.work.schedule(uid, now()), status, decide };
+  for (let i = 0; i < n; i++) applyEvent(intake, { type: "ADDED", object: pod() });
+  return { state, fly, ctx, now };
+}
+
 /** `n` pods posted at once; the loop drains them while every `wait` blocks until `check` has run. */
 async function withBlockedWaits(n: number, check: (fly: FakeMachines) => Promise<void>): Promise<void> {
   await runInDurableObject(env.CLUSTER.getByName(`loop-${crypto.randomUUID()}`), async (_object, durable) => {
-    const now = Date.now;
-    const state = openClusterState(durable.storage);
-    const fly = new FakeMachines(now);
+    const { state, fly, ctx, now } = posted(durable, n);
     let release!: () => void;
     fly.waitsBlockUntil = new Promise<void>((r) => (release = r));
-    const status = new StatusPublisher(state, now);
-    const decide = () => {};
-    const ctx = convergeContextOf(state, fly, new RateBudget(now), status, now, decide, { count: null, ttlMs: DEFAULT_SPARE_TTL_MS });
-    const intake = { pods: state.pods, objects: state.objects, claims: state.claimVolumes, appPorts: state.appPorts, cluster: CLUSTER, lookups: translateContextOf(CLUSTER, state), now: now(), schedule: (uid: string) => state.work.schedule(uid, now()), status, decide };
-    for (let i = 0; i < n; i++) applyEvent(intake, { type: "ADDED", object: pod() });
-
-    const loop = new WorkLoop(state.work, () => ctx, now);
+    const loop = new WorkLoop(state.work, () => ctx, now, (e) => { throw e; });
     const drained = loop.drain(async () => true, async () => {});
     try {
       await check(fly);
@@ -64,6 +69,24 @@ describe("work loop", () => {
       // Every pod has looked at its booting machine at least once since its create.
       await new Promise((r) => setTimeout(r, 2 * SETTLE_LOOK_MS));
       expect(fly.maxWaitsOpen).toBe(WAIT_LANES);
+    });
+  });
+
+  it("a step that throws (a storage error) ends its lane alone: the others converge its pod too, afterwards runs, the drain resolves", async () => {
+    await runInDurableObject(env.CLUSTER.getByName(`loop-${crypto.randomUUID()}`), async (_object, durable) => {
+      const { state, fly, ctx, now } = posted(durable, 3);
+      let thrown = false;
+      const failures: unknown[] = [];
+      let afterwards = 0;
+      const context = () => {
+        if (thrown) return ctx;
+        thrown = true;
+        throw new Error("SQLITE_FULL: database or disk is full");
+      };
+      await new WorkLoop(state.work, context, now, (e) => failures.push(e)).drain(async () => true, async () => void afterwards++);
+      expect(failures.map((e) => (e as Error).message)).toEqual(["SQLITE_FULL: database or disk is full"]);
+      expect(afterwards).toBe(1);
+      expect(creates(fly)).toBe(3);
     });
   });
 });

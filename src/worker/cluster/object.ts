@@ -91,7 +91,7 @@ export class ClusterObject extends DurableObject<Env> {
       },
       retryAt: () => this.#armAlarm(),
     });
-    this.#loop = new WorkLoop(this.#state.work, () => this.#convergeContext(), Date.now);
+    this.#loop = new WorkLoop(this.#state.work, () => this.#convergeContext(), Date.now, (e) => this.#decisions.record({ action: "drain", outcome: "failed", reason: `draining due work failed; it stays due for the next alarm: ${e instanceof Error ? e.message : String(e)}` }));
     this.#prewarmer = new Prewarmer(
       () => ({ ...this.#convergeContext(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }),
       () => this.#app.ensure(),

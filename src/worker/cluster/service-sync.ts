@@ -100,6 +100,7 @@ export class ServiceSync {
     }
     const live = new Set(wanted.map((s) => s.metadata.uid));
     for (const uid of this.#nextRepairAt.keys()) if (!live.has(uid)) this.#nextRepairAt.delete(uid);
+    for (const key of this.#attempts.keys()) if (key.startsWith("repair:") && !live.has(key.slice("repair:".length))) this.#attempts.delete(key);
     for (const row of rows) {
       if (!live.has(row.serviceUid)) await this.#attempt(row.serviceUid, `Service ${row.namespace}/${row.name}`, () => deleteServiceApp(ctx, row));
     }

@@ -28,6 +28,8 @@ export class WorkLoop {
     private readonly work: WorkQueue,
     private readonly converge: () => ConvergeContext,
     private readonly now: () => number,
+    /** A step, the gate or `afterwards` threw (a storage error): the drain ends without rejecting; its work stays due. */
+    private readonly failed: (e: unknown) => void,
   ) {}
 
   /** Whether a drain is under way (an alarm handler that started it has not returned yet). */
@@ -35,7 +37,10 @@ export class WorkLoop {
     return this.#draining !== undefined;
   }
 
-  /** Runs due work until none is left; `ready` gates it (the app must be usable). */
+  /**
+   * Runs due work until none is left; `ready` gates it (the app must be usable). Never rejects: a
+   * lane that throws ends alone, the others run on, and `afterwards` still runs (it re-arms the alarm).
+   */
   drain(ready: () => Promise<boolean>, afterwards: () => Promise<void>): Promise<void> {
     if (this.#draining) {
       if (this.#running) this.#addLanes();
@@ -46,9 +51,13 @@ export class WorkLoop {
         if (!(await ready())) return;
         this.#running = true;
         this.#addLanes();
-        while (this.#lanes.size > 0) await Promise.all([...this.#lanes]);
+        while (this.#lanes.size > 0) {
+          for (const r of await Promise.allSettled([...this.#lanes])) if (r.status === "rejected") this.failed(r.reason);
+        }
         this.#running = false;
         await afterwards();
+      } catch (e) {
+        this.failed(e);
       } finally {
         this.#running = false;
         this.#draining = undefined;
