@@ -61,7 +61,11 @@ export class InformerSet {
   snapshot(): Snapshot | undefined {
     if (!this.allSynced) return undefined;
     const snapshot: Snapshot = { pods: [], services: [], secrets: [], configMaps: [], persistentVolumeClaims: [] };
-    for (const { spec, informer } of this.informers) snapshot[spec.snapshotKey].push(...informer.list());
+    for (const { spec, informer } of this.informers) {
+      const objects = snapshot[spec.snapshotKey];
+      // One push per object: spreading a list as arguments overflows the stack past ~100k objects.
+      for (const o of informer.list()) objects.push(o);
+    }
     return snapshot;
   }
 }

@@ -72,7 +72,9 @@ export class WriteBackLoop<T extends KubeObject> {
         if (done) this.#pending.delete(uid);
         else p.dueAt = Date.now() + p.backoff.next();
       }
-      const next = Math.min(...[...this.#pending.values()].map((p) => p.dueAt));
+      // A loop, not Math.min(...dues): spreading them as arguments overflows the stack past ~100k objects.
+      let next = Infinity;
+      for (const p of this.#pending.values()) next = Math.min(next, p.dueAt);
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
         void sleep(Number.isFinite(next) ? Math.max(0, next - Date.now()) : 60_000, this.#abort.signal).then(resolve);

@@ -3,6 +3,7 @@
  * through the worker: the machine's own lines (Fly's platform lines kept out), the container's
  * only on a multi-container machine. Follow polls with backoff and ends when the pod is gone.
  */
+import { once } from "node:events";
 import type { ServerResponse } from "node:http";
 import { Backoff, sleep } from "../backoff";
 import type { WorkerClient } from "../worker-client";
@@ -82,8 +83,13 @@ export async function serveContainerLogs(deps: LogStreamDeps, target: PodTarget,
   let page = await fetchLogsPage(deps.worker, target.uid, { container }, abort.signal);
   res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-cache" });
   let budget = opts.limitBytes ?? Infinity;
-  const write = (lines: PodLogLine[]): boolean => {
+  // A slow client must slow the reading of Fly's logs, not pile them up in memory. A client that
+  // leaves aborts the wait (once() then rejects), so the loop ends instead of waiting for ever.
+  const drained = () => once(res, "drain", { signal: abort.signal }).catch(() => undefined);
+  /** False once nothing more is to be written: the byte limit is reached or the client left. */
+  const write = async (lines: PodLogLine[]): Promise<boolean> => {
     for (const line of lines) {
+      if (abort.signal.aborted) return false;
       if (opts.sinceNs !== undefined && (timestampNs(line.timestamp) ?? 0n) < opts.sinceNs) continue;
       const text = `${opts.timestamps ? `${line.timestamp} ` : ""}${line.message}\n`;
       const bytes = Buffer.from(text);
@@ -93,13 +99,13 @@ export async function serveContainerLogs(deps: LogStreamDeps, target: PodTarget,
         return false;
       }
       budget -= bytes.length;
-      res.write(bytes);
+      if (!res.write(bytes)) await drained();
     }
     return true;
   };
   let lines = page.lines;
   if (opts.tailLines !== undefined) lines = opts.tailLines === 0 ? [] : lines.slice(-opts.tailLines);
-  if (!write(lines) || !opts.follow) return void res.end();
+  if (!(await write(lines)) || !opts.follow) return void res.end();
 
   const backoff = new Backoff(deps.poll);
   while (!abort.signal.aborted && deps.podAlive()) {
@@ -114,7 +120,7 @@ export async function serveContainerLogs(deps: LogStreamDeps, target: PodTarget,
       continue;
     }
     if (page.lines.length > 0) backoff.reset();
-    if (!write(page.lines)) break;
+    if (!(await write(page.lines))) break;
   }
   res.end();
 }

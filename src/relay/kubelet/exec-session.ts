@@ -48,6 +48,12 @@ export class StdinBuffer {
     this.failed = reject;
   });
 
+  constructor() {
+    // `all` is awaited only once the session runs, and an overflow can come before that (or the
+    // session never runs): an unhandled rejection would end the relay. runExec still sees it.
+    this.all.catch(() => undefined);
+  }
+
   push(chunk: Buffer): void {
     this.size += chunk.length;
     if (this.size > MAX_EXEC_STDIN_BYTES) this.failed(new KubeletError(400, `machinelet: stdin is limited to ${MAX_EXEC_STDIN_BYTES} bytes by Fly's exec`));

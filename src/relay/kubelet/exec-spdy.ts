@@ -54,7 +54,8 @@ export function acceptSpdyExec(socket: Duplex, head: Buffer, opts: ExecOptions, 
     stream.respond(200, {});
     stream.on("error", () => undefined);
     streams.set(type, stream);
-    if (type === "stdin") {
+    // A stdin stream the options did not ask for is drained unread, as a kubelet ignores it.
+    if (type === "stdin" && opts.stdin) {
       stream.on("data", (chunk: Buffer) => stdin.push(chunk));
       stream.on("end", () => stdin.end());
     } else {

@@ -6,7 +6,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
-import { StdinBuffer, type ExecStreams } from "./exec-session";
+import { StdinBuffer, type ExecOptions, type ExecStreams } from "./exec-session";
 import { KubeletError } from "./status";
 
 export const WEBSOCKET_PROTOCOLS = ["v5.channel.k8s.io", "v4.channel.k8s.io"] as const;
@@ -32,12 +32,13 @@ export function checkWebSocketProtocol(req: IncomingMessage, wantsStdin: boolean
 }
 
 /** Completes the upgrade and hands the session its streams. */
-export function acceptWebSocketExec(req: IncomingMessage, socket: Duplex, head: Buffer, run: (io: ExecStreams) => Promise<void>): void {
+export function acceptWebSocketExec(req: IncomingMessage, socket: Duplex, head: Buffer, opts: ExecOptions, run: (io: ExecStreams) => Promise<void>): void {
   wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
     const stdin = new StdinBuffer();
     ws.on("message", (data: Buffer, isBinary) => {
       if (!isBinary || data.length === 0) return;
-      if (data[0] === STDIN) stdin.push(data.subarray(1));
+      // Without stdin in the options a kubelet opens channel 0 as an IgnoreChannel: its frames are dropped.
+      if (data[0] === STDIN && opts.stdin) stdin.push(data.subarray(1));
       else if (data[0] === CLOSE && data[1] === STDIN) stdin.end();
     });
     ws.on("close", () => stdin.end());

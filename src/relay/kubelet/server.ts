@@ -120,7 +120,7 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
         acceptSpdyExec(socket, head, options, run);
       } else if ((req.headers.upgrade ?? "").toLowerCase() === "websocket") {
         checkWebSocketProtocol(req, options.stdin);
-        acceptWebSocketExec(req, socket, head, run);
+        acceptWebSocketExec(req, socket, head, options, run);
       } else {
         throw new KubeletError(400, `machinelet: unsupported upgrade "${req.headers.upgrade}": use SPDY/3.1 or websocket`);
       }
