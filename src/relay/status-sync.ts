@@ -1,13 +1,23 @@
 /**
  * Follows the worker's status feed (`GET /status?after=<cursor>&wait=<s>`, signed, long-poll) and
  * writes each pod's status back to Kubernetes, or finishes deleting a pod whose machine is gone.
- * An entry is done when it is written or cannot apply any more (pod gone, recreated, terminal);
- * the cursor is saved only after every entry of a page is done, so delivery is at least once.
+ *
+ * As in the kubelet's status manager, one pod never holds up the others. Each entry of a page is
+ * tried once, in order, and then the cursor moves past the page. An entry that
+ * - is written, or cannot apply any more (pod gone, recreated, terminal), is done;
+ * - is refused for good (a 4xx other than 408/429: a webhook or policy denying it) or fails in our
+ *   own code (an unexpected status shape) is skipped, with a warning naming the pod, the HTTP
+ *   status and the reason;
+ * - fails for now (5xx, 408, 429, no answer) goes to a retry set, one entry per UID, tried again
+ *   with backoff between polls until it is done or skipped, or a newer entry for its UID replaces it.
+ * So an entry is written at most once per delivery; a page is delivered again only to a relay that
+ * stopped in the middle of it (at least once). The retry set lives in memory: a relay restarted
+ * while it holds a status writes that pod's next one instead.
  */
 import { feedPageSchema, type FeedEntry } from "../shared/contract";
 import { Backoff, sleep, type BackoffPolicy } from "./backoff";
 import type { CursorStore } from "./cursor-store";
-import { isStatus, type KubeApi, type KubeObject } from "./kube-api";
+import { isStatus, KubeApiError, type KubeApi, type KubeObject, type KubeRequest } from "./kube-api";
 import { errorMessage, type Logger } from "./log";
 import { isJsonObject } from "../shared/json";
 import type { RelayMetrics } from "./metrics";
@@ -24,17 +34,40 @@ export interface StatusSyncOptions {
   backoff: BackoffPolicy;
   onFeedAnswer: (ok: boolean) => void;
   metrics?: RelayMetrics;
-  /** Sees each entry once it is handled, before the cursor moves past it (the pod's Events). */
+  /**
+   * Sees each delivered entry once, after its first attempt and before the cursor moves past it (the
+   * pod's Events: they happened whether or not the status could be written). What it throws is logged.
+   */
   onEntry?: (entry: FeedEntry) => Promise<void>;
 }
 
 /** UIDs this relay moved to a terminal phase, remembered until the informer cache shows it. */
 const TERMINAL_MEMORY = 10_000;
+/** Statuses waiting for a retry; beyond this the oldest is given up (one per UID, so only with more pods than this). */
+const RETRY_CAPACITY = 10_000;
+
+/** The API server gave no answer (refused, reset or timed-out connection): worth retrying. */
+class NoAnswer extends Error {
+  constructor(operation: string, cause: unknown) {
+    super(`${operation}: no answer`, { cause });
+  }
+}
+
+/** 5xx, 408 and 429 may pass when tried again; any other refusal would be the same next time. */
+const isTransient = (e: unknown): boolean => e instanceof NoAnswer || (e instanceof KubeApiError && (e.status >= 500 || e.status === 408 || e.status === 429));
+
+interface Retry {
+  entry: FeedEntry;
+  backoff: Backoff;
+  dueAt: number;
+}
 
 export class StatusSync {
   private readonly abort = new AbortController();
   private readonly backoff: Backoff;
   private readonly terminalUids = new Set<string>();
+  /** Entries that failed for now, by UID, in the order they failed. */
+  private readonly retries = new Map<string, Retry>();
   private loop: Promise<void> | undefined;
   private cursor: string | undefined;
 
@@ -79,10 +112,12 @@ export class StatusSync {
   }
 
   private async pollOnce(): Promise<void> {
-    const query = new URLSearchParams({ after: this.cursor ?? "0", wait: String(this.opts.feedWaitSeconds) });
+    await this.retryDue();
+    const wait = this.feedWait();
+    const query = new URLSearchParams({ after: this.cursor ?? "0", wait: String(wait) });
     let res;
     try {
-      res = await this.opts.worker.signed("GET", `/status?${query}`, "", { signal: this.abort.signal, extraTimeoutMs: this.opts.feedWaitSeconds * 1000, compressed: true });
+      res = await this.opts.worker.signed("GET", `/status?${query}`, "", { signal: this.abort.signal, extraTimeoutMs: wait * 1000, compressed: true });
     } catch (e) {
       if (!this.stopped) this.opts.onFeedAnswer(false);
       throw e;
@@ -91,16 +126,83 @@ export class StatusSync {
       this.opts.onFeedAnswer(false);
       throw new Error(`GET /status answered ${res.status}: ${res.text.slice(0, 300)}`);
     }
+    // Readiness follows the feed alone: no entry can stall the page, and one pod's refused writes say
+    // nothing about the node (the kubelet stays Ready too); they show in warnings and statusPatches.
     this.opts.onFeedAnswer(true);
     const page = feedPageSchema.parse(JSON.parse(res.text));
     for (const entry of page.pods) {
       if (this.stopped) return;
-      await (entry.gone ? this.finishDelete(entry) : this.writeStatus(entry));
-      await this.opts.onEntry?.(entry);
+      this.retries.delete(entry.uid);
+      if (!(await this.apply(entry))) {
+        if (this.stopped) return;
+        this.deferRetry(entry);
+      }
+      await this.notify(entry);
     }
+    if (this.stopped) return;
     if (page.cursor !== this.cursor) {
       this.cursor = page.cursor;
       await this.opts.cursorStore.save(page.cursor);
+    }
+  }
+
+  /** The long-poll wait, in whole seconds: no longer than until the next retry is due. */
+  private feedWait(): number {
+    let dueAt = Infinity;
+    for (const r of this.retries.values()) dueAt = Math.min(dueAt, r.dueAt);
+    if (dueAt === Infinity) return this.opts.feedWaitSeconds;
+    return Math.min(this.opts.feedWaitSeconds, Math.max(1, Math.ceil((dueAt - Date.now()) / 1000)));
+  }
+
+  private async retryDue(): Promise<void> {
+    const now = Date.now();
+    for (const [uid, r] of this.retries) {
+      if (this.stopped) return;
+      if (r.dueAt > now) continue;
+      if (await this.apply(r.entry)) this.retries.delete(uid);
+      else r.dueAt = Date.now() + r.backoff.next();
+    }
+  }
+
+  private deferRetry(entry: FeedEntry): void {
+    const backoff = new Backoff(this.opts.backoff);
+    this.retries.set(entry.uid, { entry, backoff, dueAt: Date.now() + backoff.next() });
+    if (this.retries.size <= RETRY_CAPACITY) return;
+    const [uid, oldest] = this.retries.entries().next().value!;
+    this.retries.delete(uid);
+    this.opts.log.warn("too many statuses waiting for a retry, the oldest is given up", { namespace: oldest.entry.namespace, name: oldest.entry.name, uid });
+  }
+
+  /** Writes or deletes as `entry` says; false when it failed for now and should be tried again. */
+  private async apply(entry: FeedEntry): Promise<boolean> {
+    try {
+      await (entry.gone ? this.finishDelete(entry) : this.writeStatus(entry));
+      return true;
+    } catch (e) {
+      if (this.stopped) return false;
+      const transient = isTransient(e);
+      const http = e instanceof KubeApiError ? { status: e.status, reason: e.reason } : {};
+      this.opts.metrics?.statusPatches.inc({ outcome: !transient && e instanceof KubeApiError ? "refused" : "error" });
+      const what = entry.gone ? "pod not deleted" : "pod status not written";
+      this.opts.log.warn(`${what}, ${transient ? "will retry" : "entry skipped"}`, { namespace: entry.namespace, name: entry.name, uid: entry.uid, ...http, error: errorMessage(e) });
+      return !transient;
+    }
+  }
+
+  private async notify(entry: FeedEntry): Promise<void> {
+    try {
+      await this.opts.onEntry?.(entry);
+    } catch (e) {
+      this.opts.log.warn("feed entry not seen by its observer (pod events)", { namespace: entry.namespace, name: entry.name, uid: entry.uid, error: errorMessage(e) });
+    }
+  }
+
+  /** An API request whose failures without an HTTP answer become NoAnswer. */
+  private async kube<T>(method: "GET" | "PATCH" | "DELETE", path: string, req: Omit<KubeRequest, "signal"> = {}): Promise<T> {
+    try {
+      return await this.opts.api.request<T>(method, path, { ...req, signal: this.abort.signal });
+    } catch (e) {
+      throw e instanceof KubeApiError ? e : new NoAnswer(`${method} ${path}`, e);
     }
   }
 
@@ -110,7 +212,7 @@ export class StatusSync {
    */
   private async currentPod(entry: FeedEntry): Promise<KubeObject | undefined> {
     try {
-      return await this.opts.api.request<KubeObject>("GET", `/api/v1/namespaces/${entry.namespace}/pods/${entry.name}`, { signal: this.abort.signal });
+      return await this.kube<KubeObject>("GET", `/api/v1/namespaces/${entry.namespace}/pods/${entry.name}`);
     } catch (e) {
       if (isStatus(e, 404)) return undefined;
       throw e;
@@ -138,20 +240,14 @@ export class StatusSync {
       return;
     }
     try {
-      await this.opts.api.request("PATCH", `/api/v1/namespaces/${entry.namespace}/pods/${entry.name}/status`, {
-        body: patch,
-        contentType: STRATEGIC_MERGE_PATCH,
-        signal: this.abort.signal,
-      });
+      await this.kube("PATCH", `/api/v1/namespaces/${entry.namespace}/pods/${entry.name}/status`, { body: patch, contentType: STRATEGIC_MERGE_PATCH });
     } catch (e) {
-      // 404: deleted meanwhile; 409: the name now belongs to another UID; 422: the API server
-      // refuses this status, and retrying the same status would not change that.
-      if (isStatus(e, 404, 409, 422)) {
+      // 404: deleted meanwhile; 409: the name now belongs to another UID. Other refusals: apply().
+      if (isStatus(e, 404, 409)) {
         this.opts.metrics?.statusPatches.inc({ outcome: "refused" });
         this.opts.log.warn("pod status not written", { ...ids, error: errorMessage(e) });
         return;
       }
-      this.opts.metrics?.statusPatches.inc({ outcome: "error" });
       throw e;
     }
     this.opts.metrics?.statusPatches.inc({ outcome: "written" });
@@ -162,9 +258,8 @@ export class StatusSync {
   private async finishDelete(entry: FeedEntry): Promise<void> {
     const ids = { namespace: entry.namespace, name: entry.name, uid: entry.uid };
     try {
-      await this.opts.api.request("DELETE", `/api/v1/namespaces/${entry.namespace}/pods/${entry.name}`, {
+      await this.kube("DELETE", `/api/v1/namespaces/${entry.namespace}/pods/${entry.name}`, {
         body: { apiVersion: "v1", kind: "DeleteOptions", gracePeriodSeconds: 0, preconditions: { uid: entry.uid } },
-        signal: this.abort.signal,
       });
       this.opts.metrics?.statusPatches.inc({ outcome: "deleted" });
       this.opts.log.info("pod deleted after its machine was destroyed", ids);

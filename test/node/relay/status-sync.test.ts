@@ -1,13 +1,15 @@
 /**
  * Status feed -> pod status, over real HTTP: the relay patches what the worker reports onto the
  * pod in the stand-in (leaving PodScheduled and terminal pods alone) and finishes deleting pods
- * whose machine is gone, guarded by the pod's UID.
+ * whose machine is gone, guarded by the pod's UID. One pod's refused or failing writes (through a
+ * proxy that answers as a denying or failing webhook would) hold up no other pod.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../../src/relay/kube-api";
+import { startFaultyApi, type FaultyApi } from "./api-faults";
 import { createPod, getPod, harness, NODE, waitFor, type Harness } from "./helpers";
 
 type Status = { phase?: string; conditions?: { type: string; status: string; reason?: string }[]; containerStatuses?: unknown[]; podIP?: string };
@@ -148,5 +150,75 @@ describe("status sync", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("status sync: one pod's failures hold up no other pod", () => {
+  let api: FaultyApi;
+  beforeEach(async () => {
+    api = await startFaultyApi(h.standin);
+    const kubeconfigPath = `${h.kubeconfigPath}-faulty`;
+    await writeFile(kubeconfigPath, api.kubeconfig);
+    await h.start({ kubeconfigPath });
+  });
+  afterEach(async () => {
+    await h.relay?.stop();
+    await api.close();
+  });
+
+  const statusPath = (name: string) => `/api/v1/namespaces/default/pods/${name}/status`;
+  const runningEntry = (pod: KubeObject) => ({ uid: pod.metadata.uid!, namespace: "default", name: pod.metadata.name!, status: running("main"), gone: false });
+  const isRunning = (name: string) => async () => statusOf(await getPod(h.kube, name)).phase === "Running";
+  const warnings = () => h.logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.level === "warn");
+  /** Long enough for a few retries at the harness's backoff (50..400 ms) to show if there were any. */
+  const settle = () => new Promise((r) => setTimeout(r, 600));
+
+  it("skips a status the API server refuses for good (403) and writes the next pod's", async () => {
+    const a = await boundPod("a");
+    const b = await boundPod("b");
+    api.rule = (method, path) =>
+      method === "PATCH" && path === statusPath("a") ? { code: 403, reason: "Forbidden", message: 'admission webhook "status-policy.example.com" denied the request: frozen' } : undefined;
+    h.worker.pushStatus(runningEntry(a), runningEntry(b));
+
+    await waitFor("b Running", isRunning("b"));
+    await waitFor("cursor past both", () => h.relay!.status().cursor === "2");
+    await settle();
+    expect(api.count("PATCH", statusPath("a"))).toEqual({ faulted: 1, passed: 0 });
+    expect(statusOf(await getPod(h.kube, "a")).phase).not.toBe("Running");
+    expect(warnings()).toContainEqual(expect.objectContaining({ namespace: "default", name: "a", uid: a.metadata.uid, status: 403, reason: "Forbidden" }));
+  });
+
+  it("retries a status that fails for now (500) until written, once, without writing the page's other entries again", async () => {
+    const a = await boundPod("a");
+    const b = await boundPod("b");
+    let failures = 2;
+    api.rule = (method, path) =>
+      method === "PATCH" && path === statusPath("a") && failures-- > 0
+        ? { code: 500, reason: "InternalError", message: 'Internal error occurred: failed calling webhook "status-policy.example.com": connection refused' }
+        : undefined;
+    const pending = { phase: "Pending", conditions: [{ type: "Ready", status: "False", reason: "ContainersNotReady", lastProbeTime: null, lastTransitionTime: "2026-11-25T10:00:00Z" }] };
+    h.worker.pushStatus({ ...runningEntry(b), status: pending }, runningEntry(b), runningEntry(a));
+
+    await waitFor("a Running", isRunning("a"));
+    await settle();
+    expect(api.count("PATCH", statusPath("a"))).toEqual({ faulted: 2, passed: 1 });
+    expect(api.count("PATCH", statusPath("b"))).toEqual({ faulted: 0, passed: 2 });
+    expect(statusOf(await getPod(h.kube, "b")).phase).toBe("Running");
+    expect(h.relay!.status().cursor).toBe("3");
+  });
+
+  it("skips a gone pod whose deletion is refused (403) and goes on with the next entry", async () => {
+    const a = await boundPod("a");
+    const b = await boundPod("b");
+    api.rule = (method, path) =>
+      method === "DELETE" && path === "/api/v1/namespaces/default/pods/a" ? { code: 403, reason: "Forbidden", message: 'admission webhook "no-delete.example.com" denied the request' } : undefined;
+    h.worker.pushStatus({ uid: a.metadata.uid!, namespace: "default", name: "a", status: null, gone: true }, runningEntry(b));
+
+    await waitFor("b Running", isRunning("b"));
+    await waitFor("cursor past both", () => h.relay!.status().cursor === "2");
+    await settle();
+    expect(api.count("DELETE", "/api/v1/namespaces/default/pods/a")).toEqual({ faulted: 1, passed: 0 });
+    expect((await getPod(h.kube, "a"))?.metadata.uid).toBe(a.metadata.uid);
+    expect(warnings()).toContainEqual(expect.objectContaining({ name: "a", uid: a.metadata.uid, status: 403, reason: "Forbidden" }));
   });
 });
