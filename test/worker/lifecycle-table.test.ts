@@ -58,6 +58,18 @@ describe("pod lifecycle, one row per case", () => {
       expect(h.decisions.map((d) => d.action)).toEqual(["retry", "adopt"]);
     }));
 
+  it("a create answered 408 whose machine lists only later (Fly's lists lag): looked up once the list has settled, never a second one", () =>
+    withCluster(async (h) => {
+      h.fly.create408 = 1;
+      h.fly.listLagMs = 1_500;
+      const p = pod();
+      h.event("ADDED", p);
+      await h.converge(p.metadata.uid);
+      expect(h.fly.machines.size).toBe(1);
+      expect(h.fly.ops.filter((op) => op === "create")).toHaveLength(1);
+      expect(h.pod(p.metadata.uid)).toMatchObject({ machineId: [...h.fly.machines.keys()][0], machineState: "started" });
+    }));
+
   it("update with current_version: a stale version answers 409, the machine is read again, then updated at its version", () =>
     withCluster(async (h) => {
       const { p, uid, machineId } = await running(h);

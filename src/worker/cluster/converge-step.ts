@@ -66,6 +66,13 @@ export async function waitInLane(ctx: ConvergeContext, rec: PodRecord, id: strin
   }
 }
 
+/**
+ * Fly's lists are eventually consistent (Corrosion; flyctl waits 500 ms before such a lookup): a
+ * create whose answer was lost (a machine's, a volume's) is looked up only once its intent is this
+ * old, so that one it made that a list does not show yet is not made a second time.
+ */
+export const LIST_SETTLE_MS = 2_000;
+
 /** Finds this pod's machine by its metadata (never a machine of another cluster). */
 export async function findMachine(ctx: ConvergeContext, rec: PodRecord): Promise<Machine | undefined> {
   const { machines } = await within(ctx, rec, "list", ctx.app, () =>

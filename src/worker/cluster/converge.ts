@@ -4,7 +4,7 @@ import { GONE, SETTLING, STOPPED, wantsRestart } from "../translate/machine-fact
 import { adoptedHash } from "./config-drift";
 import { again, DONE, record, setProblem, vanished, type ConvergeContext, type StepResult } from "./converge-context";
 import { onError } from "./converge-errors";
-import { configOf, findMachine, nextTurn, secretsVersionOf, SETTLE_LOOK_MS, WAIT_TIMEOUT_S, waitInLane, within } from "./converge-step";
+import { configOf, findMachine, LIST_SETTLE_MS, nextTurn, secretsVersionOf, SETTLE_LOOK_MS, WAIT_TIMEOUT_S, waitInLane, within } from "./converge-step";
 import { podIds } from "./decision-log";
 import { podImages } from "./image-pull-backoff";
 import { ensureGone } from "./retire";
@@ -51,6 +51,8 @@ async function ensureRunning(ctx: ConvergeContext, rec: PodRecord, attempts: num
   }
   if (!rec.machineId) {
     if (rec.createIntentAt !== null) {
+      const settling = rec.createIntentAt + LIST_SETTLE_MS - ctx.now();
+      if (settling > 0) return again(settling);
       const found = await findMachine(ctx, rec);
       if (found) {
         record(ctx, rec, found, adoptedHash(rec, found.config));

@@ -4,6 +4,7 @@ import type { Volume } from "../../machines/schemas";
 import type { PersistentVolumeClaim } from "../../shared/k8s";
 import { claimSizeGb, claimToVolumeRequest, reclaimPolicyOf } from "../translate/claim-to-volume";
 import { REGION_ANNOTATION } from "../translate/region";
+import { LIST_SETTLE_MS } from "./converge-step";
 import { BudgetWait, paced, type BudgetAction, type RateBudget } from "./rate-budget";
 import { TOMBSTONE_RETENTION_MS, type PodStore } from "./state";
 import { sweepVolumes, type VolumeSweepContext } from "./volume-sweep";
@@ -77,6 +78,8 @@ async function provide(ctx: VolumeSyncContext, call: Call, findByName: (name: st
   const req = claimToVolumeRequest(claim, region);
   if (!req.ok) return; // intake told the claim's sender why; its pods keep waiting for a volume
   const identity = { claimUid: uid, namespace: claim.metadata.namespace, name: claim.metadata.name, volumeName: req.name };
+  // A create whose answer was lost may have made a volume no list shows yet: the next sync looks.
+  if (row?.createIntentAt != null && ctx.now() - row.createIntentAt < LIST_SETTLE_MS) return;
   const found = await findByName(req.name);
   if (found) ctx.claims.adopt(identity, retain, { id: found.id!, region: found.region!, sizeGb: found.size_gb ?? req.sizeGb }, ctx.now());
   else if (claim.metadata.deletionTimestamp) {

@@ -34,6 +34,10 @@ export class FakeMachines implements MachinesPort {
   /** Machines in `destroying` that were read once since (the next read says `destroyed`). */
   readonly #destroyReads = new Map<string, number>();
 
+  /** Fly's list is eventually consistent (Corrosion): a machine shows in lists only this long after its create. */
+  listLagMs = 0;
+  readonly #createdAt = new Map<string, number>();
+
   constructor(private readonly now: () => number) {}
 
   /** The ops called, in order (`create`, `wait`, ...). */
@@ -47,6 +51,7 @@ export class FakeMachines implements MachinesPort {
     const id = `m${++this.#seq}`;
     const m: Machine = { id, name: req.name, state: "created", version: this.#version(), region: req.region ?? "iad", private_ip: `fdaa::${this.#seq}`, config: req.config, events: [], checks: [] };
     this.machines.set(id, m);
+    this.#createdAt.set(id, this.now());
     if (this.create408 > 0) {
       this.create408--;
       throw fail("transient", 408, "createMachine", "deadline_exceeded: timed out while creating the machine");
@@ -127,7 +132,8 @@ export class FakeMachines implements MachinesPort {
       throw fail("rate_limited", 429, "listMachines", "rate limit exceeded");
     }
     const wanted = Object.entries(p.metadata ?? {});
-    const machines = [...this.machines.values()].filter((m) => wanted.every(([k, v]) => m.config?.metadata?.[k] === v) && (!p.state || p.state.includes(m.state)));
+    const listed = (m: Machine) => this.now() - (this.#createdAt.get(m.id) ?? -Infinity) >= this.listLagMs;
+    const machines = [...this.machines.values()].filter((m) => listed(m) && wanted.every(([k, v]) => m.config?.metadata?.[k] === v) && (!p.state || p.state.includes(m.state)));
     return { machines: machines.map((m) => structuredClone(m)) };
   }
 
