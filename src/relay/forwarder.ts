@@ -2,7 +2,8 @@
  * Delivers watch events to the worker (`POST /events`, signed, at most 500 events and 5 MiB per
  * request) and, when asked, a full snapshot (`POST /reconcile`). At least once and in order per
  * object: one request in flight at a time, a failed batch goes back in front of the queue, and
- * retries back off. A snapshot is sent only after every event queued before it.
+ * retries back off. A snapshot is sent once as many events as were queued when it was asked for
+ * have been delivered: after those queued before it, and never starved by those that keep coming.
  */
 import { eventsResponseSchema, MAX_BODY_BYTES, MAX_EVENTS, type Snapshot as WireSnapshot } from "../shared/contract";
 import { Backoff, sleep, type BackoffPolicy } from "./backoff";
@@ -35,6 +36,9 @@ export class Forwarder {
   private readonly backoff: Backoff;
   private readonly abort = new AbortController();
   private snapshotWanted = false;
+  /** Events that left the queue for good (delivered or dropped), and that count once the ones queued when a snapshot was asked for are gone. */
+  private done = 0;
+  private snapshotAfter = 0;
   /** Largest batch to try next; halved when the worker refuses a batch as a whole, restored on success. */
   private batchLimit = MAX_EVENTS;
   private wake: (() => void) | undefined;
@@ -54,15 +58,20 @@ export class Forwarder {
   enqueue(ev: WatchEvent): void {
     if (!this.queue.push(ev)) {
       this.opts.log.warn("pending DELETED events over the cap: dropped the oldest, a snapshot will clean up", { pending: this.queue.size });
-      this.snapshotWanted = true;
+      this.wantSnapshot();
     }
     this.kick();
   }
 
   /** Sends a snapshot once the events queued so far are delivered and every informer has synced. */
   requestSnapshot(): void {
-    this.snapshotWanted = true;
+    this.wantSnapshot();
     this.kick();
+  }
+
+  private wantSnapshot(): void {
+    if (!this.snapshotWanted) this.snapshotAfter = this.done + this.queue.size;
+    this.snapshotWanted = true;
   }
 
   /** Wakes the loop, e.g. when an informer has synced and a waiting snapshot may now be possible. */
@@ -93,39 +102,44 @@ export class Forwarder {
 
   private async run(): Promise<void> {
     while (!this.stopped) {
+      if (this.snapshotWanted && this.done >= this.snapshotAfter && (await this.trySnapshot())) continue;
       const { batch, oversized } = this.queue.take(this.batchLimit, MAX_BODY_BYTES);
       if (oversized) {
         const m = oversized.object.metadata;
         this.opts.log.error("event larger than a request may be: dropped", { kind: oversized.object.kind, namespace: m.namespace, name: m.name, uid: m.uid });
+        this.done++;
         continue;
       }
       if (batch) {
         await this.deliver(batch);
         continue;
       }
-      if (this.snapshotWanted) {
-        const snapshot = this.opts.snapshotSource();
-        if (snapshot) {
-          this.snapshotWanted = false;
-          await this.sendSnapshot(snapshot);
-          continue;
-        }
-      }
+      if (this.snapshotWanted && (await this.trySnapshot())) continue;
       for (const resolve of this.idleWaiters.splice(0)) resolve();
       await new Promise<void>((resolve) => (this.wake = resolve));
       this.wake = undefined;
     }
   }
 
+  /** Sends the wanted snapshot if every informer has synced; false while one has not. */
+  private async trySnapshot(): Promise<boolean> {
+    const snapshot = this.opts.snapshotSource();
+    if (!snapshot) return false;
+    this.snapshotWanted = false;
+    await this.sendSnapshot(snapshot);
+    return true;
+  }
+
   private async deliver(batch: Batch): Promise<void> {
     const outcome = await this.postEvents(batch);
     if (outcome === "sent") {
       this.sent += batch.events.length;
+      this.done += batch.events.length;
       this.batchLimit = MAX_EVENTS;
       this.backoff.reset();
       return;
     }
-    if (outcome === "drop") return;
+    if (outcome === "drop") return void this.done++;
     this.queue.requeue(batch.events);
     if (outcome === "split") {
       this.batchLimit = Math.max(1, Math.floor(batch.events.length / 2));
