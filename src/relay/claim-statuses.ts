@@ -8,6 +8,9 @@
  * A claim is pending from each of its events until it is Bound at the size it asks for (or refused
  * for good); meanwhile it is asked about again with backoff (its pod's arrival, which makes the
  * volume, is no event of the claim).
+ *
+ * Only machinelet's own claims are written (`otherOwner`): in a cluster with other nodes, a claim
+ * the PV controller gave to another provisioner or bound to a PersistentVolume is that controller's.
  */
 import { claimViewSchema, type ClaimView } from "../shared/contract";
 import { parseQuantity } from "../shared/k8s";
@@ -33,6 +36,30 @@ type ClaimSpec = { volumeName?: string; resources?: { requests?: { storage?: str
 const MERGE_PATCH = "application/merge-patch+json";
 /** What the PV controller marks a claim it bound with. */
 const BIND_ANNOTATIONS = { "pv.kubernetes.io/bind-completed": "yes", "pv.kubernetes.io/bound-by-controller": "yes" };
+/**
+ * Where the PV controller names the provisioner it hands an unbound claim to, from the claim's
+ * StorageClass (pv_controller.go `setClaimProvisioner` sets both keys); that provisioner then makes
+ * and binds the claim's volume.
+ */
+const PROVISIONER_ANNOTATIONS = ["volume.kubernetes.io/storage-provisioner", "volume.beta.kubernetes.io/storage-provisioner"];
+
+/**
+ * Who other than machinelet owns `pvc` (for the log), or undefined when it is machinelet's own.
+ * machinelet provisions for no StorageClass (it has none) and makes no PersistentVolume, so a claim
+ * is its own until Kubernetes shows it is someone else's: the PV controller handed it to a
+ * provisioner (the annotation naming one), or it is bound to a volume other than the Fly Volume the
+ * worker made for it (a PersistentVolume, e.g. one of K3s's local-path provisioner). Writing
+ * machinelet's view over such a claim would start a write war with its owner (our Pending over
+ * its Bound, each write an event for the other side), so it is left alone.
+ */
+function otherOwner(pvc: KubeObject, view: ClaimView): string | undefined {
+  const annotations = (pvc.metadata.annotations ?? {}) as Record<string, string>;
+  const provisioner = PROVISIONER_ANNOTATIONS.map((key) => annotations[key]).find(Boolean);
+  if (provisioner) return `provisioner ${provisioner}`;
+  const volumeName = (pvc.spec as ClaimSpec | undefined)?.volumeName;
+  if (volumeName && volumeName !== view.volume?.id) return `volume ${volumeName}`;
+  return undefined;
+}
 
 /** The status the view asks for, in the shape of core/v1 PersistentVolumeClaimStatus. */
 export function statusOf(view: ClaimView): ClaimStatus {
@@ -81,6 +108,12 @@ export class ClaimStatuses {
     if (res.status !== 200) throw new Error(`GET ${route}: ${res.status}: ${res.text.slice(0, 200)}`);
     const view = claimViewSchema.parse(JSON.parse(res.text));
     if (view.uid !== uid) return false; // the worker still holds an older claim of that name
+    const owner = otherOwner(pvc, view);
+    if (owner) {
+      // Done with it: nothing of ours to write (its own next event brings it back, should that change).
+      this.opts.log.debug("claim left to its owner", { namespace, name, owner });
+      return true;
+    }
     const want = statusOf(view);
     const have = (pvc.status ?? {}) as ClaimStatus;
     const base = `/api/v1/namespaces/${encodeURIComponent(namespace)}/persistentvolumeclaims/${encodeURIComponent(name)}`;

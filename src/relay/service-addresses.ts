@@ -8,6 +8,9 @@
  * route for each pending Service and patches what differs. A Service stays pending (retried with
  * backoff) until the worker has an address (and, for a LoadBalancer, public addresses) for it;
  * Services that never get one (headless, ExternalName, no selector) are never pending.
+ *
+ * Ingress is written only on the LoadBalancers machinelet fronts (`frontsLoadBalancer`); the
+ * address annotation is machinelet's own key, written on every addressed Service.
  */
 import { serviceViewSchema, type ServiceView } from "../shared/contract";
 import { SERVICE_ADDRESS_ANNOTATION } from "../shared/k8s";
@@ -26,7 +29,8 @@ export interface ServiceAddressesOptions {
   backoff: BackoffPolicy;
 }
 
-type ServiceSpec = { type?: string; clusterIP?: string; selector?: Record<string, string> };
+type ServiceSpec = { type?: string; clusterIP?: string; selector?: Record<string, string>; loadBalancerClass?: string };
+/** What the relay writes of an ingress entry; the API server adds fields of its own (`ipMode`). */
 type LoadBalancerIngress = { ip?: string; hostname?: string };
 
 const MERGE_PATCH = "application/merge-patch+json";
@@ -35,6 +39,27 @@ const MERGE_PATCH = "application/merge-patch+json";
 function getsAddress(svc: KubeObject): boolean {
   const spec = (svc.spec ?? {}) as ServiceSpec;
   return spec.clusterIP !== "None" && spec.type !== "ExternalName" && Object.keys(spec.selector ?? {}).length > 0;
+}
+
+/**
+ * Whether machinelet is this Service's load balancer: a LoadBalancer without `spec.loadBalancerClass`.
+ * machinelet acts as the cluster's default implementation and has no class of its own; a Service
+ * naming a class belongs to that class's controller (MetalLB, Cilium, a cloud's), as the API says
+ * ("any default load balancer implementation ... should ignore Services that set this field") and
+ * as the upstream service controller (cloud-provider `wantsLoadBalancer`) and K3s's ServiceLB, built
+ * on it, do. Its ingress is that controller's: writing ours over it would start a write war.
+ */
+function frontsLoadBalancer(spec: ServiceSpec): boolean {
+  return spec.type === "LoadBalancer" && !spec.loadBalancerClass;
+}
+
+/**
+ * Whether `current` already lists `ingress`, compared on the fields the relay writes: the API
+ * server defaults `ipMode: VIP` on every entry with an IP (1.30+), and a write that would change
+ * nothing is not sent.
+ */
+function listsIngress(current: LoadBalancerIngress[], ingress: LoadBalancerIngress[]): boolean {
+  return current.length === ingress.length && ingress.every((entry, i) => current[i]!.ip === entry.ip && current[i]!.hostname === entry.hostname);
 }
 
 /** The ingress entries a LoadBalancer Service shows: each public IP with the edge's hostname. */
@@ -90,11 +115,11 @@ export class ServiceAddresses {
         });
         this.opts.log.info("Service address written", { namespace, name, address: view.address });
       }
-      if ((svc.spec as ServiceSpec | undefined)?.type !== "LoadBalancer") return true;
+      if (!frontsLoadBalancer((svc.spec ?? {}) as ServiceSpec)) return true;
       const ingress = loadBalancerIngress(view);
       if (!ingress) return false;
       const current = ((svc.status as { loadBalancer?: { ingress?: LoadBalancerIngress[] } } | undefined)?.loadBalancer?.ingress ?? []);
-      if (JSON.stringify(current) !== JSON.stringify(ingress)) {
+      if (!listsIngress(current, ingress)) {
         await this.opts.api.request("PATCH", `${path}/status`, { body: { metadata: { uid: svc.metadata.uid }, status: { loadBalancer: { ingress } } }, contentType: MERGE_PATCH });
         this.opts.log.info("LoadBalancer ingress written", { namespace, name, ingress: ingress.map((i) => i.ip).join(",") });
       }
