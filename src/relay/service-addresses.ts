@@ -13,7 +13,7 @@
  * address annotation is machinelet's own key, written on every addressed Service.
  */
 import { serviceViewSchema, type ServiceView } from "../shared/contract";
-import { SERVICE_ADDRESS_ANNOTATION } from "../shared/k8s";
+import { frontsLoadBalancer, SERVICE_ADDRESS_ANNOTATION } from "../shared/k8s";
 import type { BackoffPolicy } from "./backoff";
 import type { WatchEvent } from "./event-queue";
 import { isStatus, type KubeApi, type KubeObject } from "./kube-api";
@@ -39,18 +39,6 @@ const MERGE_PATCH = "application/merge-patch+json";
 function getsAddress(svc: KubeObject): boolean {
   const spec = (svc.spec ?? {}) as ServiceSpec;
   return spec.clusterIP !== "None" && spec.type !== "ExternalName" && Object.keys(spec.selector ?? {}).length > 0;
-}
-
-/**
- * Whether machinelet is this Service's load balancer: a LoadBalancer without `spec.loadBalancerClass`.
- * machinelet acts as the cluster's default implementation and has no class of its own; a Service
- * naming a class belongs to that class's controller (MetalLB, Cilium, a cloud's), as the API says
- * ("any default load balancer implementation ... should ignore Services that set this field") and
- * as the upstream service controller (cloud-provider `wantsLoadBalancer`) and K3s's ServiceLB, built
- * on it, do. Its ingress is that controller's: writing ours over it would start a write war.
- */
-function frontsLoadBalancer(spec: ServiceSpec): boolean {
-  return spec.type === "LoadBalancer" && !spec.loadBalancerClass;
 }
 
 /**
@@ -115,7 +103,7 @@ export class ServiceAddresses {
         });
         this.opts.log.info("Service address written", { namespace, name, address: view.address });
       }
-      if (!frontsLoadBalancer((svc.spec ?? {}) as ServiceSpec)) return true;
+      if (!frontsLoadBalancer(svc.spec as ServiceSpec | undefined)) return true;
       const ingress = loadBalancerIngress(view);
       if (!ingress) return false;
       const current = ((svc.status as { loadBalancer?: { ingress?: LoadBalancerIngress[] } } | undefined)?.loadBalancer?.ingress ?? []);

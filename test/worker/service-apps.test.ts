@@ -5,11 +5,11 @@ import { serviceAppName } from "../../src/worker/translate/service-plan";
 import { allMachines, emulatorConfig, emulatorUrl, eventually, fly, newCluster, pod, postEvents, signedFetch } from "./helpers";
 
 let rv = 9_000;
-const service = (name: string, selector: Record<string, string>, ports: Array<Record<string, unknown>>, over: { uid?: string; type?: string; creationTimestamp?: string } = {}) => ({
+const service = (name: string, selector: Record<string, string>, ports: Array<Record<string, unknown>>, over: { uid?: string; type?: string; creationTimestamp?: string; loadBalancerClass?: string } = {}) => ({
   apiVersion: "v1",
   kind: "Service",
   metadata: { name, namespace: "default", uid: over.uid ?? crypto.randomUUID(), resourceVersion: String(++rv), ...(over.creationTimestamp ? { creationTimestamp: over.creationTimestamp } : {}) },
-  spec: { selector, ports, ...(over.type ? { type: over.type } : {}) },
+  spec: { selector, ports, ...(over.type ? { type: over.type } : {}), ...(over.loadBalancerClass ? { loadBalancerClass: over.loadBalancerClass } : {}) },
 });
 const redis = (role: string, readinessProbe?: unknown) =>
   pod({ name: `redis-${role}`, labels: { app: "redis", role }, spec: { containers: [{ name: "redis", image: "redis:7", ports: [{ name: "redis", containerPort: 6379 }], ...(readinessProbe ? { readinessProbe } : {}) }] } });
@@ -75,6 +75,22 @@ async function appExists(app: string): Promise<boolean> {
 }
 
 describe("Service apps: an address, app and forwarder per Service", { timeout: 90_000 }, () => {
+  it("gives a LoadBalancer a public edge, but not one whose loadBalancerClass names another controller (only its Flycast address)", async () => {
+    const { cluster, app } = newCluster("svclb");
+    const ours = service("edge", { app: "web" }, [{ port: 443, targetPort: 8080 }], { type: "LoadBalancer" });
+    const theirs = service("metallb", { app: "web" }, [{ port: 443, targetPort: 8080 }], { type: "LoadBalancer", loadBalancerClass: "metallb.io/metallb" });
+    await postEvents(cluster, [ours, theirs].map((object) => ({ type: "ADDED", object })));
+    const edge = await eventually("edge's public addresses", async () => (await view(cluster, "edge")).fly.public ?? undefined, 40_000);
+    expect(edge.ips).toHaveLength(2);
+    await addressed(cluster, "metallb", 1);
+    // Its forwarder made (a public edge would come right after it), and passes that bring every Service along.
+    await eventually("metallb's forwarder", async () => (await allMachines(serviceAppName(app, theirs.metadata))).length > 0, 40_000);
+    for (let i = 0; i < 3; i++) expect((await signedFetch(`/v1/clusters/${cluster}/reconcile`, { body: {} })).status).toBe(200);
+    const other = await view(cluster, "metallb");
+    expect(other.address).not.toBeNull();
+    expect(other.fly.public).toBeNull();
+  });
+
   it("routes each Service's address:port to exactly its Ready pods' targetPort; two Services on one port never share backends", async () => {
     const { cluster, app } = newCluster("svcapp");
     const leaderSvc = service("redis-leader", { app: "redis", role: "leader" }, [{ port: 6379, targetPort: "redis" }]);

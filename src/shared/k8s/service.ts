@@ -38,3 +38,15 @@ export const Service = z.looseObject({
     .optional(),
 });
 export type Service = z.infer<typeof Service>;
+
+/**
+ * Whether machinelet is the Service's load balancer: a LoadBalancer without `spec.loadBalancerClass`.
+ * machinelet is the cluster's default implementation and has no class of its own; a Service naming
+ * a class is that class's controller's (MetalLB, Cilium, a cloud's), as the API says ("any default
+ * load balancer implementation ... should ignore Services that set this field") and as the upstream
+ * service controller (cloud-provider `wantsLoadBalancer`) does. Such a Service gets no public
+ * addresses and no ingress from machinelet, only its Flycast address.
+ */
+export function frontsLoadBalancer(spec: { type?: string; loadBalancerClass?: string } | undefined): boolean {
+  return spec?.type === "LoadBalancer" && !spec.loadBalancerClass;
+}

@@ -1,7 +1,7 @@
 import { MachinesApiError } from "../../machines/errors";
 import type { MachinesClient } from "../../machines/client";
 import type { Machine } from "../../machines/schemas";
-import type { Service } from "../../shared/k8s";
+import { frontsLoadBalancer, type Service } from "../../shared/k8s";
 import { machineConfigHash } from "../translate/machine-config-hash";
 import { MACHINE_METADATA } from "../translate/machine-facts";
 import { forwarderMachineConfig, SERVICE_METADATA, serviceAppName } from "../translate/service-plan";
@@ -93,7 +93,7 @@ export async function convergeServiceApp(ctx: ServiceAppsContext, svc: Service):
     if (!row.machineId) await createForwarder(ctx, row, config, hash, ids);
     else if (row.appliedHash !== hash) await updateForwarder(ctx, row, config, hash, ids);
   }
-  await ensurePublic(ctx, ctx.rows.get(uid)!, svc.spec?.type === "LoadBalancer", ids);
+  await ensurePublic(ctx, ctx.rows.get(uid)!, frontsLoadBalancer(svc.spec), ids);
   return ctx.rows.get(uid)!;
 }
 
@@ -163,7 +163,7 @@ async function ensurePublic(ctx: ServiceAppsContext, row: ServiceApp, wanted: bo
   if (!wanted) {
     for (const ip of publicIps) await budgeted(ctx, uid, "ips", row.app, () => ctx.fly.releaseIp(row.app, ip.ip).catch(ignoreNotFound));
     ctx.rows.setPublic(uid, null, null, ctx.now());
-    ctx.decide({ action: "release-public-address", outcome: "done", reason: `${ids} is no longer a LoadBalancer: its public addresses are released` });
+    ctx.decide({ action: "release-public-address", outcome: "done", reason: `${ids} is no longer a LoadBalancer machinelet fronts: its public addresses are released` });
     return;
   }
   // Recorded once both exist (the edge is shown whole); a lost answer is found by the next listing.
