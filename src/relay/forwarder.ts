@@ -63,12 +63,17 @@ export class Forwarder {
     this.kick();
   }
 
-  /** Sends a snapshot once the events queued so far are delivered and every informer has synced. */
+  /**
+   * Sends a snapshot once the events queued so far are delivered and every informer has synced. An
+   * informer asks after its list's events are queued, so the snapshot follows every list's events.
+   */
   requestSnapshot(): void {
-    this.wantSnapshot();
+    this.snapshotAfter = this.done + this.queue.size;
+    this.snapshotWanted = true;
     this.kick();
   }
 
+  /** A snapshot is needed (DELETEs were dropped): after the events queued now, however many follow. */
   private wantSnapshot(): void {
     if (!this.snapshotWanted) this.snapshotAfter = this.done + this.queue.size;
     this.snapshotWanted = true;
