@@ -57,6 +57,11 @@ export class InformerSet {
     return undefined;
   }
 
+  /** Every pod on the virtual node the informers hold now. */
+  pods(): KubeObject[] {
+    return this.informers.filter(({ spec }) => spec.kind === "Pod").flatMap(({ informer }) => informer.list());
+  }
+
   /** The full current lists, or undefined until every informer has synced. */
   snapshot(): Snapshot | undefined {
     if (!this.allSynced) return undefined;

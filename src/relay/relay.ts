@@ -89,7 +89,10 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
     log,
     intervalMs: config.healthIntervalMs,
     unreachableAfterMs: config.unreachableAfterMs,
-    onChange: (reachable, message) => heartbeat.setReady(reachable, message),
+    onChange: (reachable, message) => {
+      heartbeat.setReady(reachable, message);
+      statusSync.setNodeReady(reachable);
+    },
   });
   const forwarder: Forwarder = new Forwarder({
     worker,
@@ -116,7 +119,9 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
       forwarder.enqueue(ev);
       serviceAddresses.observe(ev);
       claimStatuses.observe(ev);
-      if (ev.type !== "DELETED" && (ev.object as KubeObject).kind === "Pod") void podEvents.fromPod(ev.object as KubeObject);
+      if ((ev.object as KubeObject).kind !== "Pod") return;
+      statusSync.observePod(ev);
+      if (ev.type !== "DELETED") void podEvents.fromPod(ev.object as KubeObject);
     },
     onListed: () => forwarder.requestSnapshot(),
     metrics,
@@ -134,6 +139,7 @@ export async function startRelay(options: RelayOptions, deps: { log?: Logger } =
     },
     metrics,
     onEntry: (entry) => podEvents.fromFeed(entry),
+    pods: () => informers!.pods(),
   });
 
   heartbeat.start();

@@ -13,15 +13,26 @@
  * So an entry is written at most once per delivery; a page is delivered again only to a relay that
  * stopped in the middle of it (at least once). The retry set lives in memory: a relay restarted
  * while it holds a status writes that pod's next one instead.
+ *
+ * Each delivered status is also held (status-repair.ts) and written again when someone else changed
+ * the pod's copy on the API server (the node lifecycle controller's MarkPodsNotReady), one write at
+ * a time with the feed's own. A relay that resumes from a saved cursor hears nothing of pods whose
+ * status has not changed since, so it first reads the feed once from 0 (every pod's current status,
+ * one answer as large as the cluster's pods) and holds what it gets, without writing it and without
+ * taking its cursor: the feed from the saved cursor still brings what happened meanwhile, `gone`
+ * entries included, which a page from 0 (current pods only) would lose.
  */
 import { feedPageSchema, type FeedEntry } from "../shared/contract";
 import { Backoff, sleep, type BackoffPolicy } from "./backoff";
 import type { CursorStore } from "./cursor-store";
+import type { WatchEvent } from "./event-queue";
 import { isStatus, KubeApiError, type KubeApi, type KubeObject, type KubeRequest } from "./kube-api";
 import { errorMessage, type Logger } from "./log";
 import { isJsonObject } from "../shared/json";
 import type { RelayMetrics } from "./metrics";
 import { isTerminalPod, isTerminalStatus, podStatusPatch, STRATEGIC_MERGE_PATCH } from "./pod-status-patch";
+import { StatusRepair } from "./status-repair";
+import { StatusRetries } from "./status-retries";
 import type { WorkerClient } from "./worker-client";
 
 
@@ -39,12 +50,12 @@ export interface StatusSyncOptions {
    * pod's Events: they happened whether or not the status could be written). What it throws is logged.
    */
   onEntry?: (entry: FeedEntry) => Promise<void>;
+  /** Every pod on the virtual node the informers hold now (compared with the held statuses). */
+  pods: () => Iterable<KubeObject>;
 }
 
 /** UIDs this relay moved to a terminal phase, remembered until the informer cache shows it. */
 const TERMINAL_MEMORY = 10_000;
-/** Statuses waiting for a retry; beyond this the oldest is given up (one per UID, so only with more pods than this). */
-const RETRY_CAPACITY = 10_000;
 
 /** The API server gave no answer (refused, reset or timed-out connection): worth retrying. */
 class NoAnswer extends Error {
@@ -56,32 +67,43 @@ class NoAnswer extends Error {
 /** 5xx, 408 and 429 may pass when tried again; any other refusal would be the same next time. */
 const isTransient = (e: unknown): boolean => e instanceof NoAnswer || (e instanceof KubeApiError && (e.status >= 500 || e.status === 408 || e.status === 429));
 
-interface Retry {
-  entry: FeedEntry;
-  backoff: Backoff;
-  dueAt: number;
-}
-
 export class StatusSync {
   private readonly abort = new AbortController();
   private readonly backoff: Backoff;
   private readonly terminalUids = new Set<string>();
-  /** Entries that failed for now, by UID, in the order they failed. */
-  private readonly retries = new Map<string, Retry>();
+  private readonly retries: StatusRetries;
+  private readonly repair: StatusRepair;
+  /** Settles after the last write or delete started; the next one waits for it. */
+  private writing: Promise<unknown> = Promise.resolve();
+  /** True until the held statuses are seeded with every pod's current one (only a relay that resumed from a saved cursor needs that). */
+  private unseeded = false;
   private loop: Promise<void> | undefined;
   private cursor: string | undefined;
 
   constructor(private readonly opts: StatusSyncOptions) {
     this.backoff = new Backoff(opts.backoff);
+    this.retries = new StatusRetries(opts.backoff, opts.log);
+    this.repair = new StatusRepair({ log: opts.log, pods: opts.pods, write: (entry) => this.apply(entry, true) });
   }
 
   start(): void {
     this.loop ??= this.run();
+    this.repair.start();
   }
 
   async stop(): Promise<void> {
     this.abort.abort();
-    await this.loop;
+    await Promise.all([this.loop, this.repair.stop()]);
+  }
+
+  /** A pod event from the informer: the API server's copy, compared with the status held for it. */
+  observePod(ev: WatchEvent): void {
+    this.repair.observe(ev.type, ev.object);
+  }
+
+  /** The Node's readiness as the relay reports it: statuses are only repaired while it is Ready. */
+  setNodeReady(ready: boolean): void {
+    this.repair.setNodeReady(ready);
   }
 
   get currentCursor(): string | undefined {
@@ -98,6 +120,7 @@ export class StatusSync {
     } catch (e) {
       this.opts.log.error("cannot load the status cursor, starting from the beginning", { error: errorMessage(e) });
     }
+    this.unseeded = this.cursor !== undefined;
     while (!this.stopped) {
       try {
         await this.pollOnce();
@@ -112,7 +135,8 @@ export class StatusSync {
   }
 
   private async pollOnce(): Promise<void> {
-    await this.retryDue();
+    if (this.unseeded) await this.seed();
+    await this.retries.retryDue((entry) => this.apply(entry), () => this.stopped);
     const wait = this.feedWait();
     const query = new URLSearchParams({ after: this.cursor ?? "0", wait: String(wait) });
     let res;
@@ -132,10 +156,11 @@ export class StatusSync {
     const page = feedPageSchema.parse(JSON.parse(res.text));
     for (const entry of page.pods) {
       if (this.stopped) return;
-      this.retries.delete(entry.uid);
+      this.retries.drop(entry.uid);
+      this.repair.hold(entry);
       if (!(await this.apply(entry))) {
         if (this.stopped) return;
-        this.deferRetry(entry);
+        this.retries.defer(entry);
       }
       await this.notify(entry);
     }
@@ -146,47 +171,55 @@ export class StatusSync {
     }
   }
 
+  /**
+   * Holds every pod's current status (the feed from 0), then compares every pod with it. A failure
+   * is logged and tried again before the next poll; the feed goes on meanwhile.
+   */
+  private async seed(): Promise<void> {
+    try {
+      const res = await this.opts.worker.signed("GET", "/status?after=0&wait=0", "", { signal: this.abort.signal, compressed: true });
+      if (res.status !== 200) throw new Error(`GET /status?after=0 answered ${res.status}: ${res.text.slice(0, 300)}`);
+      for (const entry of feedPageSchema.parse(JSON.parse(res.text)).pods) this.repair.hold(entry);
+    } catch (e) {
+      if (!this.stopped) this.opts.log.warn("cannot read every pod's current status, will retry; until then a status others changed is not put back", { error: errorMessage(e) });
+      return;
+    }
+    this.unseeded = false;
+    this.repair.pass();
+  }
+
   /** The long-poll wait, in whole seconds: no longer than until the next retry is due. */
   private feedWait(): number {
-    let dueAt = Infinity;
-    for (const r of this.retries.values()) dueAt = Math.min(dueAt, r.dueAt);
+    const dueAt = this.retries.nextDueAt();
     if (dueAt === Infinity) return this.opts.feedWaitSeconds;
     return Math.min(this.opts.feedWaitSeconds, Math.max(1, Math.ceil((dueAt - Date.now()) / 1000)));
   }
 
-  private async retryDue(): Promise<void> {
-    const now = Date.now();
-    for (const [uid, r] of this.retries) {
-      if (this.stopped) return;
-      if (r.dueAt > now) continue;
-      if (await this.apply(r.entry)) this.retries.delete(uid);
-      else r.dueAt = Date.now() + r.backoff.next();
-    }
-  }
-
-  private deferRetry(entry: FeedEntry): void {
-    const backoff = new Backoff(this.opts.backoff);
-    this.retries.set(entry.uid, { entry, backoff, dueAt: Date.now() + backoff.next() });
-    if (this.retries.size <= RETRY_CAPACITY) return;
-    const [uid, oldest] = this.retries.entries().next().value!;
-    this.retries.delete(uid);
-    this.opts.log.warn("too many statuses waiting for a retry, the oldest is given up", { namespace: oldest.entry.namespace, name: oldest.entry.name, uid });
-  }
-
-  /** Writes or deletes as `entry` says; false when it failed for now and should be tried again. */
-  private async apply(entry: FeedEntry): Promise<boolean> {
-    try {
-      await (entry.gone ? this.finishDelete(entry) : this.writeStatus(entry));
-      return true;
-    } catch (e) {
-      if (this.stopped) return false;
-      const transient = isTransient(e);
-      const http = e instanceof KubeApiError ? { status: e.status, reason: e.reason } : {};
-      this.opts.metrics?.statusPatches.inc({ outcome: !transient && e instanceof KubeApiError ? "refused" : "error" });
-      const what = entry.gone ? "pod not deleted" : "pod status not written";
-      this.opts.log.warn(`${what}, ${transient ? "will retry" : "entry skipped"}`, { namespace: entry.namespace, name: entry.name, uid: entry.uid, ...http, error: errorMessage(e) });
-      return !transient;
-    }
+  /**
+   * Writes or deletes as `entry` says, after any write or delete already under way (the feed's and
+   * the repairs' never overlap); false when it failed for now and should be tried again. A `repair`
+   * is the held entry again: skipped when a newer entry replaced it while it waited its turn.
+   */
+  private apply(entry: FeedEntry, repair = false): Promise<boolean> {
+    const run = this.writing.then(async () => {
+      if (repair && !this.repair.holds(entry)) return true;
+      try {
+        await (entry.gone ? this.finishDelete(entry) : this.writeStatus(entry, repair));
+        return true;
+      } catch (e) {
+        if (this.stopped) return false;
+        const transient = isTransient(e);
+        const http = e instanceof KubeApiError ? { status: e.status, reason: e.reason } : {};
+        this.opts.metrics?.statusPatches.inc({ outcome: !transient && e instanceof KubeApiError ? "refused" : "error" });
+        const what = entry.gone ? "pod not deleted" : "pod status not written";
+        this.opts.log.warn(`${what}, ${transient ? "will retry" : "entry skipped"}`, { namespace: entry.namespace, name: entry.name, uid: entry.uid, ...http, error: errorMessage(e) });
+        // Refused for good: not to be written again by a repair either.
+        if (!transient) this.repair.forget(entry.uid);
+        return !transient;
+      }
+    });
+    this.writing = run;
+    return run;
   }
 
   private async notify(entry: FeedEntry): Promise<void> {
@@ -219,11 +252,13 @@ export class StatusSync {
     }
   }
 
-  private async writeStatus(entry: FeedEntry): Promise<void> {
+  /** `repair`: the entry is written again because the API server's copy drifted from it (status-repair.ts). */
+  private async writeStatus(entry: FeedEntry, repair: boolean): Promise<void> {
     const ids = { namespace: entry.namespace, name: entry.name, uid: entry.uid };
     if (!entry.status) return;
     const pod = await this.currentPod(entry);
     if (!pod || pod.metadata.uid !== entry.uid) {
+      this.repair.forget(entry.uid);
       this.opts.metrics?.statusPatches.inc({ outcome: "skipped" });
       this.opts.log.debug("status for a pod that no longer exists, skipped", ids);
       return;
@@ -252,7 +287,7 @@ export class StatusSync {
     }
     this.opts.metrics?.statusPatches.inc({ outcome: "written" });
     if (isTerminalStatus(entry.status)) this.rememberTerminal(entry.uid);
-    this.opts.log.info("pod status written", { ...ids, phase: entry.status.phase });
+    this.opts.log.info(repair ? "pod status written again: someone else had changed it on the API server" : "pod status written", { ...ids, phase: entry.status.phase });
   }
 
   private async finishDelete(entry: FeedEntry): Promise<void> {

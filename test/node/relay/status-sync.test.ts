@@ -2,13 +2,15 @@
  * Status feed -> pod status, over real HTTP: the relay patches what the worker reports onto the
  * pod in the stand-in (leaving PodScheduled and terminal pods alone) and finishes deleting pods
  * whose machine is gone, guarded by the pod's UID. One pod's refused or failing writes (through a
- * proxy that answers as a denying or failing webhook would) hold up no other pod.
+ * proxy that answers as a denying or failing webhook would) hold up no other pod. A status someone
+ * else changed (the node lifecycle controller marking pods NotReady) is put back with no new entry.
  */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../../src/relay/kube-api";
+import { STRATEGIC_MERGE_PATCH } from "../../../src/relay/pod-status-patch";
 import { startFaultyApi, type FaultyApi } from "./api-faults";
 import { createPod, getPod, harness, NODE, waitFor, type Harness } from "./helpers";
 
@@ -145,8 +147,84 @@ describe("status sync", () => {
       await h.relay!.stop();
       const before = h.worker.feedCursors.length;
       await h.start({ cursorFile });
-      await waitFor("a feed request after restart", () => h.worker.feedCursors.length > before);
-      expect(h.worker.feedCursors[before]).toBe("1");
+      await waitFor("a feed request after restart", () => h.worker.feedCursors.length > before + 1);
+      // First the one read from 0 that tells the restarted relay every pod's current status (held,
+      // not written); then the feed itself resumes from the saved cursor.
+      expect(h.worker.feedCursors.slice(before, before + 2)).toEqual(["0", "1"]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("status sync: a status others changed is put back", () => {
+  /** What the node lifecycle controller's MarkPodsNotReady writes when the Node goes NotReady or Unknown. */
+  const markNotReady = (name: string) =>
+    h.kube.request("PATCH", `/api/v1/namespaces/default/pods/${name}/status`, {
+      body: { status: { conditions: [{ type: "Ready", status: "False", lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, "Z") }] } },
+      contentType: STRATEGIC_MERGE_PATCH,
+    });
+  const readyOf = async (name: string) => statusOf(await getPod(h.kube, name)).conditions?.find((c) => c.type === "Ready")?.status;
+  const resourceVersion = async (name: string) => (await getPod(h.kube, name))?.metadata.resourceVersion;
+  /** Long enough for the relay to see a MODIFIED event and act on it if it were going to. */
+  const settle = () => new Promise((r) => setTimeout(r, 600));
+
+  async function runningPod(name: string, extra: Parameters<Harness["start"]>[0] = {}): Promise<KubeObject> {
+    await h.start(extra);
+    const pod = await boundPod(name);
+    h.worker.pushStatus({ uid: pod.metadata.uid!, namespace: "default", name, status: running("main"), gone: false });
+    await waitFor("Ready=True written", async () => (await readyOf(name)) === "True");
+    return pod;
+  }
+
+  it("puts Ready=True back after the node lifecycle controller set Ready=False, with no new feed entry, and stops there", async () => {
+    await runningPod("web");
+    await markNotReady("web");
+    await waitFor("Ready=True again", async () => (await readyOf("web")) === "True");
+    const s = statusOf(await getPod(h.kube, "web"));
+    expect(s.conditions!.find((c) => c.type === "PodScheduled")!.status).toBe("True");
+    expect(h.relay!.status().cursor).toBe("1");
+    // The repair's own MODIFIED event shows the status as held: no further write.
+    const rv = await resourceVersion("web");
+    await settle();
+    expect(await resourceVersion("web")).toBe(rv);
+  });
+
+  it("leaves Ready=False while the Node is NotReady (worker unreachable), and puts it back once the Node is Ready", async () => {
+    await runningPod("web");
+    h.worker.setDown(true);
+    await waitFor("node NotReady", () => !h.relay!.status().nodeReady);
+    await markNotReady("web");
+    await settle();
+    expect(await readyOf("web")).toBe("False");
+    h.worker.setDown(false);
+    await waitFor("Ready=True again", async () => (await readyOf("web")) === "True");
+  });
+
+  it("never rewrites a pod that another party moved to a terminal phase", async () => {
+    await runningPod("job");
+    // As an eviction or the pod garbage collector ends a pod of an unreachable node.
+    await h.kube.request("PATCH", "/api/v1/namespaces/default/pods/job/status", {
+      body: { status: { phase: "Failed", reason: "Evicted", conditions: [{ type: "Ready", status: "False", lastProbeTime: null, lastTransitionTime: "2026-11-25T11:00:00Z" }] } },
+      contentType: STRATEGIC_MERGE_PATCH,
+    });
+    const rv = await resourceVersion("job");
+    await settle();
+    expect(await resourceVersion("job")).toBe(rv);
+    expect(statusOf(await getPod(h.kube, "job"))).toMatchObject({ phase: "Failed", reason: "Evicted" });
+  });
+
+  it("a relay restarted with a saved cursor still repairs a pod marked NotReady while it was away", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "relay-cursor-"));
+    const cursorFile = join(dir, "cursor");
+    try {
+      await runningPod("web", { cursorFile });
+      await waitFor("cursor file", async () => (await readFile(cursorFile, "utf8").catch(() => "")).trim() === "1");
+      await h.relay!.stop();
+      await markNotReady("web");
+      await h.start({ cursorFile });
+      await waitFor("Ready=True again", async () => (await readyOf("web")) === "True");
+      expect(h.relay!.status().cursor).toBe("1");
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
