@@ -7,7 +7,7 @@
  *   set here) just like watch events, not client-node model objects;
  * - bookmarks and a server-side timeout on every watch;
  * - restart with backoff when the informer stops on an error, and a watchdog that restarts an
- *   informer from which nothing (list, watch connect, event, bookmark) has come for too long;
+ *   informer from which nothing (a list page, watch connect, event, bookmark) has come for too long;
  * - UID awareness: ListWatch's cache is keyed by name, so a name that comes back with a new UID
  *   becomes DELETED (old UID) + ADDED (new UID) here;
  * - across a restart (which relists from scratch) the previous cache is carried over, so objects
@@ -180,6 +180,7 @@ export class ResourceInformer {
       if (this.opts.fieldSelector) q.set("fieldSelector", this.opts.fieldSelector);
       if (cont) q.set("continue", cont);
       const page = await this.opts.api.request<KubeList>("GET", `${this.collectionPath}?${q}`, { signal });
+      this.touch(); // a page is activity: a list of many pages may take longer than the watchdog allows one silence
       resourceVersion ??= page.metadata?.resourceVersion;
       for (const item of page.items ?? []) items.push({ ...item, apiVersion: "v1", kind: this.opts.resource.kind });
       cont = page.metadata?.continue || undefined;
