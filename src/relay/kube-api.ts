@@ -40,6 +40,21 @@ export class KubeApiError extends Error {
 
 export const isStatus = (err: unknown, ...codes: number[]): boolean => err instanceof KubeApiError && codes.includes(err.status);
 
+/** No answer from the API server (a refused, reset or timed-out connection, or the caller's abort). */
+export class KubeNoAnswer extends Error {
+  override readonly name = "KubeNoAnswer";
+  constructor(
+    readonly operation: string,
+    cause: unknown,
+  ) {
+    super(`${operation}: no answer`, { cause });
+  }
+}
+
+/** 5xx, 408, 429 or no answer may pass when tried again; any other refusal would be the same next time. */
+export const isTransientKubeError = (e: unknown): boolean =>
+  e instanceof KubeNoAnswer || (e instanceof KubeApiError && (e.status >= 500 || e.status === 408 || e.status === 429));
+
 export interface KubeRequest {
   body?: unknown;
   contentType?: string;
@@ -74,7 +89,7 @@ export class KubeApi {
     this.server = kubeConfig.getCurrentCluster()!.server.replace(/\/+$/, "");
   }
 
-  /** The parsed JSON body of a 2xx answer; throws KubeApiError otherwise. */
+  /** The parsed JSON body of a 2xx answer; throws KubeApiError for any other answer, KubeNoAnswer without one. */
   async request<T = unknown>(method: keyof typeof HttpMethod, path: string, req: KubeRequest = {}): Promise<T> {
     const operation = `${method} ${path.split("?")[0]}`;
     const ctx = new RequestContext(this.server + path, HttpMethod[method]);
@@ -88,19 +103,26 @@ export class KubeApi {
     await this.kubeConfig.applySecurityAuthentication(ctx);
     if (this.dispatcher) ctx.setDispatcher(this.dispatcher);
     else this.dispatcher = ctx.getDispatcher();
-    const res = await this.http.send(ctx).toPromise();
-    const text = await res.body.text();
-    if (res.httpStatusCode < 200 || res.httpStatusCode > 299) {
+    let status: number;
+    let text: string;
+    try {
+      const res = await this.http.send(ctx).toPromise();
+      status = res.httpStatusCode;
+      text = await res.body.text();
+    } catch (e) {
+      throw new KubeNoAnswer(operation, e);
+    }
+    if (status < 200 || status > 299) {
       let reason: string | undefined;
       let message = text.slice(0, 300);
       try {
-        const status = JSON.parse(text) as { reason?: string; message?: string };
-        reason = status.reason;
-        message = status.message ?? message;
+        const body = JSON.parse(text) as { reason?: string; message?: string };
+        reason = body.reason;
+        message = body.message ?? message;
       } catch {
         // not a Status body: keep the text
       }
-      throw new KubeApiError(res.httpStatusCode, reason, message, operation);
+      throw new KubeApiError(status, reason, message, operation);
     }
     return (text ? JSON.parse(text) : undefined) as T;
   }

@@ -26,7 +26,7 @@ import { feedPageSchema, type FeedEntry } from "../shared/contract";
 import { Backoff, sleep, type BackoffPolicy } from "./backoff";
 import type { CursorStore } from "./cursor-store";
 import type { WatchEvent } from "./event-queue";
-import { isStatus, KubeApiError, type KubeApi, type KubeObject, type KubeRequest } from "./kube-api";
+import { isStatus, isTransientKubeError, KubeApiError, type KubeApi, type KubeObject } from "./kube-api";
 import { errorMessage, type Logger } from "./log";
 import { isJsonObject } from "../shared/json";
 import type { RelayMetrics } from "./metrics";
@@ -56,16 +56,6 @@ export interface StatusSyncOptions {
 
 /** UIDs this relay moved to a terminal phase, remembered until the informer cache shows it. */
 const TERMINAL_MEMORY = 10_000;
-
-/** The API server gave no answer (refused, reset or timed-out connection): worth retrying. */
-class NoAnswer extends Error {
-  constructor(operation: string, cause: unknown) {
-    super(`${operation}: no answer`, { cause });
-  }
-}
-
-/** 5xx, 408 and 429 may pass when tried again; any other refusal would be the same next time. */
-const isTransient = (e: unknown): boolean => e instanceof NoAnswer || (e instanceof KubeApiError && (e.status >= 500 || e.status === 408 || e.status === 429));
 
 export class StatusSync {
   private readonly abort = new AbortController();
@@ -208,7 +198,7 @@ export class StatusSync {
         return true;
       } catch (e) {
         if (this.stopped) return false;
-        const transient = isTransient(e);
+        const transient = isTransientKubeError(e);
         const http = e instanceof KubeApiError ? { status: e.status, reason: e.reason } : {};
         this.opts.metrics?.statusPatches.inc({ outcome: !transient && e instanceof KubeApiError ? "refused" : "error" });
         const what = entry.gone ? "pod not deleted" : "pod status not written";
@@ -230,22 +220,13 @@ export class StatusSync {
     }
   }
 
-  /** An API request whose failures without an HTTP answer become NoAnswer. */
-  private async kube<T>(method: "GET" | "PATCH" | "DELETE", path: string, req: Omit<KubeRequest, "signal"> = {}): Promise<T> {
-    try {
-      return await this.opts.api.request<T>(method, path, { ...req, signal: this.abort.signal });
-    } catch (e) {
-      throw e instanceof KubeApiError ? e : new NoAnswer(`${method} ${path}`, e);
-    }
-  }
-
   /**
    * The pod as the API server has it now; undefined when gone. Read fresh, as the kubelet's status
    * manager does, because the patch deletes what the new status lacks relative to exactly this copy.
    */
   private async currentPod(entry: FeedEntry): Promise<KubeObject | undefined> {
     try {
-      return await this.kube<KubeObject>("GET", `/api/v1/namespaces/${entry.namespace}/pods/${entry.name}`);
+      return await this.opts.api.request<KubeObject>("GET", `/api/v1/namespaces/${entry.namespace}/pods/${entry.name}`, { signal: this.abort.signal });
     } catch (e) {
       if (isStatus(e, 404)) return undefined;
       throw e;
@@ -275,7 +256,7 @@ export class StatusSync {
       return;
     }
     try {
-      await this.kube("PATCH", `/api/v1/namespaces/${entry.namespace}/pods/${entry.name}/status`, { body: patch, contentType: STRATEGIC_MERGE_PATCH });
+      await this.opts.api.request("PATCH", `/api/v1/namespaces/${entry.namespace}/pods/${entry.name}/status`, { body: patch, contentType: STRATEGIC_MERGE_PATCH, signal: this.abort.signal });
     } catch (e) {
       // 404: deleted meanwhile; 409: the name now belongs to another UID. Other refusals: apply().
       if (isStatus(e, 404, 409)) {
@@ -293,8 +274,9 @@ export class StatusSync {
   private async finishDelete(entry: FeedEntry): Promise<void> {
     const ids = { namespace: entry.namespace, name: entry.name, uid: entry.uid };
     try {
-      await this.kube("DELETE", `/api/v1/namespaces/${entry.namespace}/pods/${entry.name}`, {
+      await this.opts.api.request("DELETE", `/api/v1/namespaces/${entry.namespace}/pods/${entry.name}`, {
         body: { apiVersion: "v1", kind: "DeleteOptions", gracePeriodSeconds: 0, preconditions: { uid: entry.uid } },
+        signal: this.abort.signal,
       });
       this.opts.metrics?.statusPatches.inc({ outcome: "deleted" });
       this.opts.log.info("pod deleted after its machine was destroyed", ids);

@@ -108,11 +108,10 @@ export class RateBudget {
    * first): every slot queued after it is one place earlier. Never above the burst.
    */
   release(action: BudgetAction, scope: string): void {
-    const limit = LIMITS[action] ?? DEFAULT_LIMIT;
     const b = this.buckets.get(`${action}:${scope}`);
     if (!b) return;
     const now = this.now();
-    b.tokens = Math.min(limit.burst, tokensAt(b, now) + 1);
+    b.tokens = Math.min(b.limit.burst, tokensAt(b, now) + 1);
     b.at = now;
   }
 
